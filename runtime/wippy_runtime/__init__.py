@@ -5,3 +5,8 @@ CLI. It never imports Jupyter code; `wippy_kernel` is a thin layer on top of it.
 """
 
 __version__ = "0.1.0"
+
+from .errors import CallError, CompileError, LoadError, ValidationError, WippyError  # noqa: E402
+from .runtime import Runtime  # noqa: E402
+
+__all__ = ["Runtime", "WippyError", "LoadError", "ValidationError", "CompileError", "CallError"]

@@ -1,0 +1,22 @@
+"""One module per entry kind; `HANDLERS` maps a kind to the function that builds it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .fs_directory import build_fs_directory
+from .lua_function import build_lua_function, build_lua_library
+from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
+from .wasm_function import build_wasm_function
+
+HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
+    "function.wat": build_wasm_function,
+    "function.wasm": build_wasm_function,
+    "function.lua": build_lua_function,
+    "library.lua": build_lua_library,
+    "fs.directory": build_fs_directory,
+    **{kind: build_passive for kind in SPEC_KINDS + OTHER_WIPPY_KINDS},
+}
+
+__all__ = ["HANDLERS"]

@@ -1,0 +1,193 @@
+"""What every entry kind provides, and the call path shared by all callable entries.
+
+A kind handler turns an `Entry` into a *built* object: a `Target` for callable entries
+(functions), or a plain resource (a library's source, a directory) for the others. Targets own a
+`Pool` of instances; `Target.invoke` is the hot path of every `funcs.call`, so it is written
+once here, flat, with the inline pool's warm instance handled without touching the pool's
+condition variable.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from time import perf_counter_ns
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import CallError
+from ..registry import Entry
+from ..scheduler.pools import Pool
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+_get_ident = threading.get_ident
+
+
+class BuildContext(Protocol):
+    """What a kind handler may use from the runtime while building an entry."""
+
+    runtime: Runtime
+    generation: int
+
+    def resolve(self, entry: Entry, ref: str, expected_kind: str | None = None) -> Any: ...
+
+
+class InstanceBase:
+    """An instance in a pool: `fn(*args)` runs the entry's method on it."""
+
+    fn: Any
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class EntryInfo:
+    """How an entry is described to people (`wippy entries`, `%entries`, inspection)."""
+
+    id: str
+    kind: str
+    method: str | None = None
+    signature: str | None = None
+    pool: str | None = None
+    imports: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Target:
+    """A callable entry generation: a pool of instances plus the error mapping of its kind."""
+
+    kind = "?"
+
+    def __init__(self, entry: Entry, pool: Pool) -> None:
+        self.entry = entry
+        self.entry_id = entry.id
+        self.pool = pool
+        self._inline_lock = pool.inline_lock
+        self._warm: Any = None
+        self._owner = 0
+
+    # -- what kinds implement ------------------------------------------------------------
+    def new_instance(self) -> InstanceBase:
+        raise NotImplementedError
+
+    def map_error(self, exc: BaseException) -> tuple[CallError, bool]:
+        """Turn an exception from an instance into (CallError, discard_instance)."""
+        if isinstance(exc, CallError):
+            return exc, False
+        return CallError(f"{type(exc).__name__}: {exc}", entry=self.entry_id), True
+
+    def info(self) -> EntryInfo:
+        return EntryInfo(self.entry_id, self.entry.kind)
+
+    def result(self, value: Any) -> Any:
+        return value
+
+    # -- the call path -------------------------------------------------------------------
+    def invoke(self, args: tuple) -> Any:
+        """Run the entry's method with `args` (plain or Lua values); return a plain value or
+        raise CallError naming the entry."""
+        lock = self._inline_lock
+        if lock is None:
+            return self._invoke_pooled(args)
+        if not lock.acquire(False):
+            if self._owner == _get_ident():
+                return self._invoke_pooled(args, transient=True)
+            pool = self.pool
+            pool.queued += 1
+            lock.acquire()
+            pool.queued -= 1
+        pool = self.pool
+        try:
+            self._owner = _get_ident()
+            inst = self._warm
+            if inst is None:
+                inst = self._warm = self.new_instance()
+                pool.instances += 1
+            pool.busy += 1
+            t0 = perf_counter_ns()
+            try:
+                value = inst.fn(*args)
+            except BaseException as exc:
+                elapsed = perf_counter_ns() - t0
+                pool.busy -= 1
+                pool.record(elapsed, True)
+                err, discard = self.map_error(exc)
+                if discard:
+                    self._warm = None
+                    pool.instances -= 1
+                    pool.replaced += 1
+                    inst.close()
+                raise err from None
+            elapsed = perf_counter_ns() - t0
+            pool.busy -= 1
+            pool.calls += 1
+            pool.total_ns += elapsed
+            pool.last_ns = elapsed
+            return value
+        finally:
+            self._owner = 0
+            if pool.retired:
+                self._close_warm()
+            lock.release()
+
+    def _invoke_pooled(self, args: tuple, transient: bool = False) -> Any:
+        pool = self.pool
+        inst = self.new_instance() if transient else pool.acquire()
+        discard = False
+        t0 = perf_counter_ns()
+        try:
+            value = inst.fn(*args)
+        except BaseException as exc:
+            pool.record(perf_counter_ns() - t0, True)
+            err, discard = self.map_error(exc)
+            raise err from None
+        finally:
+            if transient:
+                inst.close()
+            else:
+                pool.release(inst, discard=discard)
+        pool.record(perf_counter_ns() - t0, False)
+        return value
+
+    def start(self) -> None:
+        """Create the instances the pool starts with; an instantiation error fails the load."""
+        if self._inline_lock is not None:
+            self._warm = self.new_instance()
+            self.pool.instances = 1
+        else:
+            self.pool.start()
+
+    def retire(self) -> None:
+        """Called when a newer generation replaces this one (or the entry is removed)."""
+        self.pool.retire()
+        lock = self._inline_lock
+        # An in-flight inline call closes the warm instance itself when it finishes.
+        if lock is not None and lock.acquire(False):
+            try:
+                self._close_warm()
+            finally:
+                lock.release()
+
+    def _close_warm(self) -> None:
+        warm, self._warm = self._warm, None
+        if warm is not None:
+            self.pool.instances -= 1
+            warm.close()
+        self.pool.closed = True
+
+
+class Resource:
+    """A non-callable built entry (a library's compiled source, a directory, ...)."""
+
+    kind = "?"
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+
+    def info(self) -> EntryInfo:
+        return EntryInfo(self.entry.id, self.entry.kind)
+
+    def retire(self) -> None:
+        pass

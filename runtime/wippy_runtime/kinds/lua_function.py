@@ -1,0 +1,178 @@
+"""`function.lua` and `library.lua`.
+
+As in Wippy, a function's source is a chunk that returns a table of functions and `method`
+names the one called; a library's chunk returns its module table. Each pool instance is its own
+sandboxed Lua state with the entry's `modules:` bound as globals and its `imports:` libraries
+run once and bound under their aliases, so instances never share mutable Lua state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import CallError, CompileError, ValidationError
+from ..lua.convert import ConversionError, to_lua, to_plain
+from ..lua.modules import MODULES
+from ..lua.modules.errors import LuaErrorValue
+from ..lua.state import LuaState
+from ..registry import Entry
+from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
+from ..scheduler.pools import Pool
+from .base import EntryInfo, InstanceBase, Resource, Target
+
+_KNOWN = {"source", "method", "modules", "imports", "pool", "limits", "options", "lifecycle"}
+
+
+class LuaSource:
+    """A Lua entry's parsed definition: source text, modules, imported libraries."""
+
+    def __init__(self, entry: Entry, ctx: Any) -> None:
+        d = entry.data
+        unknown = sorted(set(d) - _KNOWN)
+        if unknown:
+            raise entry.error(ValidationError, f"unknown field(s) for {entry.kind}: "
+                              f"{', '.join(unknown)}", unknown[0])
+        if not d.get("source"):
+            raise entry.error(ValidationError, "source is required", "source")
+        self.entry = entry
+        self.text, path = entry.source_text("source")
+        self.file = str(path) if path else entry.origin.file
+        self.line_offset = 1 if path else entry.origin.line_of("source")
+        modules = d.get("modules") or []
+        if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+            raise entry.error(ValidationError, "modules must be a list of module names", "modules")
+        unknown_mods = [m for m in modules if m not in MODULES]
+        if unknown_mods:
+            raise entry.error(ValidationError, f"unknown module {unknown_mods[0]!r} "
+                              f"(available: {', '.join(sorted(MODULES))})", "modules")
+        self.modules = list(modules)
+        imports = d.get("imports") or {}
+        if not isinstance(imports, dict):
+            raise entry.error(ValidationError, "imports must map an alias to a library.lua entry "
+                              "(alias: ns:name)", "imports")
+        self.imports: dict[str, LuaLibrary] = {}
+        for alias, ref in imports.items():
+            lib = ctx.resolve(entry, str(ref), "library.lua")
+            self.imports[str(alias)] = lib
+        # Compile once now so a syntax error fails the load, not the first call.
+        LuaState().compile(self.text, entry.id, entry=entry.id, file=self.file,
+                           line_offset=self.line_offset)
+
+    def dependencies(self) -> set[str]:
+        return {lib.entry.id for lib in self.imports.values()}
+
+    def prepare(self, state: LuaState, runtime: Any, done: set[str] | None = None) -> Any:
+        """Bind modules and imports into `state`, run the chunk, return its value."""
+        done = set() if done is None else done
+        for name in self.modules:
+            if name not in done:
+                MODULES[name](state, runtime)
+                done.add(name)
+        for alias, lib in self.imports.items():
+            state.bind(alias, lib.source.prepare(state, runtime, done))
+        chunk = state.compile(self.text, self.entry.id, entry=self.entry.id, file=self.file,
+                              line_offset=self.line_offset)
+        results = state.call(chunk, entry=self.entry.id)
+        return results[0] if results else None
+
+
+class LuaLibrary(Resource):
+    kind = "library.lua"
+
+    def __init__(self, entry: Entry, source: LuaSource) -> None:
+        super().__init__(entry)
+        self.source = source
+
+    def info(self) -> EntryInfo:
+        return EntryInfo(self.entry.id, self.entry.kind,
+                         detail={"modules": self.source.modules,
+                                 "imports": {a: lib.entry.id for a, lib in
+                                             self.source.imports.items()}})
+
+
+class LuaInstance(InstanceBase):
+    __slots__ = ("state", "method", "fn", "entry_id")
+
+    def __init__(self, state: LuaState, method: Any, entry_id: str) -> None:
+        self.state, self.method, self.entry_id = state, method, entry_id
+        self.fn = self.call
+
+    def call(self, *args: Any) -> Any:
+        state = self.state
+        lua = state.lua
+        try:
+            lua_args = [to_lua(lua, to_plain(a)) for a in args]
+        except ConversionError as exc:
+            raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind="INVALID") from None
+        results = state.call(self.method, *lua_args, entry=self.entry_id)
+        if not results:
+            return None
+        value = results[0]
+        if len(results) > 1 and results[1] is not None and (value is None or value is False):
+            err = results[1]
+            if isinstance(err, LuaErrorValue):
+                exc = CallError(err._message, entry=self.entry_id, kind=err._kind)
+                exc.error_value = err  # type: ignore[attr-defined]
+                raise exc
+            text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(to_plain(err))
+            raise CallError(text, entry=self.entry_id)
+        try:
+            return to_plain(value)
+        except ConversionError as exc:
+            raise CallError(f"cannot return this value: {exc}", entry=self.entry_id) from None
+
+    def close(self) -> None:
+        self.state.close()
+
+
+class LuaFunctionTarget(Target):
+    kind = "lua"
+
+    def __init__(self, entry: Entry, pool: Pool, source: LuaSource, runtime: Any,
+                 method: str) -> None:
+        super().__init__(entry, pool)
+        self.source, self.runtime, self.method = source, runtime, method
+
+    def new_instance(self) -> LuaInstance:
+        state = LuaState(print_fn=self.runtime.write_output)
+        table = self.source.prepare(state, self.runtime)
+        fn = None
+        if table is not None and not isinstance(table, (bool, int, float, bytes)):
+            try:
+                fn = table[self.method.encode()]
+            except (TypeError, KeyError, AttributeError):
+                fn = None
+        if fn is None:
+            state.close()
+            raise self.entry.error(CompileError, f"method {self.method!r} not found: the chunk "
+                                   "must return a table of functions, e.g. "
+                                   f"`return {{ {self.method} = {self.method} }}`", "method")
+        return LuaInstance(state, fn, self.entry_id)
+
+    def info(self) -> EntryInfo:
+        plan = self.pool.plan
+        return EntryInfo(self.entry_id, self.entry.kind, method=self.method,
+                         pool=plan.type if plan.type == "inline" else
+                         f"{plan.type}(max {plan.max_instances})",
+                         imports=[f"{a}={lib.entry.id}" for a, lib in self.source.imports.items()],
+                         detail={"modules": self.source.modules, "meta": self.entry.meta})
+
+
+def build_lua_function(entry: Entry, ctx: Any) -> LuaFunctionTarget:
+    method = entry.data.get("method")
+    if not method or not isinstance(method, str):
+        raise entry.error(ValidationError, "method is required", "method")
+    source = LuaSource(entry, ctx)
+    try:
+        pool_cfg = PoolConfig.from_data(entry.data.get("pool"))
+    except PoolConfigError as exc:
+        raise entry.error(ValidationError, str(exc), "pool") from None
+    pool = Pool(entry.id, select_pool(pool_cfg), factory=lambda: None, generation=ctx.generation)
+    target = LuaFunctionTarget(entry, pool, source, ctx.runtime, method)
+    pool._factory = target.new_instance
+    target.start()
+    return target
+
+
+def build_lua_library(entry: Entry, ctx: Any) -> LuaLibrary:
+    return LuaLibrary(entry, LuaSource(entry, ctx))

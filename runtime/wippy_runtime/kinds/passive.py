@@ -1,0 +1,61 @@
+"""Kinds that are accepted, validated and listed, but have no behaviour yet.
+
+`process.wasm`/`process.lua` get processes with the scheduler; `env.variable`,
+`security.policy`, `process.host`, `terminal.host` get theirs with capabilities and security.
+Other real Wippy kinds (HTTP, SQL, queues, ...) are listed with a note that wippy-kernel does not
+run them, rather than being dropped or rejected, so real projects still load.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ValidationError
+from ..registry import Entry
+from .base import EntryInfo, Resource
+from .wasm_config import parse_wasm_config
+
+SPEC_KINDS = ("process.wasm", "process.lua", "env.variable", "security.policy", "process.host",
+              "terminal.host")
+
+# Wippy kinds outside this project's scope (wippy-facts §1.2): accepted and listed as inert.
+OTHER_WIPPY_KINDS = (
+    "workflow.lua", "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
+    "workflow.lua.bc", "http.service", "http.router", "http.endpoint", "http.static",
+    "db.sql.sqlite", "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.memory",
+    "store.sql", "store.kv.raft", "store.kv.crdt", "queue.driver.memory", "queue.driver.amqp",
+    "queue.driver.sqs", "queue.queue", "queue.consumer", "process.service", "pg.scope",
+    "temporal.client", "temporal.worker", "config.aws", "cloudstorage.s3", "fs.embed",
+    "env.storage.memory", "env.storage.file", "env.storage.os", "env.storage.static",
+    "env.storage.router", "template.jet", "template.set", "security.policy.expr",
+    "security.token_store", "contract.definition", "contract.binding", "exec.native",
+    "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
+    "registry.entry", "ns.definition", "ns.requirement", "ns.dependency",
+)
+
+
+class PassiveEntry(Resource):
+    def __init__(self, entry: Entry, note: str) -> None:
+        super().__init__(entry)
+        self.kind = entry.kind
+        self.note = note
+
+    def info(self) -> EntryInfo:
+        method = self.entry.data.get("method")
+        return EntryInfo(self.entry.id, self.entry.kind,
+                         method=method if isinstance(method, str) else None,
+                         detail={"note": self.note})
+
+
+def build_passive(entry: Entry, ctx: Any) -> PassiveEntry:
+    if entry.kind == "process.wasm":
+        parse_wasm_config(entry, binary=True)
+    elif entry.kind == "process.lua":
+        for name in ("source", "method"):
+            if not entry.data.get(name):
+                raise entry.error(ValidationError, f"{name} is required", name)
+    if entry.kind in SPEC_KINDS:
+        note = "accepted; behaviour arrives with a later issue"
+    else:
+        note = "a Wippy kind wippy-kernel does not run"
+    return PassiveEntry(entry, note)

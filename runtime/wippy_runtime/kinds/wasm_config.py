@@ -1,0 +1,130 @@
+"""The fields of `function.wat`, `function.wasm` and `process.wasm` (wippy-facts §2.2).
+
+Validation follows Wippy's `Validate()` rules and wording so that a definition Wippy rejects is
+rejected here with the same message, plus the entry, file and line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ValidationError
+from ..registry import Entry
+from ..scheduler.pool_config import PoolConfig, PoolConfigError
+
+TRANSPORTS = ("", "payload", "wasi-http")
+_HASH = re.compile(r"^([A-Za-z0-9_-]+):([0-9a-fA-F]+)$")
+_KNOWN_FIELDS = {"source", "fs", "path", "hash", "method", "transport", "wit", "wasi", "imports",
+                 "pool", "limits", "options", "lifecycle"}
+
+
+@dataclass(frozen=True)
+class WasmConfig:
+    method: str
+    source: Any = None
+    fs: str | None = None
+    path: str | None = None
+    hash: tuple[str, str] | None = None
+    transport: str = "payload"
+    wit: str | None = None
+    imports: tuple[str, ...] = ()
+    pool: PoolConfig = field(default_factory=PoolConfig)
+    max_execution_ms: int = 0
+    wasi: dict[str, Any] = field(default_factory=dict)
+
+
+def _fail(entry: Entry, message: str, field_name: str | None = None) -> ValidationError:
+    return entry.error(ValidationError, message, field_name)  # type: ignore[return-value]
+
+
+def parse_wasm_config(entry: Entry, *, binary: bool) -> WasmConfig:
+    d = entry.data
+    unknown = sorted(set(d) - _KNOWN_FIELDS)
+    if unknown:
+        raise _fail(entry, f"unknown field(s) for {entry.kind}: {', '.join(unknown)}", unknown[0])
+    if binary:
+        for name in ("fs", "path", "hash"):
+            if not d.get(name):
+                raise _fail(entry, f"{name} is required", name)
+    elif not d.get("source"):
+        raise _fail(entry, "source is required", "source")
+    method = d.get("method")
+    if not method:
+        if entry.kind == "process.wasm":
+            method = "main"  # Wippy's process lifecycle defaults it
+        else:
+            raise _fail(entry, "method is required", "method")
+    if not isinstance(method, str):
+        raise _fail(entry, "method must be a string", "method")
+    transport = d.get("transport", "") or ""
+    if transport not in TRANSPORTS:
+        raise _fail(entry, f"invalid transport type: {transport!r} (expected payload or wasi-http)",
+                    "transport")
+    imports = d.get("imports") or []
+    if not isinstance(imports, list):
+        raise _fail(entry, "imports must be a list of host import names", "imports")
+    for item in imports:
+        if not isinstance(item, str) or not item.strip():
+            raise _fail(entry, f"import {item!r} cannot be empty", "imports")
+    try:
+        pool = PoolConfig.from_data(d.get("pool"))
+    except PoolConfigError as exc:
+        raise _fail(entry, str(exc), "pool") from None
+    limits = d.get("limits") or (d.get("options") or {}).get("limits") or {}
+    if not isinstance(limits, dict):
+        raise _fail(entry, "limits must be a mapping", "limits")
+    max_ms = limits.get("max_execution_ms", 0) or 0
+    if isinstance(max_ms, bool) or not isinstance(max_ms, int) or max_ms < 0:
+        raise _fail(entry, "limits.max_execution_ms must be a non-negative integer", "limits")
+    hash_value = None
+    if binary:
+        raw_hash = d.get("hash")
+        m = _HASH.match(raw_hash) if isinstance(raw_hash, str) else None
+        if not m:
+            raise _fail(entry, f"invalid hash format {raw_hash!r}: expected sha256:<hex>", "hash")
+        algorithm, digest = m.group(1).lower(), m.group(2).lower()
+        if algorithm != "sha256":
+            raise _fail(entry, f"unsupported hash algorithm {algorithm!r} (only sha256)", "hash")
+        if len(digest) != 64:
+            raise _fail(entry, f"invalid hash format: sha256 digest must be 64 hex digits, "
+                        f"got {len(digest)}", "hash")
+        hash_value = (algorithm, digest)
+    wit = d.get("wit")
+    if wit is not None and not isinstance(wit, str):
+        raise _fail(entry, "wit must be a string", "wit")
+    wasi = d.get("wasi") or {}
+    _validate_wasi(entry, wasi)
+    return WasmConfig(method=method, source=d.get("source"), fs=d.get("fs"), path=d.get("path"),
+                      hash=hash_value, transport=transport or "payload", wit=wit,
+                      imports=tuple(i.strip() for i in imports), pool=pool,
+                      max_execution_ms=max_ms, wasi=wasi)
+
+
+def _validate_wasi(entry: Entry, wasi: Any) -> None:
+    if not isinstance(wasi, dict):
+        raise _fail(entry, "wasi must be a mapping", "wasi")
+    cwd = wasi.get("cwd")
+    if cwd is not None and (not isinstance(cwd, str) or not cwd.startswith("/")):
+        raise _fail(entry, "wasi.cwd must be absolute", "wasi")
+    names: set[str] = set()
+    for item in wasi.get("env") or []:
+        if not isinstance(item, dict) or not item.get("id") or not item.get("name"):
+            raise _fail(entry, "wasi.env entries need id and name", "wasi")
+        name = str(item["name"]).strip()
+        if name in names:
+            raise _fail(entry, f"wasi.env name {name!r} is duplicated", "wasi")
+        names.add(name)
+    guests: set[str] = set()
+    for item in wasi.get("mounts") or []:
+        if not isinstance(item, dict) or not item.get("fs") or not item.get("guest"):
+            raise _fail(entry, "wasi.mounts entries need fs and guest", "wasi")
+        guest = str(item["guest"])
+        if not guest.startswith("/"):
+            raise _fail(entry, f"wasi mount guest path {guest!r} must be absolute", "wasi")
+        clean = posixpath.normpath(guest)
+        if clean in guests:
+            raise _fail(entry, f"wasi mount guest path {clean!r} is duplicated", "wasi")
+        guests.add(clean)

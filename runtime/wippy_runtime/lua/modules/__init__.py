@@ -1,0 +1,17 @@
+"""Runtime modules made available to Lua, one file per module (Wippy's `modules:` names).
+
+`MODULES` maps a module name to its installer `(state, runtime) -> None`, which binds the
+module as a global of that name (Wippy's `require` reads `_G`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import funcs, json
+
+MODULES: dict[str, Callable[[Any, Any], None]] = {
+    "funcs": funcs.install,
+    "json": json.install,
+}

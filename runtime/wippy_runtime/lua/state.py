@@ -1,0 +1,156 @@
+"""A sandboxed Lua 5.4 state with Wippy's globals.
+
+`lupa.lua54` is imported explicitly: lupa's default runtime is Lua 5.5, and wrappers from one
+lupa module do not work with another (stack-notes §5). The state runs with `encoding=None`
+(strings are bytes on the Python side, see convert.py) and an attribute filter that denies
+Lua any access to Python objects beyond their registered Wippy methods.
+
+The prelude removes what Wippy removes (`io`, `os` beyond time/clock/date, `debug`, `dofile`,
+`loadfile`, `package.loadlib`, bytecode `load`, `collectgarbage`), replaces `require` with
+Wippy's `_G` lookup and routes `print` to the runtime's output. It keeps private references to
+`load` and `debug.traceback` for the host's own use (compiling chunks, tracebacks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import lupa.lua54 as lupa
+
+from ..errors import CallError, CompileError
+from .exposed import attribute_filter
+from .modules import errors as errors_module
+
+LuaError = lupa.LuaError
+LuaMemoryError = lupa.LuaMemoryError
+
+_PRELUDE = r"""
+local sink = ...
+local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
+local rawget, error, type = rawget, error, type
+local os_time, os_clock, os_date = os.time, os.clock, os.date
+
+-- What Wippy removes from the standard library.
+io, debug, dofile, loadfile, collectgarbage, rawlen, loadstring = nil, nil, nil, nil, nil, nil, nil
+os = { time = os_time, clock = os_clock, date = os_date }
+package = nil
+python = nil
+unpack = table.unpack
+
+-- `load` of source text only: bytecode would bypass every check.
+_G.load = function(chunk, chunkname, mode, env)
+  if mode ~= nil and mode ~= "t" then error("load: only text chunks are allowed", 2) end
+  if type(chunk) == "string" and chunk:byte(1) == 27 then error("load: bytecode is not allowed", 2) end
+  return load(chunk, chunkname, "t", env)
+end
+
+-- Wippy's require: a module is whatever global of that name the entry was given.
+require = function(name)
+  local m = rawget(_G, name)
+  if m == nil then error("module '" .. tostring(name) .. "' not found", 2) end
+  return m
+end
+
+print = function(...)
+  local n = select("#", ...)
+  local parts = {}
+  for i = 1, n do parts[i] = tostring((select(i, ...))) end
+  sink(concat(parts, "\t") .. "\n")
+end
+
+local host = {}
+function host.compile(source, chunkname)
+  return load(source, chunkname, "t")
+end
+local function handler(msg)
+  if type(msg) == "string" then return traceback(msg, 2) end
+  return msg
+end
+-- Call f with a traceback on error: returns true, results... or false, message.
+function host.pcall(f, ...)
+  return xpcall(f, handler, ...)
+end
+function host.pack(...)
+  return select("#", ...), {...}
+end
+return host
+"""
+
+_CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
+
+
+class LuaState:
+    """One Lua state: a function.lua instance, a library host, or the kernel's session."""
+
+    def __init__(self, *, max_memory: int | None = None,
+                 print_fn: Callable[[str], None] | None = None) -> None:
+        self.lua = lupa.LuaRuntime(
+            encoding=None, unpack_returned_tuples=True, register_eval=False,
+            register_builtins=False, attribute_filter=attribute_filter,
+            max_memory=max_memory,
+        )
+        self._print_fn = print_fn
+        host = self.lua.execute(_PRELUDE, self._print)
+        self._compile = host[b"compile"]
+        self.pcall = host[b"pcall"]
+        self.globals = self.lua.globals()
+        errors_module.install(self.lua)
+
+    def _print(self, text: bytes) -> None:
+        if self._print_fn is not None:
+            self._print_fn(text.decode("utf-8", "replace"))
+
+    def set_print(self, fn: Callable[[str], None] | None) -> None:
+        self._print_fn = fn
+
+    def bind(self, name: str, value: Any) -> None:
+        self.globals[name.encode()] = value
+
+    def compile(self, source: str, chunkname: str, *, entry: str, file: str | None = None,
+                line_offset: int | None = None) -> Any:
+        """Compile a chunk; a syntax error names the entry and the line (in the file when the
+        source is inline YAML: `line_offset` is the file line of source line 1)."""
+        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
+        fn, err = out if type(out) is tuple else (out, None)
+        if fn is None:
+            message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            m = _CHUNK_LINE.match(message)
+            line = int(m.group(1)) if m else None
+            detail = m.group(2) if m else message
+            file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
+            exc = CompileError(f"Lua syntax error at line {line}: {detail}" if line else
+                               f"Lua syntax error: {detail}", entry=entry, file=file,
+                               line=file_line)
+            exc.lua_line = line  # type: ignore[attr-defined]
+            raise exc
+        return fn
+
+    def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
+        """Call a Lua function with a traceback on error; returns all its results.
+
+        A Lua error becomes CallError (kind from a raised Wippy error value, else INTERNAL)."""
+        try:
+            out = self.pcall(fn, *args)
+        except LuaMemoryError:
+            raise CallError("Lua memory limit exceeded", entry=entry) from None
+        if type(out) is not tuple:
+            out = (out,)
+        if out[0]:
+            return out[1:]
+        err = out[1] if len(out) > 1 else None
+        if isinstance(err, errors_module.LuaErrorValue):
+            raise CallError(err._message, entry=entry, kind=err._kind)
+        if isinstance(err, BaseException):
+            if isinstance(err, CallError):
+                raise err
+            raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
+        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        exc = CallError(f"Lua error: {text}", entry=entry)
+        exc.lua_traceback = text  # type: ignore[attr-defined]
+        raise exc
+
+    def close(self) -> None:
+        self.globals = None
+        self.lua = None  # type: ignore[assignment]

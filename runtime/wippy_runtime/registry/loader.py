@@ -1,0 +1,197 @@
+"""Reads Wippy definition files (`_index.yaml` and friends) into entries.
+
+A definition file is any YAML mapping with `namespace` plus `entries` (or a top-level
+`name` + `kind`), as Wippy's loader accepts. Directories are scanned recursively. Problems are
+collected, not raised: one bad file or entry is reported with its file and line and every other
+entry still loads, because a project with one typo should still serve the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import LoadError, ValidationError
+from .entry import Entry, Origin
+from .ids import InvalidIdError, parse_id
+
+YAML_SUFFIXES = (".yaml", ".yml")
+SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv", ".ipynb_checkpoints"}
+
+
+@dataclass
+class LoadReport:
+    """What a load produced: entries in file order, errors, and the files read."""
+
+    entries: list[Entry] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def extend(self, other: LoadReport) -> None:
+        self.entries.extend(other.entries)
+        self.errors.extend(other.errors)
+        self.files.extend(other.files)
+
+
+def _compose(text: str, file: str | None) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML keeping the node tree, so entries and fields know their line numbers."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        return loader.construct_document(node), node
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        raise LoadError(f"malformed YAML: {problem}", file=file, line=line) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(f"malformed YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+
+
+def _mapping_lines(node: yaml.Node) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                # A block scalar's text starts on the line after its key.
+                line = value.start_mark.line + 1
+                if isinstance(value, yaml.ScalarNode) and value.style in ("|", ">"):
+                    line += 1
+                lines[str(key.value)] = line
+    return lines
+
+
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def parse_definition_text(
+    text: str,
+    *,
+    file: str | None = None,
+    base_dir: Path | None = None,
+    root: Path | None = None,
+    namespace: str | None = None,
+    require_namespace: bool = True,
+) -> LoadReport:
+    """Parse one definition document. `namespace` is the default when the text has none
+    (used by the `%%yaml` magic for snippets that are a bare list of entries)."""
+    report = LoadReport()
+    base_dir = base_dir or Path.cwd()
+    root = root or base_dir
+    try:
+        doc, node = _compose(text, file)
+    except LoadError as exc:
+        report.errors.append(exc)
+        return report
+    if doc is None:
+        return report
+    if isinstance(doc, list) and namespace:
+        doc = {"namespace": namespace, "entries": doc}
+        node = None
+    if not isinstance(doc, dict):
+        if require_namespace:
+            report.errors.append(LoadError("definition file must be a mapping with namespace and "
+                                           "entries", file=file, line=1))
+        return report
+    entries_node = _child(node, "entries")
+    if "entries" in doc:
+        raw_entries = doc["entries"]
+    elif "name" in doc and "kind" in doc:
+        raw_entries = [{k: v for k, v in doc.items() if k not in ("namespace", "version")}]
+        entries_node = None
+    else:
+        if require_namespace and "namespace" in doc:
+            report.errors.append(LoadError("definition file has a namespace but no entries",
+                                           file=file, line=1))
+        return report  # not a definition file: Wippy ignores other YAML
+    ns = doc.get("namespace", namespace)
+    if not ns:
+        report.errors.append(ValidationError("missing namespace (a definition file needs "
+                                             "`namespace:` next to `entries:`)", file=file, line=1))
+        return report
+    if not isinstance(ns, str):
+        report.errors.append(ValidationError(f"namespace must be a string, got {ns!r}",
+                                             file=file, line=1))
+        return report
+    if not isinstance(raw_entries, list):
+        line = entries_node.start_mark.line + 1 if entries_node is not None else None
+        report.errors.append(ValidationError("entries must be a list", file=file, line=line))
+        return report
+    item_nodes = entries_node.value if isinstance(entries_node, yaml.SequenceNode) else []
+    for index, raw in enumerate(raw_entries):
+        item_node = item_nodes[index] if index < len(item_nodes) else None
+        line = item_node.start_mark.line + 1 if item_node is not None else None
+        try:
+            report.entries.append(_make_entry(raw, ns, index, file, line, item_node, base_dir, root))
+        except LoadError as exc:
+            report.errors.append(exc)
+    return report
+
+
+def _make_entry(raw: Any, ns: str, index: int, file: str | None, line: int | None,
+                node: yaml.Node | None, base_dir: Path, root: Path) -> Entry:
+    if not isinstance(raw, dict):
+        raise ValidationError(f"entry #{index + 1} must be a mapping, got {type(raw).__name__}",
+                              file=file, line=line)
+    name = raw.get("name")
+    if not name or not isinstance(name, str):
+        raise ValidationError(f"entry #{index + 1}: name is required", file=file, line=line)
+    entry_id = f"{ns}:{name}"
+    try:
+        parse_id(entry_id)
+    except InvalidIdError as exc:
+        raise ValidationError(exc.message, entry=entry_id, file=file, line=line) from None
+    kind = raw.get("kind")
+    if not kind or not isinstance(kind, str):
+        raise ValidationError("kind is required", entry=entry_id, file=file, line=line)
+    meta = raw.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise ValidationError("meta must be a mapping", entry=entry_id, file=file, line=line)
+    data = {k: v for k, v in raw.items() if k not in ("name", "kind", "meta")}
+    field_lines = tuple(_mapping_lines(node).items()) if node is not None else ()
+    origin = Origin(file=file, line=line, base_dir=base_dir, root=root, field_lines=field_lines)
+    return Entry(id=entry_id, kind=kind, meta=meta, data=data, origin=origin)
+
+
+def load_path(path: str | Path) -> LoadReport:
+    """Load a Wippy project: a directory scanned recursively, or one YAML file."""
+    path = Path(path).resolve()
+    report = LoadReport()
+    if path.is_file():
+        files = [path]
+        root = path.parent
+    elif path.is_dir():
+        root = path
+        files = sorted(
+            p for p in path.rglob("*")
+            if p.suffix in YAML_SUFFIXES and p.is_file()
+            and not any(part in SKIP_DIRS or part.startswith(".") for part in
+                        p.relative_to(path).parts[:-1])
+        )
+    else:
+        report.errors.append(LoadError(f"no such file or directory: {path}"))
+        return report
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            report.errors.append(LoadError(f"cannot read: {exc}", file=str(file)))
+            continue
+        report.files.append(file)
+        report.extend(parse_definition_text(text, file=str(file), base_dir=file.parent, root=root,
+                                            require_namespace=file.name.startswith("_index")))
+    return report

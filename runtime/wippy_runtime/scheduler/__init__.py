@@ -1,0 +1,1 @@
+"""Pools (and, later, the dispatcher and processes)."""

@@ -1,0 +1,1 @@
+"""The WebAssembly host: engine, compile cache, core fast path, components."""

@@ -1,0 +1,125 @@
+"""One wasmtime Engine per runtime, its settings, and compilation through the compile cache."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import wasmtime
+from wasmtime.component import Component
+
+from ..errors import CompileError
+from .compile_cache import CompileCache, default_cache_dir
+
+_WAT_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
+
+
+class WasmEngine:
+    """Owns the Engine. Epoch interruption is on so that limits and the kernel's interrupt
+    button can stop running WASM (every Store gets a far deadline until a limit sets one)."""
+
+    #: Part of every compile-cache key: change it when engine settings change.
+    SETTINGS = "epoch_interruption=1;opt=speed"
+
+    def __init__(self, cache_dir: Path | None | bool = True) -> None:
+        config = wasmtime.Config()
+        config.epoch_interruption = True
+        config.cranelift_opt_level = "speed"
+        self.engine = wasmtime.Engine(config)
+        if cache_dir is True:
+            cache_dir = default_cache_dir()
+        elif cache_dir is False:
+            cache_dir = None
+        self.cache = CompileCache(cache_dir, self.SETTINGS)
+
+    def wat_to_wasm(self, wat: str, *, entry: str, file: str | None = None,
+                    line_offset: int | None = None) -> bytes:
+        """Compile WAT text to binary; errors name the entry and the WAT line (and, when the WAT
+        sits inline in a YAML file, the file line: `line_offset` is the line of WAT line 1)."""
+        try:
+            return bytes(wasmtime.wat2wasm(wat))
+        except wasmtime.WasmtimeError as exc:
+            raise wat_error(str(exc), entry=entry, file=file, line_offset=line_offset) from None
+
+    def compile_module(self, wasm: bytes, *, entry: str, file: str | None = None,
+                       line: int | None = None) -> wasmtime.Module:
+        engine = self.engine
+
+        def compile_fn() -> wasmtime.Module:
+            try:
+                return wasmtime.Module(engine, wasm)
+            except wasmtime.WasmtimeError as exc:
+                raise CompileError(f"invalid WebAssembly module: {_first_cause(str(exc))}",
+                                   entry=entry, file=file, line=line) from None
+
+        return self.cache.get_or_compile(
+            "module", wasm, compile_fn,
+            lambda blob: wasmtime.Module.deserialize(engine, blob),
+            lambda module: bytes(module.serialize()),
+        )
+
+    def compile_component(self, wasm: bytes, *, entry: str, file: str | None = None,
+                          line: int | None = None) -> Component:
+        engine = self.engine
+
+        def compile_fn() -> Component:
+            try:
+                return Component(engine, wasm)
+            except wasmtime.WasmtimeError as exc:
+                raise CompileError(f"invalid WebAssembly component: {_first_cause(str(exc))}",
+                                   entry=entry, file=file, line=line) from None
+
+        return self.cache.get_or_compile(
+            "component", wasm, compile_fn,
+            lambda blob: Component.deserialize(engine, blob),
+            lambda comp: bytes(comp.serialize()),
+        )
+
+    def new_store(self) -> wasmtime.Store:
+        store = wasmtime.Store(self.engine)
+        store.set_epoch_deadline(1 << 62)
+        return store
+
+
+def wat_error(message: str, *, entry: str, file: str | None,
+              line_offset: int | None) -> CompileError:
+    m = _WAT_LOCATION.search(message)
+    headline = message.split("\n", 1)[0].strip()
+    if not m:
+        return CompileError(f"invalid WAT: {headline}", entry=entry, file=file, line=line_offset)
+    wat_line, col = int(m.group(1)), int(m.group(2))
+    snippet = _caret_snippet(message)
+    text = f"invalid WAT at line {wat_line}, column {col}: {headline}"
+    if snippet:
+        text += "\n" + snippet
+    file_line = line_offset + wat_line - 1 if line_offset is not None else None
+    err = CompileError(text, entry=entry, file=file, line=file_line)
+    err.wat_line = wat_line  # type: ignore[attr-defined]
+    err.wat_column = col  # type: ignore[attr-defined]
+    return err
+
+
+def _caret_snippet(message: str) -> str:
+    lines = message.split("\n")
+    out = [ln for ln in lines[2:] if ln.strip() and ln.strip() != "|"]
+    return "\n".join(out)
+
+
+def _first_cause(message: str) -> str:
+    """wasmtime errors are multi-line 'Caused by' chains; keep the most specific cause."""
+    causes = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    specific = [c for c in causes if re.match(r"^\d+:", c)]
+    if specific:
+        return re.sub(r"^\d+:\s*", "", specific[-1])
+    return causes[0] if causes else message
+
+
+def trap_message(exc: BaseException) -> str:
+    """A one-line trap description: 'wasm trap: integer divide by zero'."""
+    text = getattr(exc, "message", None) or str(exc)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        ln = re.sub(r"^\d+:\s*", "", ln)
+        if ln.startswith("wasm trap:"):
+            return ln
+    return _first_cause(text)
