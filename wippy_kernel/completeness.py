@@ -25,7 +25,7 @@ def lua_status(session: Session, code: str) -> tuple[str, str]:
     fn, err = session.state.try_compile(code, "=check")
     if fn is not None:
         return "complete", ""
-    if err and "<eof>" in err:
+    if err and err.rstrip().endswith("<eof>"):
         last = code.rstrip("\n").rsplit("\n", 1)[-1]
         return "incomplete", _indent(code, bool(_OPENS.search(last)))
     return "invalid", ""

@@ -48,7 +48,7 @@ class WippyKernel(Kernel):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.session = Session()
+        self.wippy = Session()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wippy-cell")
         self._history: list[tuple[int, int, str]] = []
         wire_comms(self)
@@ -64,6 +64,10 @@ class WippyKernel(Kernel):
 
     # -- output helpers (thread-safe: iopub goes through ipykernel's IOPub thread) -----------
     def _stream(self, name: str, text: str) -> None:
+        if name == "clear":
+            if not self._silent:
+                self.send_response(self.iopub_socket, "clear_output", {"wait": text == "wait"})
+            return
         if text and not self._silent:
             self.send_response(self.iopub_socket, "stream", {"name": name, "text": text})
 
@@ -87,11 +91,11 @@ class WippyKernel(Kernel):
         if page is not None:
             ok["payload"] = [{"source": "page", "data": page, "start": 0}]
             return ok
-        self.session.set_sink(self._stream)
-        self.session.arm()
+        self.wippy.set_sink(self._stream)
+        self.wippy.arm()
         loop = asyncio.get_running_loop()
         ctx = contextvars.copy_context()
-        previous = signal.signal(signal.SIGINT, lambda *_: self.session.interrupt())
+        previous = signal.signal(signal.SIGINT, lambda *_: self.wippy.interrupt())
         try:
             result = await loop.run_in_executor(self._executor, ctx.run, self._run_cell, code)
         finally:
@@ -127,15 +131,15 @@ class WippyKernel(Kernel):
 
     def _run_segment(self, seg: Segment, chunkname: str) -> dict[str, Any] | None:
         if seg.type == "lua":
-            fn, is_expr = self.session.compile_cell(seg.text, chunkname, seg.first_line)
-            values = self.session.run(fn)
+            fn, is_expr = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
+            values = self.wippy.run(fn)
             return value_bundle(values) if is_expr and values else None
         magic = registry().get(seg.name)
         if magic is None or magic.cell != (seg.type == "cell"):
             prefix = "%%" if seg.type == "cell" else "%"
             raise MagicError("UsageError", f"unknown magic {prefix}{seg.name} (line "
                              f"{seg.first_line}); %lsmagic lists them")
-        ctx = MagicContext(session=self.session, display=self._display,
+        ctx = MagicContext(session=self.wippy, display=self._display,
                            stdout=lambda t: self._stream("stdout", t), cwd=Path.cwd(),
                            body_line=seg.first_line + 1)
         magic.run(ctx, seg.text, seg.body)
@@ -150,12 +154,12 @@ class WippyKernel(Kernel):
             magic = registry().get(name)
             text = magic.help() if magic else f"unknown magic {prefix}{name}"
             return {"text/plain": text}
-        data = inspect_text(self.session, name, level)
+        data = inspect_text(self.wippy, name, level)
         return data or {"text/plain": f"no help found for {name!r}"}
 
     # -- completion / inspection / is_complete / history -------------------------------------
     async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
-        matches, start, end = complete(self.session, code, cursor_pos)
+        matches, start, end = complete(self.wippy, code, cursor_pos)
         return {"status": "ok", "matches": matches, "cursor_start": start,
                 "cursor_end": end, "metadata": {}}
 
@@ -164,11 +168,11 @@ class WippyKernel(Kernel):
         from .inspection import name_at
 
         name = name_at(code, cursor_pos)
-        data = inspect_text(self.session, name, detail_level) if name else None
+        data = inspect_text(self.wippy, name, detail_level) if name else None
         return {"status": "ok", "found": bool(data), "data": data or {}, "metadata": {}}
 
     async def do_is_complete(self, code: str) -> dict[str, Any]:
-        status, indent = is_complete(self.session, code)
+        status, indent = is_complete(self.wippy, code)
         reply: dict[str, Any] = {"status": status}
         if status == "incomplete":
             reply["indent"] = indent
@@ -197,6 +201,6 @@ class WippyKernel(Kernel):
         return {"status": "ok", "history": items}
 
     async def do_shutdown(self, restart: bool) -> dict[str, Any]:
-        self.session.close()
+        self.wippy.close()
         self._executor.shutdown(wait=False)
         return {"status": "ok", "restart": restart}

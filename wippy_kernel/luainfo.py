@@ -29,6 +29,7 @@ DOCS: dict[str, tuple[str, str]] = {
     "table.unpack": ("table.unpack(t [, i [, j]]) -> ...", "Returns t[i], ..., t[j]."),
     "table.sort": ("table.sort(t [, comp])", "Sorts the list t in place."),
     "math.floor": ("math.floor(x) -> integer", "The largest integer <= x."),
+    "clear_output": ("clear_output([wait])", "Clears the cell's output (kernel helper)."),
     "io.write": ("io.write(...)", "Writes to the cell's stdout (the kernel's minimal io)."),
     "funcs.call": ("funcs.call(id, ...) -> result, err",
                    "Calls the entry `id` (\"namespace:name\"), Lua or WASM, with the given "

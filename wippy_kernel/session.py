@@ -122,6 +122,12 @@ class Session:
             " return self end function io.write(...) out(...) return io.stdout end return io end")
         self.state.globals[b"io"] = make(writer("stdout"), writer("stderr"))
 
+        def clear_output(wait: Any = False) -> None:
+            """Clear the cell's output (IPython's clear_output); `wait` defers it."""
+            self._out("clear", "wait" if wait else "")
+
+        self.state.globals[b"clear_output"] = clear_output
+
     # -- interrupts ---------------------------------------------------------------------------
     def _wrap_new_store(self) -> None:
         engine = self.runtime.wasm
