@@ -132,7 +132,10 @@ class WippyKernel(Kernel):
     def _run_segment(self, seg: Segment, chunkname: str) -> dict[str, Any] | None:
         if seg.type == "lua":
             fn, is_expr = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
-            values = self.wippy.run(fn)
+            values = list(self.wippy.run(fn))
+            # `r, err` pairs (funcs.call) show as `r`: trailing nils after a value are noise
+            while len(values) > 1 and values[-1] is None:
+                values.pop()
             return value_bundle(values) if is_expr and values else None
         magic = registry().get(seg.name)
         if magic is None or magic.cell != (seg.type == "cell"):
