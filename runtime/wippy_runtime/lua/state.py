@@ -116,6 +116,8 @@ class LuaState:
         fn, err = out if type(out) is tuple else (out, None)
         if fn is None:
             message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            if message.startswith(chunkname + ":"):
+                message = "chunk" + message[len(chunkname):]
             m = _CHUNK_LINE.match(message)
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
