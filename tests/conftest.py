@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from wippy_runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent

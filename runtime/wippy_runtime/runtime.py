@@ -32,6 +32,7 @@ class _Batch:
 
     pending: dict[str, Entry] = field(default_factory=dict)
     building: list[str] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)
     errors: list[LoadError] = field(default_factory=list)
 
 
@@ -51,10 +52,10 @@ class _BuildContext:
             raise entry.error(ValidationError, exc.message, field_name) from None
         self.dependencies.add(ref_id)
         rt = self.runtime
-        if ref_id in self.batch.pending and ref_id not in rt.built:
-            if ref_id in self.batch.building:
-                chain = " -> ".join(self.batch.building + [ref_id])
-                raise entry.error(ValidationError, f"reference cycle: {chain}", field_name)
+        if ref_id in self.batch.building:
+            chain = " -> ".join(self.batch.building + [ref_id])
+            raise entry.error(ValidationError, f"reference cycle: {chain}", field_name)
+        if ref_id in self.batch.pending and ref_id not in self.batch.done:
             rt._build_pending(ref_id, self.batch)
         built = rt.built.get(ref_id)
         if built is None:
@@ -149,9 +150,9 @@ class Runtime:
 
     def _build_pending(self, entry_id: str, batch: _Batch, top: bool = False) -> None:
         entry = batch.pending[entry_id]
-        if top and self.built.get(entry_id) is not None and \
-                self.built[entry_id].entry is entry:
+        if entry_id in batch.done:
             return  # already built on demand by a reference earlier in this batch
+        batch.done.add(entry_id)
         batch.building.append(entry_id)
         try:
             self._build(entry, batch)

@@ -305,3 +305,19 @@ def test_failed_entries_are_listed_with_their_error(runtime, write_app):
     load_with(runtime, write_app, CASES["missing method"][0])
     failed = [i for i in runtime.describe() if i.id == "app:bad"]
     assert failed and "method is required" in failed[0].detail["error"]
+
+
+def test_library_import_cycle_is_reported(runtime, write_app):
+    app = write_app({"_index.yaml": "namespace: app\nentries:\n" + GOOD + """
+  - name: a
+    kind: library.lua
+    source: "return {}"
+    imports: {b: app:b}
+  - name: b
+    kind: library.lua
+    source: "return {}"
+    imports: {a: app:a}
+"""})
+    report = runtime.load(app)
+    assert any("reference cycle: app:a -> app:b -> app:a" in str(e) for e in report.errors)
+    assert runtime.call("app:good") == 7
