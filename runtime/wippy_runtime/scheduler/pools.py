@@ -188,7 +188,7 @@ class Pool:
                 entry=self.entry_id, generation=self.generation, type=self.plan.type,
                 max_instances=self.plan.max_instances, instances=self.instances,
                 idle=(self.instances - self.busy) if self.plan.type == INLINE else len(self._idle),
-                busy=self.busy, queued=self.queued, calls=self.calls,
+                busy=(1 if self.inline_lock.locked() else 0) if self.inline_lock else self.busy, queued=self.queued, calls=self.calls,
                 errors=self.errors, replaced=self.replaced, total_ns=self.total_ns,
                 last_ns=self.last_ns, retired=self.retired,
             )
