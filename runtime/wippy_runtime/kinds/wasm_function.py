@@ -16,8 +16,8 @@ from wasmtime.component import Linker as ComponentLinker
 
 from ..errors import INVALID, CallError, CompileError, HashMismatchError, LoadError, TrapError
 from ..registry import Entry
-from ..scheduler.pool_config import select_pool
 from ..scheduler.limits import limit_error
+from ..scheduler.pool_config import select_pool
 from ..scheduler.pools import Pool
 from ..wasm.binary import is_component, is_wasm
 from ..wasm.core_call import (

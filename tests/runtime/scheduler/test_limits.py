@@ -5,7 +5,6 @@ import time
 
 import pytest
 from conftest import ADD_WAT, SPIN_WAT, lua, wat
-
 from wippy_runtime.errors import CANCELED, TIMEOUT, CallError
 
 LUA_SPIN = "local function main() while true do end end return { main = main }"
