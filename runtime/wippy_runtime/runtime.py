@@ -84,6 +84,8 @@ class Runtime:
         self.generations: dict[str, int] = {}
         self._output = output
         self.warnings: list[str] = []
+        self.guard = self.wasm.guard
+        self.guard.add_busy_probe(self._busy_stores)
 
     # -- output ---------------------------------------------------------------------------
     def write_output(self, text: str) -> None:
@@ -228,6 +230,26 @@ class Runtime:
             raise CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
         value = target.invoke(args)
         return to_plain(value)
+
+    # -- interruption ---------------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Stop every execution running now, WASM and Lua, on any thread (the kernel's
+        interrupt button). Each fails with CallError kind CANCELED "interrupted"; trapped WASM
+        instances are replaced and the runtime stays usable. See scheduler/limits.py."""
+        self.guard.interrupt()
+
+    def _busy_stores(self) -> list[tuple[Any, Callable[[], bool]]]:
+        out: list[tuple[Any, Callable[[], bool]]] = []
+        for target in list(self.targets.values()):
+            warm = target._warm
+            if target._owner and warm is not None and getattr(warm, "store", None) is not None:
+                out.append((warm.store, lambda t=target, i=warm: bool(t._owner) and t._warm is i))
+            pool = target.pool
+            for inst in list(pool.in_use.values()):
+                store = getattr(inst, "store", None)
+                if store is not None:
+                    out.append((store, lambda p=pool, i=inst: id(i) in p.in_use))
+        return out
 
     # -- introspection --------------------------------------------------------------------
     def describe(self) -> list[EntryInfo]:
