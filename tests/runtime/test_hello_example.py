@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import EXAMPLES
-
-HELLO = EXAMPLES / "hello"
+HELLO = Path(__file__).resolve().parents[2] / "examples" / "hello"
 
 
 def wippy(*args: str) -> subprocess.CompletedProcess[str]:
