@@ -17,7 +17,6 @@ import time
 import wasmtime
 from wasmtime import _bindings as raw
 from wasmtime import _ffi as ffi
-
 from wippy_runtime import Runtime
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import LuaState
