@@ -1,0 +1,206 @@
+"""The Jupyter protocol side of the Wippy kernel: messages in, session calls, messages out.
+
+Cells run on one dedicated worker thread so that the main thread stays free to receive SIGINT
+while Lua or WASM is busy; the SIGINT handler installed around each cell calls
+`Session.interrupt()` (Lua hook flag + wasmtime epoch). Display, completion, inspection,
+`is_complete`, installation and magics live in their own modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ipykernel.kernelbase import Kernel
+
+from . import __version__
+from .cells import Segment, help_request, split_cell
+from .comms import wire_comms
+from .completeness import is_complete
+from .completion import complete
+from .display import value_bundle
+from .inspection import inspect_text
+from .install import KERNEL_NAME
+from .magics import MagicContext, MagicError, registry
+from .session import CellError, Session
+
+
+class WippyKernel(Kernel):
+    """Lua 5.4 cells over a wippy_runtime Runtime; magics define WAT / Lua / YAML entries."""
+
+    implementation = KERNEL_NAME
+    implementation_version = __version__
+    banner = "Wippy kernel: Lua 5.4 cells, WAT/WASM and Lua entries (%lsmagic for magics)"
+    language_info = {
+        "name": "lua",
+        "version": "5.4",
+        "mimetype": "text/x-lua",
+        "file_extension": ".lua",
+        "pygments_lexer": "lua",
+        "codemirror_mode": "lua",
+    }
+    help_links = [{"text": "Lua 5.4 manual", "url": "https://www.lua.org/manual/5.4/"}]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.wippy = Session()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wippy-cell")
+        self._history: list[tuple[int, int, str]] = []
+        wire_comms(self)
+
+    # -- kernel_info: never claim a debugger (jupyter-notes pitfall 1) -----------------------
+    @property
+    def kernel_info(self) -> dict[str, Any]:
+        info = dict(super().kernel_info)
+        info["supported_features"] = [f for f in info.get("supported_features", [])
+                                      if f != "debugger"]
+        info["debugger"] = False
+        return info
+
+    # -- output helpers (thread-safe: iopub goes through ipykernel's IOPub thread) -----------
+    def _stream(self, name: str, text: str) -> None:
+        if name == "clear":
+            if not self._silent:
+                self.send_response(self.iopub_socket, "clear_output", {"wait": text == "wait"})
+            return
+        if text and not self._silent:
+            self.send_response(self.iopub_socket, "stream", {"name": name, "text": text})
+
+    def _display(self, data: dict[str, Any]) -> None:
+        if not self._silent:
+            self.send_response(self.iopub_socket, "display_data",
+                               {"data": data, "metadata": {}, "transient": {}})
+
+    # -- execute ------------------------------------------------------------------------------
+    _silent = False
+
+    async def do_execute(self, code: str, silent: bool, store_history: bool = True,
+                         user_expressions: dict | None = None, allow_stdin: bool = False,
+                         *, cell_meta: Any = None, cell_id: Any = None) -> dict[str, Any]:
+        self._silent = silent
+        if store_history:
+            self._history.append((0, self.execution_count, code))
+        ok = {"status": "ok", "execution_count": self.execution_count, "payload": [],
+              "user_expressions": {}}
+        page = self._help_page(code)
+        if page is not None:
+            ok["payload"] = [{"source": "page", "data": page, "start": 0}]
+            return ok
+        self.wippy.set_sink(self._stream)
+        self.wippy.arm()
+        loop = asyncio.get_running_loop()
+        ctx = contextvars.copy_context()
+        previous = signal.signal(signal.SIGINT, lambda *_: self.wippy.interrupt())
+        try:
+            result = await loop.run_in_executor(self._executor, ctx.run, self._run_cell, code)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if isinstance(result, CellError):
+            return self._error(result)
+        if result is not None and not silent:
+            self.send_response(self.iopub_socket, "execute_result",
+                               {"execution_count": self.execution_count, "data": result,
+                                "metadata": {}})
+        return ok
+
+    def _error(self, err: CellError) -> dict[str, Any]:
+        content = {"ename": err.ename, "evalue": err.evalue,
+                   "traceback": err.traceback or [f"{err.ename}: {err.evalue}"]}
+        if not self._silent:
+            self.send_response(self.iopub_socket, "error", content)
+        return {"status": "error", "execution_count": self.execution_count, **content}
+
+    def _run_cell(self, code: str) -> dict[str, Any] | CellError | None:
+        """Worker thread: run every segment; return the last expression's bundle or an error."""
+        result: dict[str, Any] | None = None
+        chunkname = f"cell[{self.execution_count}]"
+        try:
+            for seg in split_cell(code):
+                result = self._run_segment(seg, chunkname)
+        except CellError as err:
+            return err
+        except Exception as exc:  # a bug of ours must not kill the kernel
+            return CellError(type(exc).__name__, str(exc), [f"{type(exc).__name__}: {exc}",
+                                                            "(internal error in wippy_kernel)"])
+        return result
+
+    def _run_segment(self, seg: Segment, chunkname: str) -> dict[str, Any] | None:
+        if seg.type == "lua":
+            fn, is_expr = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
+            values = self.wippy.run(fn)
+            return value_bundle(values) if is_expr and values else None
+        magic = registry().get(seg.name)
+        if magic is None or magic.cell != (seg.type == "cell"):
+            prefix = "%%" if seg.type == "cell" else "%"
+            raise MagicError("UsageError", f"unknown magic {prefix}{seg.name} (line "
+                             f"{seg.first_line}); %lsmagic lists them")
+        ctx = MagicContext(session=self.wippy, display=self._display,
+                           stdout=lambda t: self._stream("stdout", t), cwd=Path.cwd(),
+                           body_line=seg.first_line + 1)
+        magic.run(ctx, seg.text, seg.body)
+        return None
+
+    def _help_page(self, code: str) -> dict[str, str] | None:
+        req = help_request(code)
+        if req is None:
+            return None
+        prefix, name, level = req
+        if prefix:
+            magic = registry().get(name)
+            text = magic.help() if magic else f"unknown magic {prefix}{name}"
+            return {"text/plain": text}
+        data = inspect_text(self.wippy, name, level)
+        return data or {"text/plain": f"no help found for {name!r}"}
+
+    # -- completion / inspection / is_complete / history -------------------------------------
+    async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
+        matches, start, end = complete(self.wippy, code, cursor_pos)
+        return {"status": "ok", "matches": matches, "cursor_start": start,
+                "cursor_end": end, "metadata": {}}
+
+    async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0,
+                         omit_sections: Any = ()) -> dict[str, Any]:
+        from .inspection import name_at
+
+        name = name_at(code, cursor_pos)
+        data = inspect_text(self.wippy, name, detail_level) if name else None
+        return {"status": "ok", "found": bool(data), "data": data or {}, "metadata": {}}
+
+    async def do_is_complete(self, code: str) -> dict[str, Any]:
+        status, indent = is_complete(self.wippy, code)
+        reply: dict[str, Any] = {"status": status}
+        if status == "incomplete":
+            reply["indent"] = indent
+        return reply
+
+    async def do_history(self, hist_access_type: str, output: bool, raw: bool,
+                         session: Any = None, start: Any = None, stop: Any = None,
+                         n: int | None = None, pattern: str | None = None,
+                         unique: bool = False) -> dict[str, Any]:
+        items = list(self._history)
+        if hist_access_type == "search" and pattern:
+            import fnmatch
+
+            items = [h for h in items if fnmatch.fnmatch(h[2], pattern)]
+        elif hist_access_type == "range":
+            lo = start or 0
+            hi = stop if stop is not None else sys.maxsize
+            items = [h for h in items if lo <= h[1] < hi]
+        if unique:
+            seen: set[str] = set()
+            items = [h for h in items if not (h[2] in seen or seen.add(h[2]))]  # type: ignore[func-returns-value]
+        if n:
+            items = items[-n:]
+        if output:
+            items = [(s, c, (code, None)) for s, c, code in items]  # type: ignore[misc]
+        return {"status": "ok", "history": items}
+
+    async def do_shutdown(self, restart: bool) -> dict[str, Any]:
+        self.wippy.close()
+        self._executor.shutdown(wait=False)
+        return {"status": "ok", "restart": restart}

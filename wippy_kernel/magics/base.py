@@ -1,0 +1,115 @@
+"""The Magic base class, its argument parser, and the context a magic runs in."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wippy_runtime.errors import LoadError
+
+from ..display import source_bundle
+from ..session import CellError, Session, load_error
+
+
+class MagicError(CellError):
+    """A magic's usage or input error (shown as an error reply)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise MagicError("UsageError", f"{message}\n{self.format_usage().strip()}",
+                         [f"UsageError: {message}", self.format_usage().strip()])
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        raise MagicError("UsageError", message or self.format_usage())
+
+
+@dataclass
+class MagicContext:
+    """What a magic may use: the session, output functions, and where its body sits."""
+
+    session: Session
+    display: Callable[[dict[str, Any]], None]
+    stdout: Callable[[str], None]
+    cwd: Path = field(default_factory=Path.cwd)
+    body_line: int = 2  # the cell line of the body's first line (cell magics)
+    widget: Callable[[Any], None] | None = None
+
+
+class Magic:
+    """Base class: set `name` and `cell`, implement `add_arguments` and `run`."""
+
+    name: str = ""
+    cell: bool = False  # True: a `%%cell` magic, whose body is the rest of the cell
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Declare the magic's options (argparse)."""
+
+    def parser(self) -> argparse.ArgumentParser:
+        prefix = "%%" if self.cell else "%"
+        p = _Parser(prog=prefix + self.name, add_help=False,
+                    description=inspect.getdoc(self) or "")
+        self.add_arguments(p)
+        return p
+
+    def parse(self, line: str) -> argparse.Namespace:
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise MagicError("UsageError", f"%{self.name}: {exc}") from None
+        return self.parser().parse_args(words)
+
+    def help(self) -> str:
+        """The `%name?` page: usage, then the docstring."""
+        p = self.parser()
+        return f"{p.format_usage().strip()}\n\n{inspect.getdoc(self) or ''}\n" + \
+            _options(p)
+
+    def run(self, ctx: MagicContext, line: str, body: str | None) -> None:
+        raise NotImplementedError
+
+
+def _options(p: argparse.ArgumentParser) -> str:
+    lines = []
+    for action in p._actions:
+        names = ", ".join(action.option_strings) or action.dest
+        if action.help:
+            lines.append(f"  {names:<22} {action.help}")
+    return ("\nArguments:\n" + "\n".join(lines) + "\n") if lines else ""
+
+
+LANG_EXT = {"function.wat": "wat", "function.lua": "lua", "library.lua": "lua"}
+
+
+def define_entry(ctx: MagicContext, definition: dict[str, Any], *, body: str,
+                 language: str) -> None:
+    """Define or replace one entry from a cell body and echo it highlighted.
+
+    On failure the previous version keeps serving (Runtime.define's contract) and the error
+    points at the cell line (`wat_line` / `lua_line` counted from the body's first line)."""
+    rt = ctx.session.runtime
+    try:
+        rt.define(definition)
+    except LoadError as exc:
+        line = getattr(exc, "wat_line", None) or getattr(exc, "lua_line", None)
+        err = load_error(exc, body=body, body_line=ctx.body_line, line_in_body=line)
+        entry_id = definition["id"]
+        if entry_id in rt.targets:
+            err.traceback.append(f"(the previous version of {entry_id} keeps serving)")
+        raise MagicError(err.ename, err.evalue, err.traceback) from None
+    entry_id = definition["id"]
+    info = next((i for i in rt.describe() if i.id == entry_id), None)
+    title = entry_id + (f"  ({info.kind}; {info.signature})" if info and info.signature else
+                        f"  ({definition['kind']})")
+    ctx.display(source_bundle(body, language, title))
+
+
+def entry_id_arg(value: str) -> str:
+    if ":" not in value:
+        raise argparse.ArgumentTypeError(f"expected an entry id ns:name, got {value!r}")
+    return value
