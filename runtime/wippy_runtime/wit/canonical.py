@@ -18,9 +18,11 @@ from __future__ import annotations
 import ctypes
 import struct
 from collections.abc import Callable, Iterator, Sequence
+from ctypes import POINTER, byref
 from typing import Any
 
-from wasmtime import Func, Instance, Memory
+from wasmtime import Func, Instance, Memory, Trap, WasmtimeError
+from wasmtime import _ffi as ffi
 
 from .abi import (
     MAX_FLAT_PARAMS,
@@ -74,30 +76,64 @@ class CoreResource(ResourceHandle):
 # linear memory access
 
 
-class _Memory:
-    """The module's memory plus its allocator; `view` is refreshed after each allocation."""
+def _fast_realloc(store: Any, func: Func) -> Callable[[int, int], int]:
+    """`cabi_realloc(0, 0, align, size)` through wasmtime's unchecked call.
 
-    __slots__ = ("store", "memory", "realloc", "view")
+    Lowering calls the allocator once per string and list (a guest may free each block on
+    its own, so blocks cannot be merged); the stock `Func.__call__` costs ~25 µs, this
+    ~2 µs. Safe because `bind` checked the export's type is (i32 i32 i32 i32) -> i32.
+    """
+    buf = (ffi.wasmtime_val_raw_t * 4)()
+    ctx = store._context()
+    fref = byref(func._func)
+    trap = POINTER(ffi.wasm_trap_t)()
+    trapref = byref(trap)
+    call = ffi.wasmtime_func_call_unchecked
+
+    def realloc(align: int, size: int) -> int:
+        buf[0].i32 = 0
+        buf[1].i32 = 0
+        buf[2].i32 = align
+        buf[3].i32 = size
+        err = call(ctx, fref, buf, 4, trapref)
+        if err:
+            raise WasmtimeError._from_ptr(err)
+        if trap:
+            raise Trap._from_ptr(trap)
+        return buf[0].i32 & 0xFFFFFFFF
+
+    return realloc
+
+
+class _Memory:
+    """The module's memory plus its allocator; `view` is rebuilt whenever memory grew."""
+
+    __slots__ = ("store", "memory", "realloc", "view", "_len")
 
     def __init__(self, store: Any, memory: Memory | None, realloc: Func | None) -> None:
         self.store = store
         self.memory = memory
-        self.realloc = realloc
+        self.realloc = None if realloc is None else _fast_realloc(store, realloc)
         self.view: memoryview = memoryview(b"")
+        self._len = -1
         if memory is not None:
             self.refresh()
 
     def refresh(self) -> None:
+        """Re-create the view if the memory changed size (growing may move it)."""
         assert self.memory is not None
         n = self.memory.data_len(self.store)
+        if n == self._len:
+            return
         base = ctypes.cast(self.memory.data_ptr(self.store), ctypes.c_void_p).value
         self.view = memoryview((ctypes.c_ubyte * n).from_address(base)).cast("B")
+        self._len = n
 
     def alloc(self, align: int, size: int) -> int:
         if size == 0:
             return 0
         assert self.realloc is not None
-        ptr = self.realloc(self.store, 0, 0, align, size) & 0xFFFFFFFF
+        ptr = self.realloc(align, size)
         self.refresh()  # the memory may have grown (and moved)
         if ptr % align or ptr + size > len(self.view):
             raise CoreAbiError(f"cabi_realloc returned a bad pointer {ptr} for {size} bytes "
@@ -645,6 +681,12 @@ class CoreAbiFunction:
                 f"`{self.type}` passes strings, lists or many values through linear memory, "
                 f"so the module must export {' and '.join(missing)}"
             )
+        if self.needs_realloc:
+            rt = realloc.type(store)  # type: ignore[union-attr]
+            if [str(t) for t in rt.params] != ["i32"] * 4 or [str(t) for t in rt.results] != [
+                "i32"
+            ]:
+                raise CoreAbiError('"cabi_realloc" must have type (i32, i32, i32, i32) -> i32')
         post = exports.get(f"cabi_post_{export_name}")
         mem = _Memory(store, memory if isinstance(memory, Memory) else None,
                       realloc if isinstance(realloc, Func) else None)
