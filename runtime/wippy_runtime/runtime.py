@@ -32,6 +32,7 @@ class _Batch:
 
     pending: dict[str, Entry] = field(default_factory=dict)
     building: list[str] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)
     errors: list[LoadError] = field(default_factory=list)
 
 
@@ -51,10 +52,10 @@ class _BuildContext:
             raise entry.error(ValidationError, exc.message, field_name) from None
         self.dependencies.add(ref_id)
         rt = self.runtime
-        if ref_id in self.batch.pending and ref_id not in rt.built:
-            if ref_id in self.batch.building:
-                chain = " -> ".join(self.batch.building + [ref_id])
-                raise entry.error(ValidationError, f"reference cycle: {chain}", field_name)
+        if ref_id in self.batch.building:
+            chain = " -> ".join(self.batch.building + [ref_id])
+            raise entry.error(ValidationError, f"reference cycle: {chain}", field_name)
+        if ref_id in self.batch.pending and ref_id not in self.batch.done:
             rt._build_pending(ref_id, self.batch)
         built = rt.built.get(ref_id)
         if built is None:
@@ -83,6 +84,8 @@ class Runtime:
         self.generations: dict[str, int] = {}
         self._output = output
         self.warnings: list[str] = []
+        self.guard = self.wasm.guard
+        self.guard.add_busy_probe(self._busy_stores)
 
     # -- output ---------------------------------------------------------------------------
     def write_output(self, text: str) -> None:
@@ -149,9 +152,9 @@ class Runtime:
 
     def _build_pending(self, entry_id: str, batch: _Batch, top: bool = False) -> None:
         entry = batch.pending[entry_id]
-        if top and self.built.get(entry_id) is not None and \
-                self.built[entry_id].entry is entry:
+        if entry_id in batch.done:
             return  # already built on demand by a reference earlier in this batch
+        batch.done.add(entry_id)
         batch.building.append(entry_id)
         try:
             self._build(entry, batch)
@@ -227,6 +230,26 @@ class Runtime:
             raise CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
         value = target.invoke(args)
         return to_plain(value)
+
+    # -- interruption ---------------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Stop every execution running now, WASM and Lua, on any thread (the kernel's
+        interrupt button). Each fails with CallError kind CANCELED "interrupted"; trapped WASM
+        instances are replaced and the runtime stays usable. See scheduler/limits.py."""
+        self.guard.interrupt()
+
+    def _busy_stores(self) -> list[tuple[Any, Callable[[], bool]]]:
+        out: list[tuple[Any, Callable[[], bool]]] = []
+        for target in list(self.targets.values()):
+            warm = target._warm
+            if target._owner and warm is not None and getattr(warm, "store", None) is not None:
+                out.append((warm.store, lambda t=target, i=warm: bool(t._owner) and t._warm is i))
+            pool = target.pool
+            for inst in list(pool.in_use.values()):
+                store = getattr(inst, "store", None)
+                if store is not None:
+                    out.append((store, lambda p=pool, i=inst: id(i) in p.in_use))
+        return out
 
     # -- introspection --------------------------------------------------------------------
     def describe(self) -> list[EntryInfo]:

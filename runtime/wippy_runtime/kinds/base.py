@@ -87,50 +87,76 @@ class Target:
     # -- the call path -------------------------------------------------------------------
     def invoke(self, args: tuple) -> Any:
         """Run the entry's method with `args` (plain or Lua values); return a plain value or
-        raise CallError naming the entry."""
+        raise CallError naming the entry. Inline targets replace this with `_inline_invoke`."""
+        return self._invoke_pooled(args)
+
+    def _make_inline_invoke(self) -> Any:
+        """The inline pool's call path as a closure (locals instead of attribute lookups).
+
+        Busy is derived from the lock for inline pools, so the fast path only touches the
+        call counters. `_owner` is set on every acquisition and never cleared: when the lock
+        is taken and `_owner` is this thread, the call is re-entrant (an entry calling itself
+        through `funcs.call`) and gets a transient instance instead of deadlocking; a stale
+        `_owner` can at worst cost one transient instance, never a wrong result.
+        """
         lock = self._inline_lock
-        if lock is None:
-            return self._invoke_pooled(args)
-        if not lock.acquire(False):
-            if self._owner == _get_ident():
-                return self._invoke_pooled(args, transient=True)
-            pool = self.pool
-            pool.queued += 1
-            lock.acquire()
-            pool.queued -= 1
         pool = self.pool
-        try:
-            self._owner = _get_ident()
-            inst = self._warm
-            if inst is None:
-                inst = self._warm = self.new_instance()
-                pool.instances += 1
-            pool.busy += 1
-            t0 = perf_counter_ns()
+        acquire, release = lock.acquire, lock.release
+        target = self
+
+        def invoke(args: tuple) -> Any:
+            if not acquire(False):
+                return target._invoke_contended(args)
             try:
-                value = inst.fn(*args)
-            except BaseException as exc:
+                target._owner = _get_ident()
+                inst = target._warm
+                if inst is None:
+                    inst = target._ensure_warm()
+                t0 = perf_counter_ns()
+                try:
+                    value = inst.fn(*args)
+                except BaseException as exc:
+                    target._inline_failure(inst, exc, perf_counter_ns() - t0)
+                    raise  # _inline_failure always raises; this keeps linters honest
                 elapsed = perf_counter_ns() - t0
-                pool.busy -= 1
-                pool.record(elapsed, True)
-                err, discard = self.map_error(exc)
-                if discard:
-                    self._warm = None
-                    pool.instances -= 1
-                    pool.replaced += 1
-                    inst.close()
-                raise err from None
-            elapsed = perf_counter_ns() - t0
-            pool.busy -= 1
-            pool.calls += 1
-            pool.total_ns += elapsed
-            pool.last_ns = elapsed
-            return value
+                pool.calls += 1
+                pool.total_ns += elapsed
+                pool.last_ns = elapsed
+                return value
+            finally:
+                if pool.retired:
+                    target._close_warm()
+                release()
+
+        return invoke
+
+    def _invoke_contended(self, args: tuple) -> Any:
+        if self._owner == _get_ident():
+            return self._invoke_pooled(args, transient=True)
+        pool = self.pool
+        pool.queued += 1
+        try:
+            self._inline_lock.acquire()
         finally:
-            self._owner = 0
-            if pool.retired:
-                self._close_warm()
-            lock.release()
+            pool.queued -= 1
+        self._inline_lock.release()
+        return self.invoke(args)
+
+    def _ensure_warm(self) -> Any:
+        inst = self._warm = self.new_instance()
+        self.pool.instances += 1
+        return inst
+
+    def _inline_failure(self, inst: Any, exc: BaseException, elapsed: int) -> None:
+        pool = self.pool
+        pool.record(elapsed, True)
+        err, discard = self.map_error(exc)
+        if discard:
+            self._warm = None
+            pool.instances -= 1
+            pool.replaced += 1
+            inst.close()
+        raise err from None
 
     def _invoke_pooled(self, args: tuple, transient: bool = False) -> Any:
         pool = self.pool
@@ -156,6 +182,7 @@ class Target:
         if self._inline_lock is not None:
             self._warm = self.new_instance()
             self.pool.instances = 1
+            self.invoke = self._make_inline_invoke()  # type: ignore[method-assign]
         else:
             self.pool.start()
 

@@ -91,15 +91,17 @@ class LuaLibrary(Resource):
 
 
 class LuaInstance(InstanceBase):
-    __slots__ = ("state", "method", "fn", "entry_id")
+    __slots__ = ("state", "method", "fn", "entry_id", "limit_ms")
 
-    def __init__(self, state: LuaState, method: Any, entry_id: str) -> None:
+    def __init__(self, state: LuaState, method: Any, entry_id: str, limit_ms: int = 0) -> None:
         self.state, self.method, self.entry_id = state, method, entry_id
+        self.limit_ms = limit_ms
         self.fn = self.call
 
     def call(self, *args: Any) -> Any:
         state = self.state
         lua = state.lua
+        state.start_execution(self.entry_id, self.limit_ms)
         try:
             lua_args = [to_lua(lua, to_plain(a)) for a in args]
         except ConversionError as exc:
@@ -132,9 +134,10 @@ class LuaFunctionTarget(Target):
                  method: str) -> None:
         super().__init__(entry, pool)
         self.source, self.runtime, self.method = source, runtime, method
+        self.limit_ms = lua_limit_ms(entry)
 
     def new_instance(self) -> LuaInstance:
-        state = LuaState(print_fn=self.runtime.write_output)
+        state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard)
         table = self.source.prepare(state, self.runtime)
         fn = None
         if table is not None and not isinstance(table, (bool, int, float, bytes)):
@@ -147,7 +150,7 @@ class LuaFunctionTarget(Target):
             raise self.entry.error(CompileError, f"method {self.method!r} not found: the chunk "
                                    "must return a table of functions, e.g. "
                                    f"`return {{ {self.method} = {self.method} }}`", "method")
-        return LuaInstance(state, fn, self.entry_id)
+        return LuaInstance(state, fn, self.entry_id, self.limit_ms)
 
     def info(self) -> EntryInfo:
         plan = self.pool.plan
@@ -158,7 +161,20 @@ class LuaFunctionTarget(Target):
                          detail={"modules": self.source.modules, "meta": self.entry.meta})
 
 
+def lua_limit_ms(entry: Entry) -> int:
+    """`limits.max_execution_ms` of a Lua entry (0 = none), enforced by the instruction hook."""
+    limits = entry.data.get("limits") or {}
+    if not isinstance(limits, dict):
+        raise entry.error(ValidationError, "limits must be a mapping", "limits")
+    ms = limits.get("max_execution_ms", 0) or 0
+    if isinstance(ms, bool) or not isinstance(ms, int) or ms < 0:
+        raise entry.error(ValidationError, "limits.max_execution_ms must be a non-negative "
+                          "integer", "limits")
+    return ms
+
+
 def build_lua_function(entry: Entry, ctx: Any) -> LuaFunctionTarget:
+    lua_limit_ms(entry)
     method = entry.data.get("method")
     if not method or not isinstance(method, str):
         raise entry.error(ValidationError, "method is required", "method")

@@ -16,6 +16,7 @@ from wasmtime.component import Linker as ComponentLinker
 
 from ..errors import INVALID, CallError, CompileError, HashMismatchError, LoadError, TrapError
 from ..registry import Entry
+from ..scheduler.limits import limit_error
 from ..scheduler.pool_config import select_pool
 from ..scheduler.pools import Pool
 from ..wasm.binary import is_component, is_wasm
@@ -175,8 +176,10 @@ class CoreFunctionTarget(Target):
             raise CallError(f"instantiation failed: {trap_message(exc)}",
                             entry=self.entry_id) from None
         func = instance.exports(store)[self.cfg.method]
-        return CoreInstance(store, instance, make_core_caller(store, func, self.params,
-                                                              self.results))
+        fn = make_core_caller(store, func, self.params, self.results)
+        if self.cfg.max_execution_ms:
+            fn = self.engine.guard.limited(store, fn, self.cfg.max_execution_ms)
+        return CoreInstance(store, instance, fn)
 
     def map_error(self, exc: BaseException) -> tuple[CallError, bool]:
         return map_wasm_error(self.entry_id, exc)
@@ -194,6 +197,10 @@ def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
         return CallError(str(exc), entry=entry_id, kind=INVALID), False
     if isinstance(exc, ResultError):
         return CallError(str(exc), entry=entry_id), False
+    if isinstance(exc, (wasmtime.Trap, wasmtime.WasmtimeError)):
+        limited = limit_error(entry_id, str(exc))
+        if limited is not None:
+            return limited, True
     if isinstance(exc, wasmtime.Trap):
         err = TrapError(trap_message(exc), entry=entry_id)
         err.trap_code = exc.trap_code  # type: ignore[attr-defined]
@@ -310,6 +317,9 @@ class ComponentFunctionTarget(Target):
                 return lift("u64", out)
             return out
 
+        if self.cfg.max_execution_ms:
+            return ComponentInstance(store, instance, func, self.engine.guard.limited(
+                store, call, self.cfg.max_execution_ms))
         return ComponentInstance(store, instance, func, call)
 
     def map_error(self, exc: BaseException) -> tuple[CallError, bool]:

@@ -20,6 +20,7 @@ from typing import Any
 import lupa.lua54 as lupa
 
 from ..errors import CallError, CompileError
+from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
 from .exposed import attribute_filter
 from .modules import errors as errors_module
 
@@ -29,6 +30,7 @@ LuaMemoryError = lupa.LuaMemoryError
 _PRELUDE = r"""
 local sink = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
+local sethook = debug.sethook
 local rawget, error, type = rawget, error, type
 local os_time, os_clock, os_date = os.time, os.clock, os.date
 
@@ -72,6 +74,20 @@ end
 function host.pcall(f, ...)
   return xpcall(f, handler, ...)
 end
+-- Install the limits/interrupt hook on the main thread; coroutines created later inherit it.
+function host.arm(check, count)
+  sethook(function()
+    local e = check()
+    if e then error(e, 0) end
+  end, "", count)
+end
+-- The same hook on an existing coroutine.
+function host.arm_thread(co, check, count)
+  sethook(co, function()
+    local e = check()
+    if e then error(e, 0) end
+  end, "", count)
+end
 function host.pack(...)
   return select("#", ...), {...}
 end
@@ -85,7 +101,8 @@ class LuaState:
     """One Lua state: a function.lua instance, a library host, or the kernel's session."""
 
     def __init__(self, *, max_memory: int | None = None,
-                 print_fn: Callable[[str], None] | None = None) -> None:
+                 print_fn: Callable[[str], None] | None = None,
+                 guard: ExecutionGuard | None = None) -> None:
         self.lua = lupa.LuaRuntime(
             encoding=None, unpack_returned_tuples=True, register_eval=False,
             register_builtins=False, attribute_filter=attribute_filter,
@@ -96,7 +113,22 @@ class LuaState:
         self._compile = host[b"compile"]
         self.pcall = host[b"pcall"]
         self.globals = self.lua.globals()
+        self.host = host
         errors_module.install(self.lua)
+        #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
+        self.check: LuaCheck | None = None
+        self.guard = guard
+        if guard is not None:
+            host[b"arm"](self._hook_check, HOOK_COUNT)
+
+    def _hook_check(self) -> Any:
+        check = self.check
+        return check.error() if check is not None else None
+
+    def start_execution(self, entry: str, limit_ms: int = 0) -> None:
+        """Arm the hook for one execution: it stops on interrupt() or after `limit_ms`."""
+        if self.guard is not None:
+            self.check = self.guard.lua_checker(entry, limit_ms)
 
     def _print(self, text: bytes) -> None:
         if self._print_fn is not None:
@@ -116,6 +148,8 @@ class LuaState:
         fn, err = out if type(out) is tuple else (out, None)
         if fn is None:
             message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            if message.startswith(chunkname + ":"):
+                message = "chunk" + message[len(chunkname):]
             m = _CHUNK_LINE.match(message)
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message

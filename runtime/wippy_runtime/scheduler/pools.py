@@ -66,6 +66,8 @@ class Pool:
         self._idle: list[tuple[Any, float]] = []
         self._holders: dict[int, int] = {}
         self._overflow: set[int] = set()
+        #: instances handed out right now (read by Runtime.interrupt to find running stores)
+        self.in_use: dict[int, Any] = {}
         self.instances = 0
         self.busy = 0
         self.queued = 0
@@ -148,12 +150,14 @@ class Pool:
             if transient:
                 with self._cond:
                     self._overflow.add(id(inst))
+        self.in_use[id(inst)] = inst
         return inst
 
     def release(self, inst: Any, *, discard: bool = False) -> None:
         """Give an instance back; `discard` drops it (it trapped) so the next call gets a fresh one."""
         me = threading.get_ident()
         close_it = False
+        self.in_use.pop(id(inst), None)
         with self._cond:
             self.busy -= 1
             self._release_holder(me)
@@ -188,7 +192,7 @@ class Pool:
                 entry=self.entry_id, generation=self.generation, type=self.plan.type,
                 max_instances=self.plan.max_instances, instances=self.instances,
                 idle=(self.instances - self.busy) if self.plan.type == INLINE else len(self._idle),
-                busy=self.busy, queued=self.queued, calls=self.calls,
+                busy=(1 if self.inline_lock.locked() else 0) if self.inline_lock else self.busy, queued=self.queued, calls=self.calls,
                 errors=self.errors, replaced=self.replaced, total_ns=self.total_ns,
                 last_ns=self.last_ns, retired=self.retired,
             )

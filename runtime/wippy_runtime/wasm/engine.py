@@ -9,6 +9,7 @@ import wasmtime
 from wasmtime.component import Component
 
 from ..errors import CompileError
+from ..scheduler.limits import ExecutionGuard
 from .compile_cache import CompileCache, default_cache_dir
 
 _WAT_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
@@ -16,7 +17,7 @@ _WAT_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
 
 class WasmEngine:
     """Owns the Engine. Epoch interruption is on so that limits and the kernel's interrupt
-    button can stop running WASM (every Store gets a far deadline until a limit sets one)."""
+    button can stop running WASM (every Store gets the guard's epoch callback, limits.py)."""
 
     #: Part of every compile-cache key: change it when engine settings change.
     SETTINGS = "epoch_interruption=1;opt=speed"
@@ -26,6 +27,7 @@ class WasmEngine:
         config.epoch_interruption = True
         config.cranelift_opt_level = "speed"
         self.engine = wasmtime.Engine(config)
+        self.guard = ExecutionGuard(self.engine)
         if cache_dir is True:
             cache_dir = default_cache_dir()
         elif cache_dir is False:
@@ -77,7 +79,7 @@ class WasmEngine:
 
     def new_store(self) -> wasmtime.Store:
         store = wasmtime.Store(self.engine)
-        store.set_epoch_deadline(1 << 62)
+        self.guard.attach(store)  # deadline of one tick + callback: see scheduler/limits.py
         return store
 
 

@@ -4,9 +4,21 @@ Modules, in the order data flows through them:
 - `types`: the type model (frozen dataclasses).
 - `parser`: WIT text -> `WitDocument` / signatures (`parse_wit`, `parse_signatures`).
 - `abi`: canonical ABI facts of a type (flattening, size, alignment; `core_flat_types`).
+- `convert`: plain (Lua-side) values checked against a type (`lower_args`, `WitValueError`).
+- `component_values`: calling wasmtime components with plain values (`ComponentFunction`).
+- `canonical`: calling core modules through the canonical ABI (`CoreAbiFunction`).
 """
 
 from .abi import MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, core_flat_types
+from .canonical import CoreAbiError, CoreAbiFunction, CoreResource
+from .component_values import ComponentFunction, ComponentResource
+from .convert import (
+    ResourceHandle,
+    WitValueError,
+    lower_args,
+    lower_value,
+    split_top_level_result,
+)
 from .parser import Interface, WitDocument, WitError, World, parse_signatures, parse_wit
 from .types import (
     BOOL,
@@ -43,6 +55,16 @@ from .types import (
 )
 
 __all__ = [
+    "ComponentFunction",
+    "ComponentResource",
+    "CoreAbiFunction",
+    "CoreAbiError",
+    "CoreResource",
+    "ResourceHandle",
+    "WitValueError",
+    "lower_args",
+    "lower_value",
+    "split_top_level_result",
     "parse_wit",
     "parse_signatures",
     "core_flat_types",

@@ -1,0 +1,92 @@
+"""funcs.call of a WAT `add` from Lua, against the best and the naive paths, in one run.
+
+- lower bound: Lua -> Python -> raw `wasmtime_func_call_unchecked` with a reused buffer
+  (stack-notes §1; no checks, no pool, no stats);
+- ours: Lua `funcs.call("bench:add", 6, 7)` on an inline pool (argument checks, pool stats,
+  errors as values);
+- naive: Lua -> Python -> wasmtime-py `Func.__call__`.
+Target: ours within 1.5x of the lower bound. Run: python -m bench.bench_calls
+"""
+
+from __future__ import annotations
+
+import ctypes
+import statistics
+import time
+
+import wasmtime
+from wasmtime import _bindings as raw
+from wasmtime import _ffi as ffi
+from wippy_runtime import Runtime
+from wippy_runtime.lua.modules import MODULES
+from wippy_runtime.lua.state import LuaState
+
+ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
+N = 200_000
+ROUNDS = 7
+LOOP = "return function(f, n) local s = 0 for i = 1, n do s = s + f(6, 7) end return s end"
+LOOP_FUNCS = ("return function(call, n) local s = 0 for i = 1, n do "
+              "s = s + call('bench:add', 6, 7) end return s end")
+
+
+def lower_bound(engine: wasmtime.Engine):
+    module = wasmtime.Module(engine, ADD)
+    store = wasmtime.Store(engine)
+    store.set_epoch_deadline(1 << 62)
+    func = wasmtime.Instance(store, module, []).exports(store)["add"]
+    buf = (ffi.wasmtime_val_raw_t * 2)()
+    ctx, fref = store._context(), ctypes.byref(func._func)
+    trap = ctypes.POINTER(ffi.wasm_trap_t)()
+    trapref, call = ctypes.byref(trap), raw._wasmtime_func_call_unchecked
+
+    def add(a, b):
+        buf[0].i32 = a
+        buf[1].i32 = b
+        if call(ctx, fref, buf, 2, trapref) or trap:
+            raise RuntimeError("trap")
+        return buf[0].i32
+
+    def naive(a, b):
+        return func(store, a, b)
+
+    return add, naive, store
+
+
+def measure(fn, n: int) -> float:
+    samples = []
+    for _ in range(ROUNDS):
+        t0 = time.perf_counter()
+        fn(n)
+        samples.append((time.perf_counter() - t0) / n * 1e6)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    rt = Runtime(cache_dir=False)
+    rt.define({"id": "bench:add", "kind": "function.wat", "source": ADD, "method": "add",
+               "wit": "add: func(a: s32, b: s32) -> s32;", "pool": {"type": "inline"}})
+    state = LuaState()
+    MODULES["funcs"](state, rt)
+    loop = state.lua.execute(LOOP)
+    loop_funcs = state.lua.execute(LOOP_FUNCS)
+    add, naive, _store = lower_bound(rt.wasm.engine)
+    call = state.lua.globals()[b"funcs"][b"call"]
+    assert loop(add, 10) == 130 and loop_funcs(call, 10) == 130 and loop(naive, 10) == 130
+
+    rows = [
+        ("lower bound: Lua -> Python -> raw unchecked call", measure(lambda n: loop(add, n), N)),
+        ('ours: Lua funcs.call("bench:add", 6, 7), inline pool',
+         measure(lambda n: loop_funcs(call, n), N)),
+        ("naive: Lua -> Python -> Func.__call__", measure(lambda n: loop(naive, n), N // 10)),
+    ]
+    base = rows[0][1]
+    print(f"{'path':58} {'us/call':>9} {'ratio':>7}")
+    for name, us in rows:
+        print(f"{name:58} {us:9.3f} {us / base:7.2f}x")
+    ours = rows[1][1] / base
+    print(f"\nours / lower bound = {ours:.2f}x (target <= 1.5x): {'OK' if ours <= 1.5 else 'OVER'}")
+    rt.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""The `wippy` command: list entries, call one, run an app's tests.
+
+Output is for people (rich tables, colours on a terminal); `--json` prints exactly one JSON
+value on the last line of stdout, for scripts. Exit codes: 0 ok, 1 a call or test failed,
+2 the app did not load (or bad usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .errors import WippyError
+from .runtime import Runtime
+
+EXIT_OK, EXIT_FAILED, EXIT_LOAD = 0, 1, 2
+
+
+def _parse_arg(text: str) -> Any:
+    """CLI arguments are JSON values; anything that is not valid JSON is a string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _load(app: str, err: Console, *, strict: bool = False) -> tuple[Runtime, list[str]]:
+    runtime = Runtime()
+    report = runtime.load(app)
+    problems = [str(e) for e in report.errors]
+    for problem in problems:
+        err.print(f"[yellow]load error:[/] {problem}", highlight=False, markup=True)
+    if not report.files:
+        err.print(f"[red]no definition files found in {app}[/]")
+    return runtime, problems
+
+
+def cmd_entries(args: argparse.Namespace, out: Console, err: Console) -> int:
+    runtime, problems = _load(args.app, err)
+    infos = runtime.describe()
+    if args.json:
+        print(json.dumps({"entries": [_info_dict(i) for i in infos], "errors": problems}))
+        return EXIT_OK if not problems else EXIT_LOAD
+    table = Table(title=f"entries in {args.app}", show_lines=False)
+    for col in ("id", "kind", "method", "WIT signature", "pool", "imports"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("id", "kind"))
+    for info in infos:
+        error = info.detail.get("error")
+        table.add_row(info.id, info.kind, info.method or "",
+                      info.signature or (f"[red]{error}[/]" if error else ""),
+                      info.pool or "", ", ".join(info.imports))
+    out.print(table)
+    runtime.close()
+    return EXIT_OK if not problems else EXIT_LOAD
+
+
+def _info_dict(info: Any) -> dict[str, Any]:
+    return {"id": info.id, "kind": info.kind, "method": info.method,
+            "signature": info.signature, "pool": info.pool, "imports": info.imports,
+            "error": info.detail.get("error")}
+
+
+def cmd_call(args: argparse.Namespace, out: Console, err: Console) -> int:
+    runtime, _ = _load(args.app, err)
+    values = [_parse_arg(a) for a in args.args]
+    try:
+        result = runtime.call(args.entry, *values)
+    except WippyError as exc:
+        if args.json:
+            print(json.dumps({"ok": False, "error": str(exc), "kind": exc.kind}))
+        else:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+        runtime.close()
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"ok": True, "result": _jsonable(result)}))
+    elif isinstance(result, (dict, list)):
+        out.print_json(json.dumps(_jsonable(result)))
+    else:
+        print(json.dumps(_jsonable(result)) if not isinstance(result, str) else result)
+    runtime.close()
+    return EXIT_OK
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
+    runtime, problems = _load(args.app, err)
+    tests = sorted((e for e in runtime.entries.values()
+                    if e.kind == "function.lua" and e.meta.get("type") == "test"),
+                   key=lambda e: (str(e.meta.get("suite", "")), e.id))
+    failed_to_load = sorted(e.id for e, _ in runtime.failed.values()
+                            if e.kind == "function.lua" and e.meta.get("type") == "test")
+    results = []
+    for entry in tests:
+        t0 = time.perf_counter()
+        try:
+            value = runtime.call(entry.id)
+            ok = value is not False
+            message = "" if ok else "returned false"
+        except WippyError as exc:
+            ok, message = False, str(exc)
+        results.append({"id": entry.id, "suite": entry.meta.get("suite"), "ok": ok,
+                        "error": message, "ms": round((time.perf_counter() - t0) * 1000, 3)})
+    for entry_id in failed_to_load:
+        results.append({"id": entry_id, "ok": False, "error": "failed to load", "ms": 0})
+    passed = sum(r["ok"] for r in results)
+    failed = len(results) - passed
+    if not args.json:
+        for r in results:
+            mark = "[green]PASS[/]" if r["ok"] else "[red]FAIL[/]"
+            line = f"{mark} {r['id']} ({r['ms']} ms)"
+            if r["error"]:
+                line += f"\n     {r['error']}"
+            out.print(line, highlight=False)
+        out.print(f"{passed} passed, {failed} failed", highlight=False)
+    else:
+        print(json.dumps({"passed": passed, "failed": failed, "tests": results,
+                          "load_errors": problems}))
+    runtime.close()
+    if not tests and not failed_to_load:
+        err.print("[yellow]no tests found (function.lua entries with meta.type: test)[/]")
+        return EXIT_FAILED
+    if problems:
+        return EXIT_LOAD
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wippy", description="Run Wippy apps: WASM and Lua "
+                                     "entries from _index.yaml trees.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("entries", help="list the entries of an app")
+    p.add_argument("app", help="app directory (scanned recursively) or YAML file")
+    p.add_argument("--json", action="store_true", help="print one JSON value")
+    p.set_defaults(func=cmd_entries)
+    p = sub.add_parser("call", help="call an entry with JSON arguments")
+    p.add_argument("app")
+    p.add_argument("entry", help="namespace:name")
+    p.add_argument("args", nargs="*", help="arguments, as JSON values (bare words are strings)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_call)
+    p = sub.add_parser("test", help="run function.lua entries with meta.type: test")
+    p.add_argument("app")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_test)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    return args.func(args, out, err)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
