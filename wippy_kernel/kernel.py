@@ -2,7 +2,8 @@
 
 Cells run on one dedicated worker thread so that the main thread stays free to receive SIGINT
 while Lua or WASM is busy; the SIGINT handler installed around each cell calls
-`Session.interrupt()` (Lua hook flag + wasmtime epoch). Display, completion, inspection,
+`Session.interrupt()`, i.e. the runtime's own `Runtime.interrupt()` (Lua instruction hooks of the
+session and entry states, wasmtime epoch callback for WASM). Display, completion, inspection,
 `is_complete`, installation and magics live in their own modules.
 """
 
@@ -100,6 +101,7 @@ class WippyKernel(Kernel):
             result = await loop.run_in_executor(self._executor, ctx.run, self._run_cell, code)
         finally:
             signal.signal(signal.SIGINT, previous)
+            self.wippy.disarm()
         if isinstance(result, CellError):
             return self._error(result)
         if result is not None and not silent:

@@ -170,28 +170,60 @@ def test_globals_persist_and_table_fields_complete(kc):
     assert "<table" in html and "alpha" in html
 
 
-def test_interrupt_lua_loop(kernel):
-    km, kc = kernel
-    msg_id = kc.execute("while true do end")
-    time.sleep(1.0)
+LSPIN = ("%%lua m:lspin\nlocal function lspin(stop)\n  if stop then return 'stopped' end\n"
+         "  while true do end\nend\nreturn { lspin = lspin }")
+
+
+def interrupt_running(km, kc, code: str) -> tuple[dict, float]:
+    """Execute `code`, interrupt it once it is running, return (reply, seconds from the
+    interrupt to the reply)."""
+    msg_id = kc.execute(code)
+    while True:  # the kernel went busy on this request: do_execute is about to run the cell
+        msg = kc.get_iopub_msg(timeout=20)
+        if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "busy"):
+            break
+    time.sleep(0.5)
+    t0 = time.monotonic()
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=20)
+    elapsed = time.monotonic() - t0
     assert reply["parent_header"]["msg_id"] == msg_id
-    assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "KeyboardInterrupt"
-    assert ok(kc, 'funcs.call("m:add", 40, 2)').result == "42"
+    # Wait for idle, as a frontend does: ipykernel aborts execute requests that reach it
+    # between an error reply and the end of that request ("stop_on_error").
+    while True:
+        msg = kc.get_iopub_msg(timeout=20)
+        if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    return reply, elapsed
 
 
-def test_interrupt_wasm_loop(kernel):
+@pytest.mark.parametrize("code", [
+    "while true do end",                        # Lua loop in the cell (session state)
+    "%call m:spin",                             # WAT loop, called by the magic
+    'local r, e = funcs.call("m:spin")',        # WAT loop from the cell, error swallowed
+    'return funcs.call("m:lspin")',             # Lua loop inside a %%lua entry (own state)
+    "%call m:lspin",                            # the same through the magic
+], ids=["lua-cell", "wat-call-magic", "wat-funcs-call", "lua-entry-funcs-call",
+        "lua-entry-call-magic"])
+def test_interrupt_stops_loop_within_a_second_and_kernel_stays_usable(kernel, code):
     km, kc = kernel
     ok(kc, '%%wat m:spin\n(module (func (export "spin") (loop $l br $l)))')
-    msg_id = kc.execute('%call m:spin')
-    time.sleep(1.0)
-    km.interrupt_kernel()
-    reply = kc.get_shell_msg(timeout=20)
-    assert reply["parent_header"]["msg_id"] == msg_id
+    ok(kc, LSPIN)
+    ok(kc, '%%lua m:twice\nreturn { twice = function(x) return funcs.call("m:add", x, x) end }')
+    reply, elapsed = interrupt_running(km, kc, code)
+    assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "KeyboardInterrupt"
+    assert elapsed < 1.0, f"interrupt took {elapsed:.2f} s"
+    # Every entry still answers, including the one that was interrupted, and the next cell
+    # is not hit by the interrupt that stopped this one.
+    assert ok(kc, 'funcs.call("m:add", 40, 2)').result == "42"
+    assert ok(kc, 'funcs.call("m:twice", 21)').result == "42"
+    assert ok(kc, 'funcs.call("m:lspin", true)').result == '"stopped"'
     assert ok(kc, "%call m:add 1 2").displays[0]["text/plain"] == "3"
+    # 100k iterations pass the instruction hook many times: it is not still tripped
+    assert ok(kc, "local n = 0 for i = 1, 100000 do n = n + i end\nn").result == "5000050000"
 
 
 def test_widget_comm_open_reaches_client(kc):
