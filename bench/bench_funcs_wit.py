@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from wasmtime.component import Component, Linker, Record
-
 from wippy_runtime import Runtime
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import LuaState
