@@ -103,7 +103,6 @@ def main() -> None:
           f"{'OK' if add_ratio <= 1.2 else 'OVER'}")
     print(f"transform_users {users_ratio:.2f}x stock (target <= 2x): "
           f"{'OK' if users_ratio <= 2 else 'OVER'}")
-    del store, instance
     rt.close()
 
 
