@@ -117,6 +117,11 @@ class LuaState:
         errors_module.install(self.lua)
         #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
         self.check: LuaCheck | None = None
+        #: the dispatcher driving this state now, and the await glue (scheduler/dispatcher.py)
+        self.dispatcher: Any = None
+        self.async_glue: Any = None
+        self.pending: Any = None
+        self.await_: Any = None
         self.guard = guard
         if guard is not None:
             host[b"arm"](self._hook_check, HOOK_COUNT)
@@ -169,6 +174,10 @@ class LuaState:
             raise CallError("Lua memory limit exceeded", entry=entry) from None
         if type(out) is not tuple:
             out = (out,)
+        return self.finish(out, entry)
+
+    def finish(self, out: tuple[Any, ...], entry: str | None) -> tuple[Any, ...]:
+        """pcall-style `(ok, results...)` -> the results, or raise CallError."""
         if out[0]:
             return out[1:]
         err = out[1] if len(out) > 1 else None
@@ -176,6 +185,8 @@ class LuaState:
             raise CallError(err._message, entry=entry, kind=err._kind)
         if isinstance(err, BaseException):
             if isinstance(err, CallError):
+                if err.entry is None:
+                    err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
         text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
