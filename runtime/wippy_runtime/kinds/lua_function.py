@@ -15,9 +15,9 @@ from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
 from ..lua.state import LuaMemoryError, LuaState
+from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
 from ..scheduler.dispatcher import install as install_dispatch
-from ..registry import Entry
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
 from ..scheduler.pools import Pool
 from .base import EntryInfo, InstanceBase, Resource, Target

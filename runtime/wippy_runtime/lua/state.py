@@ -74,19 +74,27 @@ end
 function host.pcall(f, ...)
   return xpcall(f, handler, ...)
 end
--- Install the limits/interrupt hook on the main thread; coroutines created later inherit it.
+-- The limits/interrupt hook. Lua-level hooks are per coroutine, so every coroutine arms itself
+-- when it starts (dispatcher tasks and coroutine.create/wrap alike).
+local hookfn, hookcount
 function host.arm(check, count)
-  sethook(function()
+  hookfn = function()
     local e = check()
     if e then error(e, 0) end
-  end, "", count)
+  end
+  hookcount = count
+  sethook(hookfn, "", count)
 end
--- The same hook on an existing coroutine.
-function host.arm_thread(co, check, count)
-  sethook(co, function()
-    local e = check()
-    if e then error(e, 0) end
-  end, "", count)
+local function arm_current()
+  if hookfn then sethook(hookfn, "", hookcount) end
+end
+host.arm_current = arm_current
+local cocreate, cowrap = coroutine.create, coroutine.wrap
+coroutine.create = function(f)
+  return cocreate(function(...) arm_current() return f(...) end)
+end
+coroutine.wrap = function(f)
+  return cowrap(function(...) arm_current() return f(...) end)
 end
 function host.pack(...)
   return select("#", ...), {...}

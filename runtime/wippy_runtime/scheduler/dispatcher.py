@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CANCELED, CallError
+from ..errors import CANCELED, TIMEOUT, CallError
 
 if TYPE_CHECKING:
     from ..lua.state import LuaState
@@ -66,7 +66,8 @@ channel = {
   select = function(cases) return await(P.select(cases)) end,
 }
 coroutine.spawn = function(fn) return P.spawn(fn) end
-local run_body = function(f, ...) return PENDING, P.pcall(f, ...) end
+local arm = P.arm_current
+local run_body = function(f, ...) arm() return PENDING, P.pcall(f, ...) end
 return { await = await, wrap = wrap, channel_object = channel_object, body = run_body }
 """
 
@@ -201,6 +202,8 @@ class Dispatcher:
             task.result = out[1:]
             if task.name != "main" and not out[1]:
                 err = out[2] if len(out) > 2 else None
+                if isinstance(err, CallError) and err.kind in (CANCELED, TIMEOUT):
+                    raise err  # a limit or interrupt ends the whole execution
                 text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
                 self.state._print(f"coroutine error: {text}\n".encode())
             return
@@ -223,6 +226,7 @@ def install(state: LuaState) -> None:
     pending = PENDING
     prims = lua.table()
     prims[b"pcall"] = state.pcall
+    prims[b"arm_current"] = state.host[b"arm_current"]
     channel_module.register(state, prims)
 
     def spawn(fn: Any) -> Any:

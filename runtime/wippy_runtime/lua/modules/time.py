@@ -110,20 +110,20 @@ class Time:
     def unix_nano(self, *_: Any) -> int:
         return self.ns
 
-    def sub(self, _self: Any, other: Time) -> Duration:
-        return Duration(self.ns - other.ns)
+    def sub(self, *a: Any) -> Duration:
+        return Duration(self.ns - a[-1].ns)
 
-    def add(self, _self: Any, d: Any) -> Time:
-        return Time(self.ns + to_ns(d))
+    def add(self, *a: Any) -> Time:
+        return Time(self.ns + to_ns(a[-1]))
 
-    def before(self, _self: Any, other: Time) -> bool:
-        return self.ns < other.ns
+    def before(self, *a: Any) -> bool:
+        return self.ns < a[-1].ns
 
-    def after(self, _self: Any, other: Time) -> bool:
-        return self.ns > other.ns
+    def after(self, *a: Any) -> bool:
+        return self.ns > a[-1].ns
 
-    def equal(self, _self: Any, other: Time) -> bool:
-        return self.ns == other.ns
+    def equal(self, *a: Any) -> bool:
+        return self.ns == a[-1].ns
 
     def is_zero(self, *_: Any) -> bool:
         return self.ns == 0
@@ -176,9 +176,9 @@ class Timer:
             self.item = None
         return stopped
 
-    def reset(self, _self: Any, d: Any) -> bool:
+    def reset(self, *a: Any) -> bool:
         active = self.stop()
-        self.ns = to_ns(d)
+        self.ns = to_ns(a[-1])
         self.fired = False
         self.item = self.disp.call_later(self.ns, self._fire)
         return active
