@@ -71,7 +71,7 @@ def bench_pool(rt: Runtime) -> None:
         rt.call(eid, 10)
         calls = 40
 
-        def worker(eid: str = eid) -> None:
+        def worker(eid: str = eid, calls: int = calls) -> None:
             for _ in range(calls // 2):
                 rt.call(eid, 20_000_000)
 
