@@ -6,9 +6,10 @@ traceback) with line numbers counted in the cell.
 
 Interrupts use the runtime's own mechanism (`Runtime.interrupt()`, scheduler/limits.py): the
 session Lua state is a `LuaState` built with the runtime's `ExecutionGuard`, so its instruction
-hook stops a cell's Lua loop exactly as it stops an entry's; running WASM is trapped through the
-guard's epoch callback; entry Lua states (function.lua instances) called from the cell stop by
-their own hooks. The session adds only what the protocol needs: one execution per cell (`arm`,
+hook stops a cell's Lua loop exactly as it stops an entry's, and a cell runs on a `Dispatcher`
+like an entry's call (which also ends it while it is parked in `time.sleep` or a channel wait);
+running WASM is trapped through the guard's epoch callback; entry Lua states (function.lua
+instances) called from the cell stop by their own hooks. The session adds only what the protocol needs: one execution per cell (`arm`,
 `disarm`) and a flag that turns whatever surfaced (a CANCELED CallError, or a `nil, err` that
 the cell swallowed) into one KeyboardInterrupt error reply.
 """
@@ -25,6 +26,8 @@ from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import CHUNK_LINE, LuaState
+from wippy_runtime.scheduler.dispatcher import Dispatcher
+from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 
 #: The `entry` a cell's execution is reported under (CallErrors raised by its hook).
 CELL_ENTRY = "cell"
@@ -49,6 +52,7 @@ class Session:
         self._out: Callable[[str, str], None] = lambda name, text: None
         self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print)
         self.state = LuaState(print_fn=self._runtime_print, guard=self.runtime.guard)
+        install_dispatch(self.state)  # channel, coroutine.spawn, the await glue `time` uses
         for install in MODULES.values():
             install(self.state, self.runtime)
         self._install_io()
@@ -129,9 +133,20 @@ class Session:
         raise lua_syntax_error(err or "syntax error", code, first_line)
 
     def run(self, fn: Any) -> tuple[Any, ...]:
-        """Run a compiled cell; a Lua error or an interrupt becomes CellError."""
+        """Run a compiled cell as a top-level execution on the runtime's dispatcher, as an
+        entry's call runs, so `time.sleep`, channels and `coroutine.spawn` work in cells; a
+        Lua error or an interrupt becomes CellError.
+
+        The dispatcher also stops a cell parked in `time.sleep` or a channel wait (the
+        instruction hook does not run then); it compares against the generation of the
+        execution `arm()` started, so an interrupt that came before this thread got here
+        counts too."""
+        disp = Dispatcher(self.state, CELL_ENTRY)
+        check = self.state.check
+        if check is not None:
+            disp.generation = check.generation
         try:
-            out = self.state.call(fn, entry=None)
+            out = self.state.finish(disp.run(fn, ()), None)
         except CallError as exc:
             raise self.call_error(exc) from None
         if self.interrupted.is_set():  # e.g. a WASM trap that funcs.call returned as nil, err

@@ -94,3 +94,17 @@ class TrapError(CallError):
     """WebAssembly trapped (unreachable, divide by zero, out-of-bounds, ...)."""
 
     kind = INTERNAL
+
+
+class GuestError(CallError):
+    """The guest returned the `err` side of a top-level WIT `result<T, E>`.
+
+    Lua sees `nil, payload` (the E value itself, SPEC §4); Python sees this exception with
+    the payload in `.payload`.
+    """
+
+    kind = UNKNOWN
+
+    def __init__(self, payload: object, *, entry: str | None = None) -> None:
+        self.payload = payload
+        super().__init__(f"returned err: {payload!r}", entry=entry)

@@ -170,6 +170,13 @@ def test_globals_persist_and_table_fields_complete(kc):
     assert "<table" in html and "alpha" in html
 
 
+def test_cell_runs_on_the_dispatcher_sleep_channels_spawn(kc):
+    res = ok(kc, 'time.sleep("20ms") print("slept")\nlocal ch = channel.new(1)\n'
+                 'coroutine.spawn(function() time.sleep("5ms") ch:send(41) end)\n'
+                 'ch:receive() + 1')
+    assert res.stdout == "slept\n" and res.result == "42"
+
+
 LSPIN = ("%%lua m:lspin\nlocal function lspin(stop)\n  if stop then return 'stopped' end\n"
          "  while true do end\nend\nreturn { lspin = lspin }")
 
@@ -205,8 +212,9 @@ def interrupt_running(km, kc, code: str) -> tuple[dict, float]:
     'local r, e = funcs.call("m:spin")',        # WAT loop from the cell, error swallowed
     'return funcs.call("m:lspin")',             # Lua loop inside a %%lua entry (own state)
     "%call m:lspin",                            # the same through the magic
+    'time.sleep("1h")',                         # a cell parked on the dispatcher (no hook)
 ], ids=["lua-cell", "wat-call-magic", "wat-funcs-call", "lua-entry-funcs-call",
-        "lua-entry-call-magic"])
+        "lua-entry-call-magic", "cell-sleep"])
 def test_interrupt_stops_loop_within_a_second_and_kernel_stays_usable(kernel, code):
     km, kc = kernel
     ok(kc, '%%wat m:spin\n(module (func (export "spin") (loop $l br $l)))')

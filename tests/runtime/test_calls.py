@@ -77,13 +77,13 @@ def test_argument_errors_name_parameter_type_and_value(runtime):
         'local.get 0 local.get 1 i32.add))', "add", wit="add: func(a: s32, b: u8) -> s32;")
     with pytest.raises(CallError) as info:
         runtime.call("t:add", 1, "x")
-    assert str(info.value) == 't:add: argument 2 (b: u8): expected an integer, got string "x"'
+    assert str(info.value) == 't:add: argument 2 (b: u8): expected u8, got string "x"'
     assert info.value.kind == "INVALID"
     with pytest.raises(CallError, match=r"value 256 out of range for u8 \(0..255\)"):
         runtime.call("t:add", 1, 256)
     with pytest.raises(CallError, match="expected 2 arguments, got 3"):
         runtime.call("t:add", 1, 2, 3)
-    with pytest.raises(CallError, match="expected an integer, got boolean true"):
+    with pytest.raises(CallError, match="expected s32, got boolean true"):
         runtime.call("t:add", True, 2)
     assert runtime.call("t:add", 2.0, 3) == 5  # integral floats are integers
 

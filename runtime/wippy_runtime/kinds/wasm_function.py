@@ -14,7 +14,16 @@ import wasmtime
 from wasmtime.component import Component
 from wasmtime.component import Linker as ComponentLinker
 
-from ..errors import INVALID, CallError, CompileError, HashMismatchError, LoadError, TrapError
+from ..errors import (
+    INVALID,
+    CallError,
+    CompileError,
+    GuestError,
+    HashMismatchError,
+    LoadError,
+    TrapError,
+)
+from ..lua.convert import to_plain
 from ..registry import Entry
 from ..scheduler.limits import limit_error
 from ..scheduler.pool_config import select_pool
@@ -26,12 +35,21 @@ from ..wasm.core_call import (
     ArgumentError,
     ArityError,
     ResultError,
-    coerce,
-    lift,
     make_core_caller,
 )
 from ..wasm.engine import WasmEngine, trap_message
-from ..wit import FuncType, Primitive, WitError, core_flat_types, parse_signatures
+from ..wit import (
+    ComponentFunction,
+    CoreAbiError,
+    CoreAbiFunction,
+    FuncType,
+    Primitive,
+    ResultType,
+    WitError,
+    WitValueError,
+    core_flat_types,
+    parse_signatures,
+)
 from .base import EntryInfo, InstanceBase, Target
 from .fs_directory import FsDirectory
 from .wasm_config import WasmConfig, parse_wasm_config
@@ -71,7 +89,8 @@ def build_wasm_function(entry: Entry, ctx: Any) -> Target:
     line = entry.origin.line
     if is_component(data):
         component = engine.compile_component(data, entry=entry.id, file=entry.origin.file, line=line)
-        target: Target = ComponentFunctionTarget(entry, pool, cfg, engine, component)
+        group = (hashlib.sha256(data).hexdigest(), cfg.imports) if plan.type == "inline" else None
+        target: Target = ComponentFunctionTarget(entry, pool, cfg, engine, component, group)
     else:
         module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
         target = CoreFunctionTarget(entry, pool, cfg, engine, module)
@@ -129,6 +148,8 @@ class CoreFunctionTarget(Target):
                  module: wasmtime.Module) -> None:
         super().__init__(entry, pool)
         self.cfg, self.engine, self.module = cfg, engine, module
+        self.abi: CoreAbiFunction | None = None
+        self.declared: FuncType | None = None
         self.linker = wasmtime.Linker(engine.engine)
         self.imports = [f"{imp.module}#{imp.name}" for imp in module.imports]
         if module.imports:
@@ -161,12 +182,20 @@ class CoreFunctionTarget(Target):
                     f"wit signature {declared} needs core type ({', '.join(flat_params)}) -> "
                     f"({', '.join(flat_results)}) but export {cfg.method!r} has "
                     f"({', '.join(core_params)}) -> ({', '.join(core_results)})"))
-            if not (_numeric(p.type for p in declared.params) and _numeric(declared.results)):
-                raise _signature_error(entry, (
-                    f"wit signature {declared} uses non-numeric types; core modules support "
-                    "numeric signatures only until the canonical ABI lands"))
-            self.params = [(p.name, p.type.name) for p in declared.params]  # type: ignore[attr-defined]
-            self.results = [r.name for r in declared.results]  # type: ignore[attr-defined]
+            self.declared = declared
+            if _numeric(p.type for p in declared.params) and _numeric(declared.results):
+                self.params = [(p.name, p.type.name) for p in declared.params]  # type: ignore[attr-defined]
+                self.results = [r.name for r in declared.results]  # type: ignore[attr-defined]
+            else:
+                # Strings, lists, records...: the canonical ABI over the module's memory.
+                self.abi = CoreAbiFunction(declared)
+                missing = [name for name, needed in (("memory", self.abi.needs_memory),
+                                                     ("cabi_realloc", self.abi.needs_realloc))
+                           if needed and name not in exports]
+                if missing:
+                    raise _signature_error(entry, (
+                        f"wit signature {declared} passes data through linear memory, so the "
+                        f"module must export {' and '.join(repr(m) for m in missing)}"))
 
     def new_instance(self) -> CoreInstance:
         store = self.engine.new_store()
@@ -175,8 +204,13 @@ class CoreFunctionTarget(Target):
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
             raise CallError(f"instantiation failed: {trap_message(exc)}",
                             entry=self.entry_id) from None
-        func = instance.exports(store)[self.cfg.method]
-        fn = make_core_caller(store, func, self.params, self.results)
+        if self.abi is not None:
+            bound = self.abi.bind(store, instance, self.cfg.method)
+            fn = _finisher(self.declared, self.entry_id,
+                           lambda *args: bound([to_plain(a) for a in args]))
+        else:
+            func = instance.exports(store)[self.cfg.method]
+            fn = make_core_caller(store, func, self.params, self.results)
         if self.cfg.max_execution_ms:
             fn = self.engine.guard.limited(store, fn, self.cfg.max_execution_ms)
         return CoreInstance(store, instance, fn)
@@ -192,7 +226,32 @@ class CoreFunctionTarget(Target):
                                  "wit_inferred": self.inferred})
 
 
+def _finisher(func_type: FuncType | None, entry_id: str, call: Any) -> Any:
+    """Wrap `call` so a top-level `result<T, E>` becomes the value or a GuestError (SPEC §4:
+    Lua gets `value, nil` / `nil, err`)."""
+    if func_type is None or len(func_type.results) != 1 or \
+            not isinstance(func_type.results[0], ResultType):
+        return call
+
+    def finish(*args: Any) -> Any:
+        value = call(*args)
+        if type(value) is dict and len(value) == 1:
+            if "ok" in value:
+                return value["ok"]
+            if "err" in value:
+                raise GuestError(value["err"], entry=entry_id)
+        return value
+
+    return finish
+
+
 def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
+    if isinstance(exc, GuestError):
+        return exc, False
+    if isinstance(exc, WitValueError):
+        return CallError(str(exc), entry=entry_id, kind=INVALID), False
+    if isinstance(exc, CoreAbiError):
+        return CallError(str(exc), entry=entry_id), True
     if isinstance(exc, (ArgumentError, ArityError)):
         return CallError(str(exc), entry=entry_id, kind=INVALID), False
     if isinstance(exc, ResultError):
@@ -217,23 +276,8 @@ def _pool_text(pool: Pool) -> str:
     return plan.type if plan.type == "inline" else f"{plan.type}(max {plan.max_instances})"
 
 
-_COMPONENT_PRIMS = {"Bool": "bool", "S8": "s8", "U8": "u8", "S16": "s16", "U16": "u16",
-                    "S32": "s32", "U32": "u32", "S64": "s64", "U64": "u64", "F32": "f32",
-                    "F64": "f64", "Char": "char", "String": "string"}
-
-
-def _component_coerce(index: int, name: str, wit: str, value: Any) -> Any:
-    """Numeric checks for component arguments (wasmtime wants real bools and unsigned ints)."""
-    if wit == "bool":
-        if not isinstance(value, bool):
-            coerce(index, name, wit, value)  # raises with the standard message
-        return value
-    if wit == "u64":
-        coerce(index, name, "s64" if isinstance(value, int) and value < 0 else wit, value)
-        return int(value)
-    if wit in CORE_TYPE and wit != "char":
-        return coerce(index, name, wit, value)
-    return value
+class InstanceReset(CallError):
+    """A shared component instance was replaced under this entry's warm instance."""
 
 
 class ComponentInstance(InstanceBase):
@@ -247,29 +291,45 @@ class ComponentInstance(InstanceBase):
 
 
 class ComponentFunctionTarget(Target):
-    """A component export (`name` or `iface#name`)."""
+    """A component export (`name` or `iface#name`), with full WIT mapping.
+
+    The export's type is read once from the component (or taken from the entry's `wit`, which
+    must match it and supplies type names for error messages); values are converted by
+    `wit.ComponentFunction`, straight between plain values and wasmtime's C values.
+    """
 
     kind = "component"
 
     def __init__(self, entry: Entry, pool: Pool, cfg: WasmConfig, engine: WasmEngine,
-                 component: Component) -> None:
+                 component: Component, group: tuple | None = None) -> None:
+        if group is not None:  # inline entries of one binary share an instance (resources)
+            pool.inline_lock = engine.groups.lock(group)
         super().__init__(entry, pool)
         self.cfg, self.engine, self.component = cfg, engine, component
+        self.group = group
         self.linker = ComponentLinker(engine.engine)
         ctype = component.type
         self.imports = sorted(ctype.imports(engine.engine))
         self.exports = sorted(ctype.exports(engine.engine))
         if self.imports:
             self.linker.define_unknown_imports_as_traps(component)
-        probe = self.new_instance(check_only=True)
-        ftype = probe.func.type(probe.store)
-        self.params = [(name, _COMPONENT_PRIMS.get(type(t).__name__, type(t).__name__))
-                       for name, t in ftype.params]
-        result = ftype.result
-        self.results = [] if result is None else [_COMPONENT_PRIMS.get(type(result).__name__,
-                                                                       type(result).__name__)]
-        self.signature_text = (f"{cfg.method}: func({', '.join(f'{n}: {t}' for n, t in self.params)})"
-                               + (f" -> {self.results[0]}" if self.results else ""))
+        declared = declared_signature(entry, cfg)
+        store, instance = self._instantiate()
+        func = self._find_func(store, instance)
+        try:
+            self.function = ComponentFunction.from_func(store, func, cfg.method, wit=declared)
+        except ValueError as exc:
+            raise _signature_error(entry, str(exc)) from None
+        self.signature_text = str(self.function.type)
+        self._probe = (store, instance, func) if group is None else None
+
+    def _instantiate(self) -> tuple[wasmtime.Store, Any]:
+        store = self.engine.new_store()
+        try:
+            return store, self.linker.instantiate(store, self.component)
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+            raise CallError(f"instantiation failed: {trap_message(exc)}",
+                            entry=self.entry_id) from None
 
     def _find_func(self, store: wasmtime.Store, instance: Any) -> Any:
         method = self.cfg.method
@@ -293,44 +353,43 @@ class ComponentFunctionTarget(Target):
                                    f"(exports: {', '.join(self.exports)})", "method")
         return func
 
-    def new_instance(self, check_only: bool = False) -> ComponentInstance:
-        store = self.engine.new_store()
-        try:
-            instance = self.linker.instantiate(store, self.component)
-        except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
-            raise CallError(f"instantiation failed: {trap_message(exc)}",
-                            entry=self.entry_id) from None
-        func = self._find_func(store, instance)
-        if check_only:
-            return ComponentInstance(store, instance, func, None)
-        params = self.params
-        n = len(params)
-        results = self.results
+    def new_instance(self) -> ComponentInstance:
+        shared = None
+        if self.group is not None:
+            shared = self.engine.groups.get(self.group, self._instantiate)
+            store, instance = shared.store, shared.instance
+            func = self._find_func(store, instance)
+        elif self._probe is not None:  # the instance made while checking the signature
+            (store, instance, func), self._probe = self._probe, None
+        else:
+            store, instance = self._instantiate()
+            func = self._find_func(store, instance)
+        function = self.function
+        entry_id = self.entry_id
 
         def call(*args: Any) -> Any:
-            if len(args) != n:
-                raise ArityError(f"expected {n} argument{'' if n == 1 else 's'}, got {len(args)}")
-            values = [_component_coerce(i, name, wit, a) for i, ((name, wit), a)
-                      in enumerate(zip(params, args, strict=False))]
-            out = func(store, *values)
-            if results and results[0] == "u64":
-                return lift("u64", out)
-            return out
+            if shared is not None and shared.broken:
+                raise InstanceReset(f"the shared instance was reset after a trap in another "
+                                    f"entry of this component; call {entry_id} again",
+                                    entry=entry_id)
+            return function(store, func, [to_plain(a) for a in args])
 
+        fn = _finisher(function.type, self.entry_id, call)
         if self.cfg.max_execution_ms:
-            return ComponentInstance(store, instance, func, self.engine.guard.limited(
-                store, call, self.cfg.max_execution_ms))
-        return ComponentInstance(store, instance, func, call)
+            fn = self.engine.guard.limited(store, fn, self.cfg.max_execution_ms)
+        return ComponentInstance(store, instance, func, fn)
 
     def map_error(self, exc: BaseException) -> tuple[CallError, bool]:
-        if isinstance(exc, (TypeError, ValueError)) and not isinstance(
-                exc, (ArgumentError, ArityError, ResultError)):
-            return CallError(f"bad argument: {exc}", entry=self.entry_id, kind=INVALID), False
-        return map_wasm_error(self.entry_id, exc)
+        if isinstance(exc, InstanceReset):
+            return exc, True
+        err, discard = map_wasm_error(self.entry_id, exc)
+        if discard and self.group is not None:
+            self.engine.groups.discard(self.group)
+        return err, discard
 
     def info(self) -> EntryInfo:
         return EntryInfo(self.entry_id, self.entry.kind, method=self.cfg.method,
                          signature=self.signature_text, pool=_pool_text(self.pool),
                          imports=list(self.cfg.imports),
-                         detail={"module": "component", "module_imports": self.imports,
+                         detail={"module": "component", "shared_instance": self.group is not None, "module_imports": self.imports,
                                  "exports": self.exports})

@@ -18,7 +18,9 @@ from wasmtime import _bindings as _raw
 from wasmtime import _ffi as ffi
 from wasmtime._func import maybe_raise_last_exn
 
-from ..values import describe
+from ..lua.convert import to_plain
+from ..wit.convert import WitValueError, lower_value
+from ..wit.types import Primitive
 
 #: WIT primitive -> core value type after canonical-ABI flattening.
 CORE_TYPE = {
@@ -57,44 +59,22 @@ def core_valtype_name(vt: wasmtime.ValType) -> str:
 
 
 def coerce(index: int, name: str, wit: str, value: Any) -> Any:
-    """The slow, thorough check behind the generated fast check; returns the core value."""
-    if wit in INT_RANGE:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ArgumentError(index, name, wit, f"expected an integer, got {describe(value)}")
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ArgumentError(index, name, wit,
-                                    f"expected an integer, got {describe(value)}")
-            value = int(value)
-        lo, hi = INT_RANGE[wit]
-        if not lo <= value <= hi:
-            raise ArgumentError(index, name, wit,
-                                f"value {value} out of range for {wit} ({lo}..{hi})")
-        if wit == "u64" and value > LUA_INT_MAX:
-            value -= 1 << 64
-        return value
+    """The slow, thorough check behind the generated fast check; returns the core value.
+
+    Validation (and its wording) is the WIT layer's, shared with components and the
+    canonical ABI; this only turns the checked value into its core representation.
+    """
+    try:
+        checked = lower_value(Primitive(wit), to_plain(value), name)
+    except WitValueError as exc:
+        raise ArgumentError(index, name, wit, exc.reason or str(exc)) from None
     if wit == "bool":
-        if not isinstance(value, bool):
-            raise ArgumentError(index, name, wit, f"expected a boolean, got {describe(value)}")
-        return 1 if value else 0
-    if wit in ("f32", "f64"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ArgumentError(index, name, wit, f"expected a number, got {describe(value)}")
-        return float(value)
+        return 1 if checked else 0
     if wit == "char":
-        if isinstance(value, bytes):
-            try:
-                value = value.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ArgumentError(index, name, wit, "invalid UTF-8 in char") from None
-        if not isinstance(value, str) or len(value) != 1:
-            raise ArgumentError(index, name, wit,
-                                f"expected a one-character string, got {describe(value)}")
-        cp = ord(value)
-        if 0xD800 <= cp <= 0xDFFF:
-            raise ArgumentError(index, name, wit, "surrogate code points are not chars")
-        return cp
-    raise ArgumentError(index, name, wit, f"unsupported type {wit} on the core fast path")
+        return ord(checked)
+    if wit == "u64" and checked > LUA_INT_MAX:
+        return checked - (1 << 64)
+    return checked
 
 
 def lift(wit: str, raw: Any) -> Any:
@@ -146,8 +126,12 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
     n_params, n_results = len(params), len(results)
     buf = (ffi.wasmtime_val_raw_t * max(n_params, n_results, 1))()
     trap = ctypes.POINTER(ffi.wasm_trap_t)()
+    # Element views are made once: `buf[i]` builds a new ctypes object on every access, and
+    # the pointer is pre-cast so ctypes does not convert the array on every call.
     env: dict[str, Any] = {
-        "buf": buf, "ctx": store._context(), "fref": ctypes.byref(func._func),
+        "buf": ctypes.cast(buf, ctypes.POINTER(ffi.wasmtime_val_raw_t)), "_keep": buf,
+        **{f"v{i}": buf[i] for i in range(max(n_params, n_results, 1))},
+        "ctx": store._context(), "fref": ctypes.byref(func._func),
         "raw_call": _raw._wasmtime_func_call_unchecked, "trapref": ctypes.byref(trap),
         "trap": trap, "Trap": wasmtime.Trap, "WasmtimeError": wasmtime.WasmtimeError,
         "maybe_raise_last_exn": maybe_raise_last_exn, "coerce": coerce, "lift": lift,
@@ -168,7 +152,7 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
             lines.append(f"        a{i} = coerce({i}, {name!r}, {wit!r}, a{i})")
         else:
             lines.append(f"    a{i} = coerce({i}, {name!r}, {wit!r}, a{i})")
-        lines.append(f"    buf[{i}].{core} = a{i}")
+        lines.append(f"    v{i}.{core} = a{i}")
     lines.append(f"    err = raw_call(ctx, fref, buf, {max(n_params, n_results)}, trapref)")
     lines.append("    if err:")
     lines.append("        maybe_raise_last_exn()")
@@ -185,11 +169,11 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
         wit = results[0]
         core = CORE_TYPE[wit]
         if wit in ("s32", "s64", "f32", "f64"):
-            lines.append(f"    return buf[0].{core}")
+            lines.append(f"    return v0.{core}")
         else:
-            lines.append(f"    return lift({wit!r}, buf[0].{core})")
+            lines.append(f"    return lift({wit!r}, v0.{core})")
     else:
-        parts = ", ".join(f"lift({w!r}, buf[{i}].{CORE_TYPE[w]})" for i, w in enumerate(results))
+        parts = ", ".join(f"lift({w!r}, v{i}.{CORE_TYPE[w]})" for i, w in enumerate(results))
         lines.append(f"    return [{parts}]")
     code = "\n".join(lines)
     exec(compile(code, f"<core call {func}>", "exec"), env)  # noqa: S102 - generated fast path

@@ -11,6 +11,7 @@ from wasmtime.component import Component
 from ..errors import CompileError
 from ..scheduler.limits import ExecutionGuard
 from .compile_cache import CompileCache, default_cache_dir
+from .instance_groups import InstanceGroups
 
 _WAT_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
 
@@ -28,6 +29,7 @@ class WasmEngine:
         config.cranelift_opt_level = "speed"
         self.engine = wasmtime.Engine(config)
         self.guard = ExecutionGuard(self.engine)
+        self.groups = InstanceGroups()
         if cache_dir is True:
             cache_dir = default_cache_dir()
         elif cache_dir is False:

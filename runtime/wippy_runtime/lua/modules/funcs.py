@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import INVALID, NOT_FOUND, CallError
+from ...errors import INVALID, NOT_FOUND, CallError, GuestError
 from ...registry.ids import InvalidIdError, parse_id
 from ..convert import to_lua
 from .errors import LuaErrorValue
@@ -52,6 +52,8 @@ def install(state: LuaState, runtime: Runtime) -> None:
             return None, _missing(target_id)
         try:
             value = target.invoke(args)
+        except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
+            return None, to_lua(lua, exc.payload)
         except CallError as exc:
             return None, error_value(exc)
         if type(value) in _SCALARS:

@@ -1,0 +1,54 @@
+"""Component instances shared by the inline entries of one binary.
+
+Wippy calls one export per entry, but a component's resources only make sense inside the
+instance that created them: `[constructor]counter` in one entry and `[method]counter.get` in
+another must run on the same instance for the handle to mean anything. So every entry that
+runs the same component bytes with the same host imports on an *inline* pool shares one warm
+instance (and one lock, so calls stay serialised as an inline pool's are). A trap breaks the
+shared instance for everyone: it is dropped, the group gets a fresh one on the next call, and
+handles from the old one are no longer valid — the same as Wippy replacing a trapped instance.
+Other pool types keep one instance per pool slot, as Wippy does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+
+class SharedInstance:
+    __slots__ = ("store", "instance", "broken")
+
+    def __init__(self, store: Any, instance: Any) -> None:
+        self.store = store
+        self.instance = instance
+        self.broken = False
+
+
+class InstanceGroups:
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._current: dict[Hashable, SharedInstance] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+
+    def lock(self, key: Hashable) -> threading.Lock:
+        """The call lock every entry of the group uses as its inline pool lock."""
+        with self._mutex:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def get(self, key: Hashable, create: Callable[[], tuple[Any, Any]]) -> SharedInstance:
+        with self._mutex:
+            shared = self._current.get(key)
+        if shared is None or shared.broken:
+            shared = SharedInstance(*create())
+            with self._mutex:
+                self._current[key] = shared
+        return shared
+
+    def discard(self, key: Hashable) -> None:
+        """The group's instance trapped: nobody may use it again."""
+        with self._mutex:
+            shared = self._current.pop(key, None)
+        if shared is not None:
+            shared.broken = True
