@@ -23,6 +23,7 @@ from .lua.convert import to_plain
 from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
 from .scheduler.pools import PoolStats
+from .tracing import Tracer
 from .wasm.engine import WasmEngine
 
 
@@ -84,6 +85,8 @@ class Runtime:
         self.generations: dict[str, int] = {}
         self._output = output
         self.warnings: list[str] = []
+        #: call traces, off until `tracer.start()` (costs nothing while off)
+        self.tracer = Tracer(self)
         self.guard = self.wasm.guard
         self.guard.add_busy_probe(self._busy_stores)
 
@@ -186,6 +189,8 @@ class Runtime:
         self.dependencies[entry.id] = deps
         key = entry.id.encode()
         if isinstance(built, Target):
+            if self.tracer.enabled:
+                self.tracer.attach(built)
             self.targets[entry.id] = built
             self.targets_by_bytes[key] = built
         else:
