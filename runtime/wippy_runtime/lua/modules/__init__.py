@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import funcs, json
+from . import ctx, funcs, json, security
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
     "json": json.install,
+    "security": security.install,
+    "ctx": ctx.install,
 }
