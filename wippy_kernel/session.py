@@ -32,6 +32,7 @@ from wippy_runtime.lua import state as state_mod
 from wippy_runtime.lua.exposed import attribute_filter
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.modules import errors as errors_module
+from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 
 #: Lua instructions between two interrupt checks (a Python call each: ~0.3 µs).
 HOOK_COUNT = 10_000
@@ -56,7 +57,17 @@ class SessionState(state_mod.LuaState):
         self._compile = host[b"compile"]
         self.pcall = host[b"pcall"]
         self.globals = self.lua.globals()
+        self.host = host
         errors_module.install(self.lua)
+        # Attributes the runtime's LuaState now carries (scheduler): no guard here, the
+        # kernel interrupts cells with its own hook.
+        self.check = None
+        self.dispatcher = None
+        self.async_glue = None
+        self.pending = None
+        self.await_ = None
+        self.guard = None
+        install_dispatch(self)
 
     def install_hook(self, check: Callable[[], None], count: int = HOOK_COUNT) -> None:
         """Call `check()` every `count` instructions of the main Lua thread."""

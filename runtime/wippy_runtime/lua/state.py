@@ -90,19 +90,27 @@ end
 function host.pcall(f, ...)
   return xpcall(f, handler, ...)
 end
--- Install the limits/interrupt hook on the main thread; coroutines created later inherit it.
+-- The limits/interrupt hook. Lua-level hooks are per coroutine, so every coroutine arms itself
+-- when it starts (dispatcher tasks and coroutine.create/wrap alike).
+local hookfn, hookcount
 function host.arm(check, count)
-  sethook(function()
+  hookfn = function()
     local e = check()
     if e then error(e, 0) end
-  end, "", count)
+  end
+  hookcount = count
+  sethook(hookfn, "", count)
 end
--- The same hook on an existing coroutine.
-function host.arm_thread(co, check, count)
-  sethook(co, function()
-    local e = check()
-    if e then error(e, 0) end
-  end, "", count)
+local function arm_current()
+  if hookfn then sethook(hookfn, "", hookcount) end
+end
+host.arm_current = arm_current
+local cocreate, cowrap = coroutine.create, coroutine.wrap
+coroutine.create = function(f)
+  return cocreate(function(...) arm_current() return f(...) end)
+end
+coroutine.wrap = function(f)
+  return cowrap(function(...) arm_current() return f(...) end)
 end
 function host.pack(...)
   return select("#", ...), {...}
@@ -137,6 +145,11 @@ class LuaState:
         errors_module.install(self.lua)
         #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
         self.check: LuaCheck | None = None
+        #: the dispatcher driving this state now, and the await glue (scheduler/dispatcher.py)
+        self.dispatcher: Any = None
+        self.async_glue: Any = None
+        self.pending: Any = None
+        self.await_: Any = None
         self.guard = guard
         if guard is not None:
             host[b"arm"](self._hook_check, HOOK_COUNT)
@@ -191,6 +204,10 @@ class LuaState:
             raise self._memory_error(entry) from None
         if type(out) is not tuple:
             out = (out,)
+        return self.finish(out, entry)
+
+    def finish(self, out: tuple[Any, ...], entry: str | None) -> tuple[Any, ...]:
+        """pcall-style `(ok, results...)` -> the results, or raise CallError."""
         if out[0]:
             return out[1:]
         err = out[1] if len(out) > 1 else None
@@ -200,8 +217,10 @@ class LuaState:
             raise self._memory_error(entry)
         if isinstance(err, BaseException):
             if isinstance(err, CallError):
-                if err.entry is None and entry and type(err) is CallError:
-                    raise CallError(err.message, entry=entry, kind=err.kind) from None
+                if err.entry is None and entry:
+                    if type(err) is CallError:  # re-render so the message names the entry
+                        raise CallError(err.message, entry=entry, kind=err.kind) from None
+                    err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
         text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
