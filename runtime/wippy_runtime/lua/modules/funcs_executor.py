@@ -26,7 +26,7 @@ def _unwrap(value: Any, cls: type, fn: str, what: str) -> Any:
         raise CallError(f"bad argument #1 to '{fn}' ({what} cannot be nil)", kind=INVALID)
     plain = value.plain if isinstance(value, LuaFace) else value
     if not isinstance(plain, cls):
-        raise CallError(f"bad argument #1 to '{fn}' ({what} expected)", kind=INVALID)
+        raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
     return plain
 
 
@@ -64,21 +64,21 @@ class Executor:
                  "options": self.options, **changes}
         return Executor(self._call, self._security, **parts)
 
-    def with_actor(self, _self: Any, actor: Any = None) -> Executor:
+    def with_actor(self, actor: Any = None) -> Executor:
         return self._with(actor=_unwrap(actor, Actor, "with_actor", "actor"))
 
-    def with_scope(self, _self: Any, scope: Any = None) -> Executor:
+    def with_scope(self, scope: Any = None) -> Executor:
         return self._with(scope=_unwrap(scope, Scope, "with_scope", "scope"))
 
-    def with_context(self, _self: Any, values: Any = None) -> Executor:
+    def with_context(self, values: Any = None) -> Executor:
         merged = dict(self.values or {})
         merged.update(_table(values, "with_context"))
         return self._with(values=merged)
 
-    def with_options(self, _self: Any, options: Any = None) -> Executor:
+    def with_options(self, options: Any = None) -> Executor:
         return self._with(options=_table(options, "with_options"))
 
-    def call(self, _self: Any, target: Any = None, *args: Any) -> Any:
+    def call(self, target: Any = None, *args: Any) -> Any:
         caller = current()
         sec = self._security
         if (self.actor is not None or self.scope is not None) and \

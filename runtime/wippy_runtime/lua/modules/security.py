@@ -90,7 +90,7 @@ class LuaPolicy(LuaFace):
     def id(self, *_: Any) -> bytes:
         return self.plain.id.encode()
 
-    def evaluate(self, _self: Any, actor: Any = None, action: Any = None,
+    def evaluate(self, actor: Any = None, action: Any = None,
                  resource: Any = None, meta: Any = None) -> bytes:
         fn = "policy:evaluate"
         return self.plain.decide(actor_arg(actor, fn, 1), text_arg(action, fn, 2),
@@ -107,16 +107,16 @@ class LuaScope(LuaFace):
 
     __slots__ = ()
 
-    def without(self, _self: Any, policy: Any = None) -> LuaScope:
+    def without(self, policy: Any = None) -> LuaScope:
         return LuaScope(self.plain.without(policy_or_id(policy, "scope:without")), self.lua)
 
-    def contains(self, _self: Any, policy: Any = None) -> bool:
+    def contains(self, policy: Any = None) -> bool:
         return self.plain.contains(policy_or_id(policy, "scope:contains"))
 
     def policies(self, *_: Any) -> Any:
         return self.lua.table_from([LuaPolicy(p, self.lua) for p in self.plain.policies])
 
-    def evaluate(self, _self: Any, actor: Any = None, action: Any = None,
+    def evaluate(self, actor: Any = None, action: Any = None,
                  resource: Any = None, meta: Any = None) -> bytes:
         fn = "scope:evaluate"
         return self.plain.evaluate(actor_arg(actor, fn, 1), text_arg(action, fn, 2),
@@ -126,7 +126,7 @@ class LuaScope(LuaFace):
         return f"Scope({', '.join(p.id for p in self.plain.policies)})"
 
 
-def _scope_with(self: LuaScope, _self: Any, policy: Any = None) -> LuaScope:
+def _scope_with(self: LuaScope, policy: Any = None) -> LuaScope:
     return LuaScope(self.plain.with_policy(policy_arg(policy, "scope:with", 1)), self.lua)
 
 
