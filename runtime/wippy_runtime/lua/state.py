@@ -118,7 +118,8 @@ end
 return host
 """
 
-_CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
+#: "chunk:LINE: message" as Lua reports compile and runtime errors (group 1: line, 2: text).
+CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
 
 
 class LuaState:
@@ -163,6 +164,12 @@ class LuaState:
         if self.guard is not None:
             self.check = self.guard.lua_checker(entry, limit_ms)
 
+    def end_execution(self) -> None:
+        """Disarm the hook after an execution, so that host-side Lua run on this state between
+        executions (the kernel's completion and inspection) is never stopped by an interrupt
+        that was meant for the execution that already ended."""
+        self.check = None
+
     def _print(self, text: bytes) -> None:
         if self._print_fn is not None:
             self._print_fn(text.decode("utf-8", "replace"))
@@ -177,13 +184,12 @@ class LuaState:
                 line_offset: int | None = None) -> Any:
         """Compile a chunk; a syntax error names the entry and the line (in the file when the
         source is inline YAML: `line_offset` is the file line of source line 1)."""
-        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
-        fn, err = out if type(out) is tuple else (out, None)
+        fn, message = self.try_compile(source, chunkname)
         if fn is None:
-            message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            message = message or "syntax error"
             if message.startswith(chunkname + ":"):
                 message = "chunk" + message[len(chunkname):]
-            m = _CHUNK_LINE.match(message)
+            m = CHUNK_LINE.match(message)
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
             file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
@@ -193,6 +199,18 @@ class LuaState:
             exc.lua_line = line  # type: ignore[attr-defined]
             raise exc
         return fn
+
+    def try_compile(self, source: str, chunkname: str) -> tuple[Any, str | None]:
+        """(function, None), or (None, Lua's own message, e.g. "name:2: ... near 'x'").
+
+        Without raising: the kernel compiles a cell several ways (expression first, then
+        statements) and checks whether input is complete, so a failure is an answer, not an
+        error. `compile` builds its CompileError on top of this."""
+        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
+        fn, err = out if type(out) is tuple else (out, None)
+        if fn is not None:
+            return fn, None
+        return None, err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
 
     def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
         """Call a Lua function with a traceback on error; returns all its results.
