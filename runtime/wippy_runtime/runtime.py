@@ -16,13 +16,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import INVALID, NOT_FOUND, CallError, LoadError, ValidationError, WippyError
+from .errors import (
+    INVALID,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    CallError,
+    LoadError,
+    ValidationError,
+    WippyError,
+)
 from .kinds import HANDLERS
 from .kinds.base import EntryInfo, Resource, Target
 from .lua.convert import to_plain
 from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
 from .scheduler.pools import PoolStats
+from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security, current
+from .security.context import call_in
 from .tracing import Tracer
 from .wasm.engine import WasmEngine
 
@@ -74,8 +84,11 @@ class Runtime:
     """A Wippy runtime in this process. Thread-safe for calls; definitions are serialised."""
 
     def __init__(self, *, cache_dir: Path | None | bool = True,
-                 output: Callable[[str], Any] | None = None) -> None:
+                 output: Callable[[str], Any] | None = None, strict_mode: bool = False,
+                 lua_max_memory: int | None = DEFAULT_LUA_MAX_MEMORY) -> None:
         self.wasm = WasmEngine(cache_dir)
+        #: settings (strict_mode, lua_max_memory), checks and policy lookup; see security/
+        self.security = Security(self, strict_mode=strict_mode, lua_max_memory=lua_max_memory)
         self.built: dict[str, Target | Resource] = {}
         self.entries: dict[str, Entry] = {}
         self.failed: dict[str, tuple[Entry, WippyError]] = {}
@@ -221,8 +234,14 @@ class Runtime:
         built.retire()
 
     # -- calls ----------------------------------------------------------------------------
-    def call(self, entry_id: str, *args: Any) -> Any:
-        """Call an entry with plain Python values; return its value or raise CallError."""
+    def call(self, entry_id: str, *args: Any, actor: Actor | str | None = None,
+             scope: Scope | Iterable[Policy | str] | None = None,
+             context: dict[str, Any] | None = None) -> Any:
+        """Call an entry with plain Python values; return its value or raise CallError.
+
+        `actor`, `scope` (a Scope or policy ids) and `context` (values for `ctx.get`) set the
+        execution context the entry and all its nested calls run in; parts not given are
+        inherited from the current one. The call itself needs `funcs.call` on `entry_id`."""
         target = self.targets.get(entry_id)
         if target is None:
             try:
@@ -233,8 +252,17 @@ class Runtime:
                 raise CallError(f"{self.built[entry_id].entry.kind} entries are not callable",
                                 entry=entry_id, kind=INVALID)
             raise CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
-        value = target.invoke(args)
-        return to_plain(value)
+        sec = self.security
+        if actor is None and scope is None and context is None:
+            ctx = current()
+            if ctx is None and not sec.strict_mode:
+                return to_plain(target.invoke(args))
+        else:
+            ctx = sec.context_for(actor, scope, context)
+        denied = sec.call_denied(ctx, entry_id)
+        if denied is not None:
+            raise CallError(denied, entry=entry_id, kind=PERMISSION_DENIED)
+        return to_plain(call_in(ctx, target.invoke, args))
 
     # -- interruption ---------------------------------------------------------------------
     def interrupt(self) -> None:

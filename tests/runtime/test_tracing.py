@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from wippy_runtime import CallError
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'

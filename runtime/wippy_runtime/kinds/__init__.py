@@ -8,6 +8,7 @@ from typing import Any
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
+from .security_policy import build_security_policy
 from .wasm_function import build_wasm_function
 
 HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
@@ -16,6 +17,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "function.lua": build_lua_function,
     "library.lua": build_lua_library,
     "fs.directory": build_fs_directory,
+    "security.policy": build_security_policy,
     **{kind: build_passive for kind in SPEC_KINDS + OTHER_WIPPY_KINDS},
 }
 

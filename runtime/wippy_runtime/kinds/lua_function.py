@@ -143,7 +143,8 @@ class LuaFunctionTarget(Target):
         self.limit_ms = lua_limit_ms(entry)
 
     def new_instance(self) -> LuaInstance:
-        state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard)
+        state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard,
+                         max_memory=self.runtime.security.lua_max_memory)
         install_dispatch(state)
         table = self.source.prepare(state, self.runtime)
         fn = None

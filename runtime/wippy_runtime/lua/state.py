@@ -6,8 +6,10 @@ lupa module do not work with another (stack-notes §5). The state runs with `enc
 Lua any access to Python objects beyond their registered Wippy methods.
 
 The prelude removes what Wippy removes (`io`, `os` beyond time/clock/date, `debug`, `dofile`,
-`loadfile`, `package.loadlib`, bytecode `load`, `collectgarbage`), replaces `require` with
-Wippy's `_G` lookup and routes `print` to the runtime's output. It keeps private references to
+`loadfile`, `package.loadlib`, bytecode `load`, `collectgarbage`), hides the metatable of
+Python objects, refuses `__gc` finalizers, replaces `require` with Wippy's `_G` lookup and
+routes `print` to the runtime's output. `max_memory` caps what the state may allocate (string
+and table bombs fail with "Lua memory limit exceeded"; the state stays usable). It keeps private references to
 `load` and `debug.traceback` for the host's own use (compiling chunks, tracebacks).
 """
 
@@ -33,6 +35,20 @@ local load, traceback, xpcall, select, tostring, concat = load, debug.traceback,
 local sethook = debug.sethook
 local rawget, error, type = rawget, error, type
 local os_time, os_clock, os_date = os.time, os.clock, os.date
+
+-- Python objects are userdata sharing one lupa metatable; hide it so Lua cannot call its
+-- __gc (which would free the host's own functions) or replace its __index.
+getmetatable(sink).__metatable = false
+
+-- __gc finalizers would run at collection or state close, outside any execution's limits
+-- (an endless one would hang the host); Wippy's VM has none either.
+local setmetatable_ = setmetatable
+setmetatable = function(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: __gc metamethods are not supported", 2)
+  end
+  return setmetatable_(t, mt)
+end
 
 -- What Wippy removes from the standard library.
 io, debug, dofile, loadfile, collectgarbage, rawlen, loadstring = nil, nil, nil, nil, nil, nil, nil
@@ -109,6 +125,9 @@ CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re
 class LuaState:
     """One Lua state: a function.lua instance, a library host, or the kernel's session."""
 
+    #: bytes this state may allocate (None: unlimited)
+    max_memory: int | None = None
+
     def __init__(self, *, max_memory: int | None = None,
                  print_fn: Callable[[str], None] | None = None,
                  guard: ExecutionGuard | None = None) -> None:
@@ -117,6 +136,7 @@ class LuaState:
             register_builtins=False, attribute_filter=attribute_filter,
             max_memory=max_memory,
         )
+        self.max_memory = max_memory
         self._print_fn = print_fn
         host = self.lua.execute(_PRELUDE, self._print)
         self._compile = host[b"compile"]
@@ -199,7 +219,7 @@ class LuaState:
         try:
             out = self.pcall(fn, *args)
         except LuaMemoryError:
-            raise CallError("Lua memory limit exceeded", entry=entry) from None
+            raise self._memory_error(entry) from None
         if type(out) is not tuple:
             out = (out,)
         return self.finish(out, entry)
@@ -211,9 +231,13 @@ class LuaState:
         err = out[1] if len(out) > 1 else None
         if isinstance(err, errors_module.LuaErrorValue):
             raise CallError(err._message, entry=entry, kind=err._kind)
+        if err == b"not enough memory" and self.max_memory:
+            raise self._memory_error(entry)
         if isinstance(err, BaseException):
             if isinstance(err, CallError):
-                if err.entry is None:
+                if err.entry is None and entry:
+                    if type(err) is CallError:  # re-render so the message names the entry
+                        raise CallError(err.message, entry=entry, kind=err.kind) from None
                     err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
@@ -221,6 +245,12 @@ class LuaState:
         exc = CallError(f"Lua error: {text}", entry=entry)
         exc.lua_traceback = text  # type: ignore[attr-defined]
         raise exc
+
+    def _memory_error(self, entry: str | None) -> CallError:
+        # Free what the failed execution built now, so the next call starts clean.
+        self.lua.gccollect()
+        mib = (self.max_memory or 0) / (1024 * 1024)
+        return CallError(f"Lua memory limit exceeded ({mib:g} MiB)", entry=entry)
 
     def close(self) -> None:
         self.globals = None

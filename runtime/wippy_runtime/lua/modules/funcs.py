@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import INVALID, NOT_FOUND, CallError, GuestError
+from ...errors import INVALID, NOT_FOUND, PERMISSION_DENIED, CallError, GuestError
 from ...registry.ids import InvalidIdError, parse_id
+from ...security import current
 from ..convert import to_lua
 from .errors import LuaErrorValue
+from .funcs_executor import Executor
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
@@ -45,11 +47,17 @@ def _missing(target_id: Any) -> LuaErrorValue:
 def install(state: LuaState, runtime: Runtime) -> None:
     lua = state.lua
     targets = runtime.targets_by_bytes
+    security = runtime.security
 
     def call(target_id: Any, *args: Any) -> Any:
         target = targets.get(target_id)
         if target is None:
             return None, _missing(target_id)
+        ctx = current()  # the caller's actor/scope/context; nested calls inherit it as is
+        if ctx is not None or security.strict_mode:
+            denied = security.call_denied(ctx, target.entry_id)
+            if denied is not None:
+                return None, LuaErrorValue(denied, PERMISSION_DENIED, entry=target.entry_id)
         try:
             value = target.invoke(args)
         except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
@@ -62,4 +70,5 @@ def install(state: LuaState, runtime: Runtime) -> None:
 
     module = lua.table()
     module[b"call"] = call
+    module[b"new"] = lambda *_: Executor(call, security)
     state.bind("funcs", module)
