@@ -1,6 +1,6 @@
 """Kinds that are accepted, validated and listed, but have no behaviour yet.
 
-`process.wasm`/`process.lua` get processes with the scheduler; `env.variable`,
+`process.wasm`/`process.lua` get processes with the scheduler;
 `security.policy`, `process.host`, `terminal.host` get theirs with capabilities and security.
 Other real Wippy kinds (HTTP, SQL, queues, ...) are listed with a note that wippy-kernel does not
 run them, rather than being dropped or rejected, so real projects still load.
@@ -15,8 +15,7 @@ from ..registry import Entry
 from .base import EntryInfo, Resource
 from .wasm_config import parse_wasm_config
 
-SPEC_KINDS = ("process.wasm", "process.lua", "env.variable", "security.policy", "process.host",
-              "terminal.host")
+SPEC_KINDS = ("process.wasm", "process.lua", "security.policy", "process.host", "terminal.host")
 
 # Wippy kinds outside this project's scope (wippy-facts §1.2): accepted and listed as inert.
 OTHER_WIPPY_KINDS = (
