@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import ALL_PROFILES
+from hosts_helpers import ALL_PROFILES
 from wippy_runtime.errors import PERMISSION_DENIED, CallError
 from wippy_runtime.kinds.wasm_function import InstanceReset
 from wippy_runtime.wasm.host_linking import UnlinkedImportError
