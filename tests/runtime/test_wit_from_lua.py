@@ -170,3 +170,10 @@ def test_seed_example_apps_pass(runtime):
         assert report.errors == []
         users = runtime.call("myns:seed")
         assert users[0] == {"id": 1, "name": "@Alice", "tags": ["admin", "seen"], "active": False}
+
+
+def test_seed_component_binary_is_the_built_fixture():
+    """examples/seed-component ships a copy of the fixture build's output (see build.py)."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "seed-component" / "wasm"
+    assert (example / "users.component.wasm").read_bytes() == \
+        (FIXTURES / "users.component.wasm").read_bytes()

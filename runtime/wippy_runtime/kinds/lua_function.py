@@ -14,8 +14,10 @@ from ..errors import CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
-from ..lua.state import LuaState
+from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
+from ..scheduler.dispatcher import Dispatcher
+from ..scheduler.dispatcher import install as install_dispatch
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
 from ..scheduler.pools import Pool
 from .base import EntryInfo, InstanceBase, Resource, Target
@@ -106,7 +108,11 @@ class LuaInstance(InstanceBase):
             lua_args = [to_lua(lua, to_plain(a)) for a in args]
         except ConversionError as exc:
             raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind="INVALID") from None
-        results = state.call(self.method, *lua_args, entry=self.entry_id)
+        try:
+            out = Dispatcher(state, self.entry_id).run(self.method, tuple(lua_args))
+        except LuaMemoryError:
+            raise CallError("Lua memory limit exceeded", entry=self.entry_id) from None
+        results = state.finish(out, self.entry_id)
         if not results:
             return None
         value = results[0]
@@ -138,6 +144,7 @@ class LuaFunctionTarget(Target):
 
     def new_instance(self) -> LuaInstance:
         state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard)
+        install_dispatch(state)
         table = self.source.prepare(state, self.runtime)
         fn = None
         if table is not None and not isinstance(table, (bool, int, float, bytes)):

@@ -74,19 +74,27 @@ end
 function host.pcall(f, ...)
   return xpcall(f, handler, ...)
 end
--- Install the limits/interrupt hook on the main thread; coroutines created later inherit it.
+-- The limits/interrupt hook. Lua-level hooks are per coroutine, so every coroutine arms itself
+-- when it starts (dispatcher tasks and coroutine.create/wrap alike).
+local hookfn, hookcount
 function host.arm(check, count)
-  sethook(function()
+  hookfn = function()
     local e = check()
     if e then error(e, 0) end
-  end, "", count)
+  end
+  hookcount = count
+  sethook(hookfn, "", count)
 end
--- The same hook on an existing coroutine.
-function host.arm_thread(co, check, count)
-  sethook(co, function()
-    local e = check()
-    if e then error(e, 0) end
-  end, "", count)
+local function arm_current()
+  if hookfn then sethook(hookfn, "", hookcount) end
+end
+host.arm_current = arm_current
+local cocreate, cowrap = coroutine.create, coroutine.wrap
+coroutine.create = function(f)
+  return cocreate(function(...) arm_current() return f(...) end)
+end
+coroutine.wrap = function(f)
+  return cowrap(function(...) arm_current() return f(...) end)
 end
 function host.pack(...)
   return select("#", ...), {...}
@@ -94,7 +102,8 @@ end
 return host
 """
 
-_CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
+#: "chunk:LINE: message" as Lua reports compile and runtime errors (group 1: line, 2: text).
+CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
 
 
 class LuaState:
@@ -117,6 +126,11 @@ class LuaState:
         errors_module.install(self.lua)
         #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
         self.check: LuaCheck | None = None
+        #: the dispatcher driving this state now, and the await glue (scheduler/dispatcher.py)
+        self.dispatcher: Any = None
+        self.async_glue: Any = None
+        self.pending: Any = None
+        self.await_: Any = None
         self.guard = guard
         if guard is not None:
             host[b"arm"](self._hook_check, HOOK_COUNT)
@@ -129,6 +143,12 @@ class LuaState:
         """Arm the hook for one execution: it stops on interrupt() or after `limit_ms`."""
         if self.guard is not None:
             self.check = self.guard.lua_checker(entry, limit_ms)
+
+    def end_execution(self) -> None:
+        """Disarm the hook after an execution, so that host-side Lua run on this state between
+        executions (the kernel's completion and inspection) is never stopped by an interrupt
+        that was meant for the execution that already ended."""
+        self.check = None
 
     def _print(self, text: bytes) -> None:
         if self._print_fn is not None:
@@ -144,13 +164,12 @@ class LuaState:
                 line_offset: int | None = None) -> Any:
         """Compile a chunk; a syntax error names the entry and the line (in the file when the
         source is inline YAML: `line_offset` is the file line of source line 1)."""
-        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
-        fn, err = out if type(out) is tuple else (out, None)
+        fn, message = self.try_compile(source, chunkname)
         if fn is None:
-            message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            message = message or "syntax error"
             if message.startswith(chunkname + ":"):
                 message = "chunk" + message[len(chunkname):]
-            m = _CHUNK_LINE.match(message)
+            m = CHUNK_LINE.match(message)
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
             file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
@@ -160,6 +179,18 @@ class LuaState:
             exc.lua_line = line  # type: ignore[attr-defined]
             raise exc
         return fn
+
+    def try_compile(self, source: str, chunkname: str) -> tuple[Any, str | None]:
+        """(function, None), or (None, Lua's own message, e.g. "name:2: ... near 'x'").
+
+        Without raising: the kernel compiles a cell several ways (expression first, then
+        statements) and checks whether input is complete, so a failure is an answer, not an
+        error. `compile` builds its CompileError on top of this."""
+        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
+        fn, err = out if type(out) is tuple else (out, None)
+        if fn is not None:
+            return fn, None
+        return None, err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
 
     def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
         """Call a Lua function with a traceback on error; returns all its results.
@@ -171,6 +202,10 @@ class LuaState:
             raise CallError("Lua memory limit exceeded", entry=entry) from None
         if type(out) is not tuple:
             out = (out,)
+        return self.finish(out, entry)
+
+    def finish(self, out: tuple[Any, ...], entry: str | None) -> tuple[Any, ...]:
+        """pcall-style `(ok, results...)` -> the results, or raise CallError."""
         if out[0]:
             return out[1:]
         err = out[1] if len(out) > 1 else None
@@ -178,6 +213,8 @@ class LuaState:
             raise CallError(err._message, entry=entry, kind=err._kind)
         if isinstance(err, BaseException):
             if isinstance(err, CallError):
+                if err.entry is None:
+                    err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
         text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)

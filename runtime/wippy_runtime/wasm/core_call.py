@@ -126,8 +126,12 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
     n_params, n_results = len(params), len(results)
     buf = (ffi.wasmtime_val_raw_t * max(n_params, n_results, 1))()
     trap = ctypes.POINTER(ffi.wasm_trap_t)()
+    # Element views are made once: `buf[i]` builds a new ctypes object on every access, and
+    # the pointer is pre-cast so ctypes does not convert the array on every call.
     env: dict[str, Any] = {
-        "buf": buf, "ctx": store._context(), "fref": ctypes.byref(func._func),
+        "buf": ctypes.cast(buf, ctypes.POINTER(ffi.wasmtime_val_raw_t)), "_keep": buf,
+        **{f"v{i}": buf[i] for i in range(max(n_params, n_results, 1))},
+        "ctx": store._context(), "fref": ctypes.byref(func._func),
         "raw_call": _raw._wasmtime_func_call_unchecked, "trapref": ctypes.byref(trap),
         "trap": trap, "Trap": wasmtime.Trap, "WasmtimeError": wasmtime.WasmtimeError,
         "maybe_raise_last_exn": maybe_raise_last_exn, "coerce": coerce, "lift": lift,
@@ -148,7 +152,7 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
             lines.append(f"        a{i} = coerce({i}, {name!r}, {wit!r}, a{i})")
         else:
             lines.append(f"    a{i} = coerce({i}, {name!r}, {wit!r}, a{i})")
-        lines.append(f"    buf[{i}].{core} = a{i}")
+        lines.append(f"    v{i}.{core} = a{i}")
     lines.append(f"    err = raw_call(ctx, fref, buf, {max(n_params, n_results)}, trapref)")
     lines.append("    if err:")
     lines.append("        maybe_raise_last_exn()")
@@ -165,11 +169,11 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
         wit = results[0]
         core = CORE_TYPE[wit]
         if wit in ("s32", "s64", "f32", "f64"):
-            lines.append(f"    return buf[0].{core}")
+            lines.append(f"    return v0.{core}")
         else:
-            lines.append(f"    return lift({wit!r}, buf[0].{core})")
+            lines.append(f"    return lift({wit!r}, v0.{core})")
     else:
-        parts = ", ".join(f"lift({w!r}, buf[{i}].{CORE_TYPE[w]})" for i, w in enumerate(results))
+        parts = ", ".join(f"lift({w!r}, v{i}.{CORE_TYPE[w]})" for i, w in enumerate(results))
         lines.append(f"    return [{parts}]")
     code = "\n".join(lines)
     exec(compile(code, f"<core call {func}>", "exec"), env)  # noqa: S102 - generated fast path

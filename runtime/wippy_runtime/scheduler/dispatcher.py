@@ -1,0 +1,251 @@
+"""The dispatcher: runs a Lua execution as coroutines and resumes them when what they wait for
+(a timer, a channel, a future, a call on a worker thread) completes.
+
+Why this shape:
+
+* A Python callback cannot yield the Lua coroutine that called it (stack-notes §5). So every
+  operation that may block is a Python primitive that either completes at once (returns its
+  results: no yield, no extra cost) or registers a wait for the *current task* and returns the
+  `PENDING` sentinel; a Lua-side wrapper (`await` in `_GLUE`) then yields, and the dispatcher
+  resumes the coroutine with `thread.send(results)` when the wait completes.
+* One dispatcher drives one top-level Lua execution (`LuaInstance.call`, hence `Runtime.call`,
+  a `funcs.call` into a Lua entry, a kernel cell) on the thread that started it, and runs until
+  the root coroutine returns; `coroutine.spawn` children share it. Lua states are not
+  thread-safe, so the Lua side never leaves that thread.
+* WASM never runs on the dispatcher's stack when it could take long: calls to non-inline pools
+  and `funcs.async` run on worker threads (one OS thread per in-flight call; wasmtime releases
+  the GIL while running, so threads give real parallelism) and post their completion back with
+  `post()`. We chose threads over wasmtime's async C API (fibers polled through raw ctypes,
+  stack-notes §4a) because the thread path reuses the fast synchronous call code unchanged, is
+  interruptible through the same epoch mechanism, and its cost (a thread per in-flight call)
+  is bounded by the pool sizes; greenlets inside wasm abort the process and are never used.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CANCELED, TIMEOUT, CallError
+
+if TYPE_CHECKING:
+    from ..lua.state import LuaState
+
+_GLUE = r"""
+local PENDING, P = ...
+local yield, error, setmetatable = coroutine.yield, error, setmetatable
+local function after(a, ...)
+  if a == PENDING then error((...), 0) end
+  return a, ...
+end
+-- Complete-now results pass straight through; PENDING yields to the dispatcher.
+local function await(a, ...)
+  if a == PENDING then return after(yield(PENDING)) end
+  return a, ...
+end
+local function wrap(f) return function(...) return await(f(...)) end end
+
+local Channel = {}
+Channel.__index = Channel
+Channel.__name = "channel"
+function Channel:send(v) return await(P.ch_send(self._py, v)) end
+function Channel:receive() return await(P.ch_receive(self._py)) end
+function Channel:close() return P.ch_close(self._py) end
+function Channel:case_send(v) return { _case = "send", channel = self, value = v } end
+function Channel:case_receive() return { _case = "receive", channel = self } end
+local function channel_object(py) return setmetatable({ _py = py }, Channel) end
+
+channel = {
+  new = function(size) return P.ch_new(size) end,
+  select = function(cases) return await(P.select(cases)) end,
+}
+coroutine.spawn = function(fn) return P.spawn(fn) end
+local arm = P.arm_current
+local run_body = function(f, ...) arm() return PENDING, P.pcall(f, ...) end
+return { await = await, wrap = wrap, channel_object = channel_object, body = run_body }
+"""
+
+class _Pending:
+    """The sentinel a primitive returns when the caller must yield (a Python object: Lua
+    compares it by identity, and it comes back to Python as the same object)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "PENDING"
+
+
+PENDING = _Pending()
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def executor() -> ThreadPoolExecutor:
+    """Threads for `funcs.async`: one per in-flight call (bounded)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=256, thread_name_prefix="wippy-async")
+        return _executor
+
+
+class Task:
+    """One coroutine run by a dispatcher."""
+
+    __slots__ = ("thread", "done", "result", "name")
+
+    def __init__(self, thread: Any, name: str) -> None:
+        self.thread = thread
+        self.done = False
+        self.result: tuple[Any, ...] | None = None
+        self.name = name
+
+
+class Dispatcher:
+    """Runs one Lua execution (root coroutine plus spawned ones) to completion."""
+
+    def __init__(self, state: LuaState, entry: str) -> None:
+        self.state = state
+        self.entry = entry
+        self.glue = state.async_glue
+        self.ready: deque[tuple[Task, tuple[Any, ...]]] = deque()
+        self.timers: list[tuple[int, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._external: deque[Callable[[], None]] = deque()
+        self._wake = threading.Event()
+        self.current: Task | None = None
+        self.guard = state.guard
+        self.generation = self.guard.generation if self.guard is not None else 0
+
+    # -- scheduling primitives (dispatcher thread) ---------------------------------------
+    def spawn(self, fn: Any, args: tuple[Any, ...] = (), name: str = "coroutine") -> Task:
+        thread = self.glue[b"body"].coroutine(fn, *args)
+        task = Task(thread, name)
+        self.ready.append((task, ()))
+        return task
+
+    def resume(self, task: Task, values: tuple[Any, ...]) -> None:
+        self.ready.append((task, values))
+
+    def fail(self, task: Task, exc: BaseException) -> None:
+        self.ready.append((task, (PENDING, exc)))
+
+    def call_later(self, delay_ns: int, fn: Callable[[], None]) -> list[Any]:
+        item = [time.monotonic_ns() + delay_ns, next(self._seq), fn]
+        heapq.heappush(self.timers, item)  # type: ignore[arg-type]
+        return item
+
+    def cancel_timer(self, item: list[Any]) -> None:
+        item[2] = _noop
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """From any thread: run `fn` on the dispatcher thread soon."""
+        self._external.append(fn)
+        self._wake.set()
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self, fn: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Run `fn(*args)` as the root coroutine; return its pcall-style results
+        `(ok, values...)`, or raise CallError (CANCELED on interrupt)."""
+        state = self.state
+        outer = state.dispatcher
+        state.dispatcher = self
+        try:
+            root = self.spawn(fn, args, name="main")
+            while not root.done:
+                if self.guard is not None and self.guard.generation != self.generation:
+                    raise CallError("interrupted", entry=self.entry, kind=CANCELED)
+                while self._external:
+                    self._external.popleft()()
+                now = time.monotonic_ns()
+                while self.timers and self.timers[0][0] <= now:
+                    heapq.heappop(self.timers)[2]()
+                if self.ready:
+                    task, values = self.ready.popleft()
+                    self._step(task, values)
+                    continue
+                if root.done:
+                    break
+                timeout = 0.05
+                if self.timers:
+                    timeout = min(timeout, max(0.0, (self.timers[0][0] - now) / 1e9))
+                if not self._external:
+                    self._wake.wait(timeout)
+                self._wake.clear()
+            assert root.result is not None
+            return root.result
+        finally:
+            state.dispatcher = outer
+
+    def _step(self, task: Task, values: tuple[Any, ...]) -> None:
+        if task.done:
+            return
+        self.current = task
+        try:
+            out = task.thread.send(values if values else None)
+        except StopIteration:
+            out = (PENDING, True)
+        finally:
+            self.current = None
+        if type(out) is not tuple:
+            out = (out,)
+        if len(out) >= 2 and out[0] is PENDING:
+            # Finished: (PENDING, ok, results...) from the body wrapper.
+            task.done = True
+            task.result = out[1:]
+            if task.name != "main" and not out[1]:
+                err = out[2] if len(out) > 2 else None
+                if isinstance(err, CallError) and err.kind in (CANCELED, TIMEOUT):
+                    raise err  # a limit or interrupt ends the whole execution
+                text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+                self.state._print(f"coroutine error: {text}\n".encode())
+            return
+        if len(out) == 1 and out[0] is PENDING:
+            return  # parked: whoever it waits for calls resume()
+        # A bare coroutine.yield() at the top of a task: let others run, then continue.
+        self.ready.append((task, ()))
+
+
+def _noop() -> None:
+    pass
+
+
+def install(state: LuaState) -> None:
+    """Bind `channel`, `coroutine.spawn` and the await glue into a state (done for every
+    function.lua instance; Wippy makes these globals)."""
+    from ..lua.modules import channel as channel_module
+
+    lua = state.lua
+    pending = PENDING
+    prims = lua.table()
+    prims[b"pcall"] = state.pcall
+    prims[b"arm_current"] = state.host[b"arm_current"]
+    channel_module.register(state, prims)
+
+    def spawn(fn: Any) -> Any:
+        disp = state.dispatcher
+        if disp is None:
+            raise CallError("coroutine.spawn needs a running execution", kind="INVALID")
+        return disp.spawn(fn).thread
+
+    prims[b"spawn"] = spawn
+    glue = lua.execute(_GLUE, pending, prims)
+    state.pending = pending
+    state.async_glue = glue
+    state.await_ = glue[b"await"]
+
+
+def current(state: LuaState) -> tuple[Dispatcher, Task]:
+    """The dispatcher and task executing now on `state` (for primitives that wait)."""
+    disp = state.dispatcher
+    if disp is None or disp.current is None:
+        raise CallError("this operation needs a running execution (no dispatcher)",
+                        kind="INVALID")
+    return disp, disp.current
