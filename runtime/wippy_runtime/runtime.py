@@ -84,7 +84,8 @@ class Runtime:
     """A Wippy runtime in this process. Thread-safe for calls; definitions are serialised."""
 
     def __init__(self, *, cache_dir: Path | None | bool = True,
-                 output: Callable[[str], Any] | None = None, strict_mode: bool = False,
+                 output: Callable[[str], Any] | None = None,
+                 error_output: Callable[[str], Any] | None = None, strict_mode: bool = False,
                  lua_max_memory: int | None = DEFAULT_LUA_MAX_MEMORY) -> None:
         self.wasm = WasmEngine(cache_dir)
         #: settings (strict_mode, lua_max_memory), checks and policy lookup; see security/
@@ -97,6 +98,7 @@ class Runtime:
         self.dependencies: dict[str, set[str]] = {}
         self.generations: dict[str, int] = {}
         self._output = output
+        self._error_output = error_output
         self.warnings: list[str] = []
         #: call traces, off until `tracer.start()` (costs nothing while off)
         self.tracer = Tracer(self)
@@ -105,7 +107,8 @@ class Runtime:
 
     # -- output ---------------------------------------------------------------------------
     def write_output(self, text: str) -> None:
-        """Where Lua `print` goes: the CLI's stdout, or the kernel's current cell."""
+        """Where Lua `print` and WASI stdout go: the CLI's stdout, or the kernel's current
+        cell."""
         if self._output is not None:
             self._output(text)
         else:
@@ -114,6 +117,20 @@ class Runtime:
 
     def set_output(self, output: Callable[[str], Any] | None) -> None:
         self._output = output
+
+    def write_error(self, text: str) -> None:
+        """Where WASI stderr goes: the error hook if one is set, else the output hook (so a
+        kernel that only routes output still shows it in the cell), else sys.stderr."""
+        if self._error_output is not None:
+            self._error_output(text)
+        elif self._output is not None:
+            self._output(text)
+        else:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def set_error_output(self, output: Callable[[str], Any] | None) -> None:
+        self._error_output = output
 
     # -- definitions ----------------------------------------------------------------------
     def load(self, path: str | Path) -> LoadReport:
@@ -305,6 +322,7 @@ class Runtime:
         self.built.clear()
         self.targets.clear()
         self.targets_by_bytes.clear()
+        self.wasm.groups.clear()
         gc.collect()
 
     def __enter__(self) -> Runtime:

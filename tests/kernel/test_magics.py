@@ -126,10 +126,14 @@ def test_entries_pools_imports(kc):
     assert "m:add" in ok(kc, "%entries").displays[0]["text/plain"]
     pools = ok(kc, "%pools").displays[0]["text/plain"]
     assert "m:add" in pools and "calls" in pools
-    ok(kc, '%%wat m:imp --import wasi:cli\n(module (import "env" "f" (func))\n'
+    ok(kc, '%%wat m:imp --import wasi1\n(module (import "env" "f" (func))\n'
+           ' (import "wasi_snapshot_preview1" "sched_yield" (func (result i32)))\n'
            ' (func (export "imp")))')
     imports = ok(kc, "%imports m:imp").displays[0]["text/plain"]
-    assert "wasi:cli" in imports and "env#f" in imports
+    assert "wasi1" in imports
+    lines = imports.splitlines()
+    assert any("linked" in ln and "wasi_snapshot_preview1#sched_yield" in ln for ln in lines)
+    assert any("stubbed" in ln and "env#f" in ln for ln in lines)
 
 
 def test_lsmagic_and_help(kc):
