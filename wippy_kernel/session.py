@@ -26,6 +26,7 @@ from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import CHUNK_LINE, LuaState
+from wippy_runtime.registry.watch import ProjectWatcher
 from wippy_runtime.scheduler.dispatcher import Dispatcher
 from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 
@@ -59,6 +60,8 @@ class Session:
         #: set by `interrupt()` during a cell, cleared by `arm()`
         self.interrupted = threading.Event()
         self.wit_pending: str | None = None
+        #: `%load DIR --watch` watchers, by resolved path
+        self.watchers: dict[Path, ProjectWatcher] = {}
 
     # -- output -----------------------------------------------------------------------------
     def set_sink(self, out: Callable[[str, str], None]) -> None:
@@ -172,7 +175,15 @@ class Session:
                  if "'xpcall'" not in ln and '[string "<python>"]' not in ln]
         return CellError("LuaError", lines[0], lines)
 
+    def notice(self, text: str) -> None:
+        """A one-line message outside any cell's own output (e.g. a watched project changed);
+        it lands under the most recent cell, as the kernel's streams are thread-safe."""
+        self._out("stderr", text.rstrip("\n") + "\n")
+
     def close(self) -> None:
+        for watcher in self.watchers.values():
+            watcher.stop()
+        self.watchers.clear()
         self.runtime.close()
 
 
