@@ -46,13 +46,20 @@ class CellError(Exception):
         return f"{self.ename}: {self.evalue}"
 
 
+#: the notebook session's Lua memory cap (entries use Runtime(lua_max_memory=...), 64 MiB)
+SESSION_LUA_MAX_MEMORY = 512 * 1024 * 1024
+
+
 class Session:
     """Runtime + session Lua state + interrupt flag. One per kernel."""
 
     def __init__(self, *, cache_dir: Path | None | bool = True) -> None:
         self._out: Callable[[str, str], None] = lambda name, text: None
         self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print)
-        self.state = LuaState(print_fn=self._runtime_print, guard=self.runtime.guard)
+        # The session's own state gets a cap too, larger than an entry's: a runaway cell must
+        # fail with "memory limit exceeded", not take the kernel's memory with it.
+        self.state = LuaState(print_fn=self._runtime_print, guard=self.runtime.guard,
+                              max_memory=SESSION_LUA_MAX_MEMORY)
         install_dispatch(self.state)  # channel, coroutine.spawn, the await glue `time` uses
         for install in MODULES.values():
             install(self.state, self.runtime)
