@@ -206,6 +206,9 @@ class WippyKernel(Kernel):
         return {"status": "ok", "history": items}
 
     async def do_shutdown(self, restart: bool) -> dict[str, Any]:
+        from .widgets.live import REFRESHER
+
+        REFRESHER.stop()  # live widgets stop reading the runtime before it closes
         self.wippy.close()
         self._executor.shutdown(wait=False)
         return {"status": "ok", "restart": restart}

@@ -11,15 +11,28 @@ from .base import Magic, MagicContext, MagicError, entry_id_arg
 class ImportsMagic(Magic):
     """Show an entry's imports: for WASM, the declared host profiles (`imports:`) and each of
     the module's own imports, linked to a real host or stubbed (a call to a stub fails with
-    the profile to add); for Lua, its modules and imported libraries."""
+    the profile to add); for Lua, its modules and imported libraries.
+
+        %imports ns:name            as a table
+        %imports ns:name --widget   declared profiles vs. the module's imports, as a widget
+        %imports --widget           the same for every WASM entry
+    """
 
     name = "imports"
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
-        p.add_argument("id", type=entry_id_arg, help="entry id ns:name")
+        p.add_argument("id", type=entry_id_arg, nargs="?", default=None,
+                       help="entry id ns:name (optional with --widget: every WASM entry)")
+        p.add_argument("--widget", action="store_true", help="show as an ipywidgets widget")
 
     def run(self, ctx: MagicContext, line: str, body: str | None) -> None:
         args = self.parse(line)
+        if args.widget:
+            self._widget(ctx, args.id)
+            return
+        if args.id is None:
+            raise MagicError("UsageError", "%imports: expected an entry id ns:name "
+                             "(or --widget for every WASM entry)")
         info = next((i for i in ctx.session.runtime.describe() if i.id == args.id), None)
         if info is None:
             raise MagicError("NotFound", f"{args.id}: no such entry")
@@ -36,6 +49,15 @@ class ImportsMagic(Magic):
             rows += [["library", f"{a} = {ref}"] for a, ref in libs.items()]
         ctx.display(records_bundle(["source", "import"], rows,
                                    empty=f"{args.id} ({info.kind}) imports nothing"))
+
+    def _widget(self, ctx: MagicContext, entry_id: str | None) -> None:
+        from ..widgets import ImportsWidget, imports_reports
+
+        try:
+            reports = imports_reports(ctx.session.runtime, entry_id)
+        except KeyError:
+            raise MagicError("NotFound", f"{entry_id}: no such entry") from None
+        ctx.display(ImportsWidget(reports)._repr_mimebundle_())
 
 
 MAGIC = ImportsMagic()

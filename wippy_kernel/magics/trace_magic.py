@@ -16,6 +16,7 @@ class TraceMagic(Magic):
         %trace           show the recorded trees (also `%trace show --last 5`)
         %trace clear     forget what was recorded
         %trace off       stop recording
+        %trace --widget  the trees as a collapsible ipywidgets view (errors in red)
     """
 
     name = "trace"
@@ -24,6 +25,8 @@ class TraceMagic(Magic):
         p.add_argument("action", nargs="?", default="show",
                        choices=("on", "off", "show", "clear"))
         p.add_argument("--last", type=int, default=None, help="show only the last N trees")
+        p.add_argument("--widget", action="store_true",
+                       help="show the trees as an ipywidgets view")
 
     def run(self, ctx: MagicContext, line: str, body: str | None) -> None:
         args = self.parse(line)
@@ -37,6 +40,10 @@ class TraceMagic(Magic):
         elif args.action == "clear":
             tracer.clear()
             ctx.stdout("trace cleared\n")
+        elif args.widget:
+            from ..widgets import TraceWidget
+
+            ctx.display(TraceWidget(tracer, limit=args.last)._repr_mimebundle_())
         else:
             text = tracer.render(limit=args.last)
             state = "on" if tracer.enabled else "off (%trace on to record)"

@@ -1,0 +1,247 @@
+"""The widgets rendered by a real JupyterLab in a real browser (Debian's chromium, driven by
+playwright; recipe: shared/docs/browser-testing.md).
+
+Protocol tests prove what the kernel sends; only a browser proves that the front end's widget
+manager accepts it and draws it: the pool rows and their progress bars, the live update of a
+row already on screen, the collapsible trace tree with its error in red, the imports accordion.
+One notebook, one server, one browser: about 10 s. Screenshots go to $WIPPY_SCREENSHOTS (default
+<tmp>/wippy-widget-screenshots) so a person can look at them.
+
+Never skipped: CI installs chromium (.ci/run); `playwright install` is never used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import nbformat
+from playwright.sync_api import Page, expect, sync_playwright
+
+from ..kernel import kernelspec  # noqa: F401  (the `wippy` kernelspec of this checkout)
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+TOKEN = "widget-test-token"
+TIMEOUT_MS = int(float(os.environ.get("TIMEOUT_S", "30")) * 1000)
+SHOTS = Path(os.environ.get("WIPPY_SCREENSHOTS",
+                            Path(tempfile.gettempdir()) / "wippy-widget-screenshots"))
+
+CELLS = [
+    '%%wat w:add\n(module\n  (func (export "add") (param i32 i32) (result i32)\n'
+    '    local.get 0\n    local.get 1\n    i32.add))',
+    '%%lua w:twice\nreturn { twice = function(x)\n  local a = funcs.call("w:add", x, x)\n'
+    '  local _, err = funcs.call("w:add", "oops", 1)\n  return a\nend }',
+    '%%wat w:p1 --import wasi1 --method f\n(module\n'
+    '  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))\n'
+    '  (import "env" "log" (func (param i32)))\n  (func (export "f") (result i32) i32.const 7))',
+    "%trace on",
+    'funcs.call("w:twice", 4)\nfuncs.call("w:add", 1, 2)',
+    "%pools --widget",
+    "%trace --widget",
+    "%imports w:p1 --widget",
+    # after the pools widget is on screen: only a live widget can show these calls
+    'for i = 1, 5 do funcs.call("w:add", i, i) end',
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_notebook(root: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "wippy", "display_name": "Wippy", "language": "lua"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
+    path = root / "w.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _write_settings(settings: Path) -> None:
+    """No news toast over the screenshots; every cell in the DOM (no notebook windowing)."""
+    for name, value in {
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+            {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
+            {"windowingMode": "none"},
+    }.items():
+        path = settings / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+
+
+@contextmanager
+def jupyter_lab(tmp: Path) -> Iterator[str]:
+    """A JupyterLab server on 127.0.0.1 with isolated config; yields its base URL."""
+    root = tmp / "root"
+    root.mkdir()
+    _write_notebook(root)
+    _write_settings(tmp / "settings")
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"),
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    port = _free_port()
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.token={TOKEN}",
+           "--ServerApp.ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+           "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = (tmp / "server.log").open("wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"jupyter lab exited: {_tail(tmp)}"
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, f"server not up in 60 s: {_tail(tmp)}"
+                time.sleep(0.25)
+        yield base
+    except BaseException:
+        sys.stderr.write(_tail(tmp))
+        raise
+    finally:
+        _shutdown(base, proc)
+        log.close()
+
+
+def _tail(tmp: Path) -> str:
+    path = tmp / "server.log"
+    return path.read_bytes()[-3000:].decode("utf-8", "replace") if path.exists() else ""
+
+
+def _shutdown(base: str, proc: subprocess.Popen) -> None:
+    """POST /api/shutdown (which also stops the kernel); killpg only as the last resort."""
+    req = urllib.request.Request(f"{base}/api/shutdown", method="POST",
+                                 headers={"Authorization": f"token {TOKEN}"})
+    with suppress(OSError):
+        urllib.request.urlopen(req, timeout=5).close()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            os.killpg(proc.pid, sig)
+            try:
+                proc.wait(5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+WAIT_KERNEL = """() => {
+  if (document.querySelector('.jp-Dialog')) return 'dialog';
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return k && k.status === 'idle' && k.connectionStatus === 'connected' ? 'idle:' + k.name : null;
+}"""
+
+
+def _open_notebook(page: Page, base: str) -> None:
+    page.goto(f"{base}/lab/tree/w.ipynb?reset&token={TOKEN}")
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    # never accept a kernel dialog: it would pick python3 and hide a missing kernelspec
+    state = page.wait_for_function(WAIT_KERNEL, polling=200).json_value()
+    assert state == "idle:wippy", f"kernel not ready: {state}"
+
+
+def _output(page: Page, css: str):
+    return page.locator(".jp-OutputArea-output", has=page.locator(css))
+
+
+def test_widgets_render_and_update_in_jupyterlab():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install -y chromium"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="wippy-lab-"))
+    try:
+        with jupyter_lab(tmp) as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-dev-shm-usage"])
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            try:
+                _open_notebook(page, base)
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                _check_pools(page)
+                _check_trace(page)
+                _check_imports(page)
+                page.screenshot(path=str(SHOTS / "page.png"))
+            except BaseException:
+                page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
+                raise
+            finally:
+                browser.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_pools(page: Page) -> None:
+    pools = page.locator(".wippy-pools")
+    expect(pools.locator(".wippy-pool-row")).to_have_count(3)
+    row = pools.locator(".wippy-pool-row", has=page.locator(
+        ".wippy-pool-entry", has_text=re.compile(r"^w:add$")))
+    # 3 calls when the widget was shown, 5 more from the last cell: the row updated itself
+    expect(row.locator(".wippy-pool-calls")).to_have_text("8")
+    expect(row.locator(".widget-hprogress")).to_be_visible()
+    expect(row.locator(".wippy-pool-instances")).to_have_text(re.compile(r"^1/\d+$"))
+    expect(row.locator(".wippy-pool-mean")).to_have_text(re.compile(r"^[\d.]+ (µs|ms)$"))
+    twice = pools.locator(".wippy-pool-row", has=page.locator(
+        ".wippy-pool-entry", has_text=re.compile(r"^w:twice$")))
+    expect(twice.locator(".wippy-pool-calls")).to_have_text("1")
+    expect(pools.locator(".wippy-pools-title")).to_contain_text("3 pool(s)")
+    _output(page, ".wippy-pools").screenshot(path=str(SHOTS / "pools_widget.png"))
+
+
+def _check_trace(page: Page) -> None:
+    tree = page.locator(".wippy-traces .wippy-trace-tree")
+    root = tree.locator("details.wippy-span").first
+    expect(root.locator("> summary")).to_contain_text("w:twice(4) -> 8")
+    children = root.locator("> details.wippy-span > summary")
+    expect(children).to_have_count(2)
+    expect(children.nth(0)).to_contain_text("w:add(4, 4) -> 8")
+    failed = tree.locator("details.wippy-span-error > summary")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("w:add('oops', 1) !! INVALID")
+    expect(failed).to_have_css("color", "rgb(198, 40, 40)")
+    expect(page.locator(".wippy-traces")).to_contain_text("2 tree(s), 4 call(s)")
+    # collapsible: closing the root hides its children
+    root.locator("> summary").click()
+    expect(children.nth(0)).to_be_hidden()
+    root.locator("> summary").click()
+    expect(children.nth(0)).to_be_visible()
+    _output(page, ".wippy-traces").screenshot(path=str(SHOTS / "trace_widget.png"))
+
+
+def _check_imports(page: Page) -> None:
+    imports = page.locator(".wippy-imports")
+    expect(imports).to_contain_text("w:p1: 1 linked, 1 stubbed")
+    expect(imports.locator("tr.wippy-import-linked")).to_contain_text(
+        "wasi_snapshot_preview1#fd_write")
+    stubbed = imports.locator("tr.wippy-import-stubbed")
+    expect(stubbed).to_contain_text("env#log")
+    expect(stubbed).to_contain_text("no host provides it")
+    _output(page, ".wippy-imports").screenshot(path=str(SHOTS / "imports_widget.png"))

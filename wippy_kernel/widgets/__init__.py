@@ -1,0 +1,15 @@
+"""ipywidgets views of the runtime (SPEC §7): live worker pools, WASI imports per entry, and
+call-trace trees. One module per widget; each reads the runtime's public snapshots
+(`pool_stats()`, `describe()`, `tracer.trees()`), so `wippy_runtime` never imports Jupyter code.
+`live` holds the one background thread that keeps displayed pool widgets current.
+"""
+
+from __future__ import annotations
+
+from .imports import ImportsWidget, imports_reports
+from .live import REFRESHER, LiveRefresher
+from .pools import PoolsWidget
+from .trace import TraceWidget, trace_html
+
+__all__ = ["REFRESHER", "ImportsWidget", "LiveRefresher", "PoolsWidget", "TraceWidget",
+           "imports_reports", "trace_html"]
