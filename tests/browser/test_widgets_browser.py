@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import nbformat
 from playwright.sync_api import Page, expect, sync_playwright
 
 from ..kernel import kernelspec  # noqa: F401  (the `wippy` kernelspec of this checkout)
@@ -63,11 +62,15 @@ def _free_port() -> int:
 
 
 def _write_notebook(root: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "wippy", "display_name": "Wippy", "language": "lua"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
+    """nbformat 4 JSON written directly (importing nbformat costs 3 s of jsonschema)."""
+    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
+              "outputs": [], "source": src} for i, src in enumerate(CELLS)]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+          "metadata": {"kernelspec": {"name": "wippy", "display_name": "Wippy",
+                                      "language": "lua"},
+                       "language_info": {"name": "lua"}}}
     path = root / "w.ipynb"
-    nbformat.write(nb, path)
+    path.write_text(json.dumps(nb, indent=1))
     return path
 
 
@@ -175,8 +178,15 @@ def test_widgets_render_and_update_in_jupyterlab():
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install -y chromium"
     SHOTS.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="wippy-lab-"))
+    t0 = time.monotonic()
+    phases: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        phases[name] = round(time.monotonic() - t0, 2)
+
     try:
         with jupyter_lab(tmp) as base, sync_playwright() as p:
+            mark("server up")
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -185,17 +195,23 @@ def test_widgets_render_and_update_in_jupyterlab():
             page.set_default_timeout(TIMEOUT_MS)
             try:
                 _open_notebook(page, base)
+                mark("kernel idle")
                 page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
                 _check_pools(page)
+                mark("pools checked (live update seen)")
                 _check_trace(page)
                 _check_imports(page)
                 page.screenshot(path=str(SHOTS / "page.png"))
+                mark("all checked")
             except BaseException:
                 page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
                 raise
             finally:
                 browser.close()
     finally:
+        mark("shut down")
+        (SHOTS / "timings.json").write_text(json.dumps(phases, indent=1))
+        print("phases (s):", phases, "screenshots:", SHOTS)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
