@@ -41,6 +41,7 @@ from ..wasm.core_call import (
     make_core_caller,
 )
 from ..wasm.engine import WasmEngine, trap_message
+from ..wasm.host_context import ContextHost
 from ..wasm.host_funcs import FuncsHost
 from ..wasm.host_linking import (
     LinkPlan,
@@ -388,7 +389,7 @@ class ComponentFunctionTarget(Target):
         environment = EnvironmentHost(hosts.setup)
         self.linker: ComponentLinker = build_component_linker(
             engine.engine, self.link_plan, funcs=FuncsHost(hosts.runtime, entry.id),
-            environment=environment)
+            environment=environment, context=ContextHost(entry.id))
         self._wasi = hosts.setup if self.link_plan.wasip2 else None
         self._http = self.link_plan.http
         hosts.warn(self.link_plan.warnings())
