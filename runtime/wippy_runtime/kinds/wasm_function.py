@@ -26,7 +26,7 @@ from ..errors import (
     TrapError,
     ValidationError,
 )
-from ..lua.convert import to_plain
+from ..lua.convert import ConversionError, to_plain
 from ..registry import Entry
 from ..scheduler.limits import limit_error
 from ..scheduler.pool_config import select_pool
@@ -341,6 +341,10 @@ def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
         return TrapError(trap_message(exc), entry=entry_id), True
     if isinstance(exc, CallError):
         return exc, False
+    if isinstance(exc, ConversionError):
+        # a Lua argument with no plain form (too deep, a cycle, a function): refused before
+        # the guest was entered, so the instance is fine
+        return CallError(f"bad argument: {exc}", entry=entry_id, kind=INVALID), False
     return CallError(f"{type(exc).__name__}: {exc}", entry=entry_id), True
 
 

@@ -200,6 +200,14 @@ def _lower_bool(v: Any) -> bool:
 
 def _lower_string(v: Any) -> str:
     if type(v) is str:
+        # A Python str may hold unpaired surrogates (e.g. from surrogateescape), which have
+        # no UTF-8 form; refuse them here, with the argument's path, rather than failing
+        # later inside the ABI writer. ASCII strings (the common case) skip the check.
+        if not v.isascii():
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Fail("invalid UTF-8 in string (unpaired surrogate)") from None
         return v
     if isinstance(v, (bytes, bytearray)):
         try:
