@@ -296,10 +296,12 @@ def _record_lowerer(t: RecordType) -> Lowerer:
     fields = [(f.name, lowerer(f.type), isinstance(f.type, OptionType)) for f in t.fields]
     names = frozenset(f.name for f in t.fields)
     count = len(fields)
+    # records read from a component carry no type name (their name is the placeholder)
+    label = "record" if t.name in ("", "record") else f"record {t.name}"
 
     def lower(v: Any) -> tuple:
         if type(v) is not dict:
-            raise _expected(f"record {t.name} (a table)", v)
+            raise _expected(f"{label} (a table)", v)
         out = []
         get = v.get
         for name, conv, optional in fields:
