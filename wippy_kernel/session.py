@@ -26,6 +26,7 @@ from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import CHUNK_LINE, LuaState
+from wippy_runtime.registry.watch import ProjectWatcher
 from wippy_runtime.scheduler.dispatcher import Dispatcher
 from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 
@@ -45,13 +46,20 @@ class CellError(Exception):
         return f"{self.ename}: {self.evalue}"
 
 
+#: the notebook session's Lua memory cap (entries use Runtime(lua_max_memory=...), 64 MiB)
+SESSION_LUA_MAX_MEMORY = 512 * 1024 * 1024
+
+
 class Session:
     """Runtime + session Lua state + interrupt flag. One per kernel."""
 
     def __init__(self, *, cache_dir: Path | None | bool = True) -> None:
         self._out: Callable[[str, str], None] = lambda name, text: None
         self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print)
-        self.state = LuaState(print_fn=self._runtime_print, guard=self.runtime.guard)
+        # The session's own state gets a cap too, larger than an entry's: a runaway cell must
+        # fail with "memory limit exceeded", not take the kernel's memory with it.
+        self.state = LuaState(print_fn=self._runtime_print, guard=self.runtime.guard,
+                              max_memory=SESSION_LUA_MAX_MEMORY)
         install_dispatch(self.state)  # channel, coroutine.spawn, the await glue `time` uses
         for install in MODULES.values():
             install(self.state, self.runtime)
@@ -59,6 +67,8 @@ class Session:
         #: set by `interrupt()` during a cell, cleared by `arm()`
         self.interrupted = threading.Event()
         self.wit_pending: str | None = None
+        #: `%load DIR --watch` watchers, by resolved path
+        self.watchers: dict[Path, ProjectWatcher] = {}
 
     # -- output -----------------------------------------------------------------------------
     def set_sink(self, out: Callable[[str, str], None]) -> None:
@@ -172,7 +182,15 @@ class Session:
                  if "'xpcall'" not in ln and '[string "<python>"]' not in ln]
         return CellError("LuaError", lines[0], lines)
 
+    def notice(self, text: str) -> None:
+        """A one-line message outside any cell's own output (e.g. a watched project changed);
+        it lands under the most recent cell, as the kernel's streams are thread-safe."""
+        self._out("stderr", text.rstrip("\n") + "\n")
+
     def close(self) -> None:
+        for watcher in self.watchers.values():
+            watcher.stop()
+        self.watchers.clear()
         self.runtime.close()
 
 

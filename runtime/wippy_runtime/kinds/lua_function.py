@@ -195,6 +195,10 @@ def build_lua_function(entry: Entry, ctx: Any) -> LuaFunctionTarget:
     target = LuaFunctionTarget(entry, pool, source, ctx.runtime, method)
     pool._factory = target.new_instance
     target.start()
+    if pool.instances == 0:
+        # Lazy pools start empty; make (and keep) one instance now so a chunk that fails or
+        # lacks `method` is a load error naming the entry, not a surprise at the first call.
+        pool.release(pool.acquire())
     return target
 
 
