@@ -109,6 +109,15 @@ def _validate_wasi(entry: Entry, wasi: Any) -> None:
     cwd = wasi.get("cwd")
     if cwd is not None and (not isinstance(cwd, str) or not cwd.startswith("/")):
         raise _fail(entry, "wasi.cwd must be absolute", "wasi")
+    # shapes first: the resolution below iterates these and must not meet an int or a map
+    for key in ("args", "env", "mounts"):
+        value = wasi.get(key)
+        if value is not None and not isinstance(value, list):
+            raise _fail(entry, f"wasi.{key} must be a list, got {type(value).__name__}", "wasi")
+    for i, arg in enumerate(wasi.get("args") or []):
+        if not isinstance(arg, (str, int, float)) or isinstance(arg, bool):
+            raise _fail(entry, f"wasi.args[{i}] must be a string, got {type(arg).__name__}",
+                        "wasi")
     names: set[str] = set()
     for item in wasi.get("env") or []:
         if not isinstance(item, dict) or not item.get("id") or not item.get("name"):

@@ -26,7 +26,7 @@ from ..errors import (
     TrapError,
     ValidationError,
 )
-from ..lua.convert import to_plain
+from ..lua.convert import ConversionError, to_plain
 from ..registry import Entry
 from ..scheduler.limits import limit_error
 from ..scheduler.pool_config import select_pool
@@ -41,6 +41,7 @@ from ..wasm.core_call import (
     make_core_caller,
 )
 from ..wasm.engine import WasmEngine, trap_message
+from ..wasm.host_context import ContextHost
 from ..wasm.host_funcs import FuncsHost
 from ..wasm.host_linking import (
     LinkPlan,
@@ -340,6 +341,10 @@ def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
         return TrapError(trap_message(exc), entry=entry_id), True
     if isinstance(exc, CallError):
         return exc, False
+    if isinstance(exc, ConversionError):
+        # a Lua argument with no plain form (too deep, a cycle, a function): refused before
+        # the guest was entered, so the instance is fine
+        return CallError(f"bad argument: {exc}", entry=entry_id, kind=INVALID), False
     return CallError(f"{type(exc).__name__}: {exc}", entry=entry_id), True
 
 
@@ -388,7 +393,7 @@ class ComponentFunctionTarget(Target):
         environment = EnvironmentHost(hosts.setup)
         self.linker: ComponentLinker = build_component_linker(
             engine.engine, self.link_plan, funcs=FuncsHost(hosts.runtime, entry.id),
-            environment=environment)
+            environment=environment, context=ContextHost(entry.id))
         self._wasi = hosts.setup if self.link_plan.wasip2 else None
         self._http = self.link_plan.http
         hosts.warn(self.link_plan.warnings())

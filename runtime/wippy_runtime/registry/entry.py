@@ -73,6 +73,14 @@ class Entry:
             return value, None
         rel = value[len(FILE_SCHEME):]
         path = (self.origin.base_dir / rel).resolve()
+        root = self.origin.root.resolve()
+        if self.origin.file is not None and not path.is_relative_to(root):
+            # A project loaded from disk is self-contained: its `..` or absolute paths must
+            # not pull arbitrary host files into an entry (or into error messages). Entries
+            # defined in place (`Runtime.define`, a notebook's %%yaml) may name any file
+            # their author can read anyway.
+            raise self.error(LoadError, f"{field_name}: {value} escapes the project directory "
+                             f"{root}", field_name)
         try:
             return path.read_text(encoding="utf-8"), path
         except FileNotFoundError:

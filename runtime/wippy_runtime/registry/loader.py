@@ -19,6 +19,14 @@ from .entry import Entry, Origin
 from .ids import InvalidIdError, parse_id
 
 YAML_SUFFIXES = (".yaml", ".yml")
+#: Definition texts longer than this are refused before parsing. PyYAML's pure-Python parser
+#: (the C one crashes the process on deeply nested input) takes about 10 s per MB here, so a
+#: generated 100k-entry file would freeze a notebook for a minute; real projects split their
+#: definitions into many small `_index.yaml` files and keep big sources in `file://` files.
+MAX_DEFINITION_CHARS = 2 * 1024 * 1024
+#: Node count a document may reach once its aliases are expanded (a "billion laughs" document
+#: is a few hundred bytes but expands to 10^9 nodes the first time anything walks it).
+MAX_EXPANDED_NODES = 1_000_000
 SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv", ".ipynb_checkpoints"}
 
 
@@ -36,14 +44,58 @@ class LoadReport:
         self.files.extend(other.files)
 
 
+def _check_aliases(node: yaml.Node) -> str | None:
+    """Like Go's yaml.v3 (Wippy's parser): refuse an anchor that contains itself and
+    excessive aliasing. Iterative, over unique nodes only (aliases share node objects)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        children: list[yaml.Node] = []
+        if isinstance(current, yaml.SequenceNode):
+            children = list(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            children = [n for pair in current.value for n in pair]
+        if done:
+            active.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_EXPANDED_NODES:
+                return "document contains excessive aliasing"
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            return "anchor value contains itself"
+        active.add(key)
+        stack.append((current, True))
+        for child in children:
+            if id(child) in active:
+                return "anchor value contains itself"
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return None
+
+
 def _compose(text: str, file: str | None) -> tuple[Any, yaml.Node | None]:
     """Parse YAML keeping the node tree, so entries and fields know their line numbers."""
+    if len(text) > MAX_DEFINITION_CHARS:
+        raise LoadError(f"definition too large: {len(text)} characters (limit "
+                        f"{MAX_DEFINITION_CHARS}); split it into several files", file=file,
+                        line=1)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, None
+        problem = _check_aliases(node)
+        if problem is not None:
+            raise LoadError(f"malformed YAML: {problem}", file=file,
+                            line=node.start_mark.line + 1)
         return loader.construct_document(node), node
+    except RecursionError:
+        raise LoadError("malformed YAML: nested too deeply", file=file) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -14,6 +14,11 @@ from .compile_cache import CompileCache, default_cache_dir
 from .instance_groups import InstanceGroups
 
 _WAT_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
+#: wasmtime drops the excerpt for very long lines and says "… at <anon>:L:C" instead
+_WAT_SHORT_LOCATION = re.compile(r"\s+at\s+<anon>:(\d+):(\d+)\s*$")
+#: excerpt lines longer than this are cut around the caret: a one-line 5 MB WAT must not
+#: produce a 5 MB error message (the kernel prints it into the cell output)
+_SNIPPET_WIDTH = 120
 
 
 class WasmEngine:
@@ -89,10 +94,17 @@ def wat_error(message: str, *, entry: str, file: str | None,
               line_offset: int | None) -> CompileError:
     m = _WAT_LOCATION.search(message)
     headline = message.split("\n", 1)[0].strip()
+    snippet = ""
+    if m:
+        snippet = _caret_snippet(message, int(m.group(2)))
+    else:
+        m = _WAT_SHORT_LOCATION.search(headline)
+        if m:
+            headline = headline[:m.start()]
     if not m:
-        return CompileError(f"invalid WAT: {headline}", entry=entry, file=file, line=line_offset)
+        return CompileError(f"invalid WAT: {_clip(headline)}", entry=entry, file=file,
+                            line=line_offset)
     wat_line, col = int(m.group(1)), int(m.group(2))
-    snippet = _caret_snippet(message)
     text = f"invalid WAT at line {wat_line}, column {col}: {headline}"
     if snippet:
         text += "\n" + snippet
@@ -103,10 +115,33 @@ def wat_error(message: str, *, entry: str, file: str | None,
     return err
 
 
-def _caret_snippet(message: str) -> str:
+def _clip(text: str, width: int = _SNIPPET_WIDTH * 2) -> str:
+    return text if len(text) <= width else text[:width] + f"… ({len(text)} characters)"
+
+
+def _caret_snippet(message: str, col: int) -> str:
+    """wasmtime's excerpt (`  4 | source` and the caret line), with lines longer than
+    _SNIPPET_WIDTH cut to a window around the caret (`…` marks the cuts)."""
     lines = message.split("\n")
     out = [ln for ln in lines[2:] if ln.strip() and ln.strip() != "|"]
-    return "\n".join(out)
+    if all(len(ln) <= _SNIPPET_WIDTH for ln in out):
+        return "\n".join(out)
+    clipped = []
+    for ln in out:
+        bar = ln.find("|")
+        if bar < 0:
+            clipped.append(_clip(ln))
+            continue
+        gutter, body = ln[:bar + 2], ln[bar + 2:]
+        start = max(0, col - 1 - _SNIPPET_WIDTH // 2)
+        piece = body[start:start + _SNIPPET_WIDTH]
+        if start > 0:
+            caret_line = set(piece.strip()) <= {"^"}
+            piece = (" " if caret_line else "…") + piece  # the caret stays under its column
+        if start + _SNIPPET_WIDTH < len(body):
+            piece += "…"
+        clipped.append((gutter + piece).rstrip())
+    return "\n".join(clipped)
 
 
 def _first_cause(message: str) -> str:

@@ -53,6 +53,8 @@ from wasmtime.component import Linker as ComponentLinker
 from wasmtime.component import ResourceType
 
 from ..errors import PERMISSION_DENIED, UNAVAILABLE, CallError
+from .host_context import INTERFACE as CONTEXT_INTERFACE
+from .host_context import ContextHost
 from .host_funcs import INTERFACE as FUNCS_INTERFACE
 from .host_funcs import FuncsHost
 from .host_profiles import Profile, interface_name, profile_for_interface
@@ -60,6 +62,8 @@ from .host_profiles import Profile, interface_name, profile_for_interface
 WASI_P1_MODULE = "wasi_snapshot_preview1"
 ENVIRONMENT = "wasi:cli/environment"
 _ENVIRONMENT_FUNCS = {"get-environment", "get-arguments", "initial-cwd"}
+#: profiles implemented here rather than by wasmtime's wasip2 (they need no WASI store config)
+_OWN_PROFILES = (None, "funcs", "context")
 #: ResourceType.host ids for stub resources (any value works: they only need to differ
 #: from each other within one component's imports).
 _STUB_RESOURCE_BASE = 0x57505900
@@ -95,7 +99,7 @@ class LinkPlan:
 
     @property
     def wasip2(self) -> bool:
-        return any(link.real and link.profile not in (None, "funcs") for link in self.links)
+        return any(link.real and link.profile not in _OWN_PROFILES for link in self.links)
 
     @property
     def http(self) -> bool:
@@ -207,9 +211,10 @@ def plan_component(entry_id: str, component: Any, engine: wasmtime.Engine,
 
 
 def build_component_linker(engine: wasmtime.Engine, plan: LinkPlan, *, funcs: FuncsHost,
-                           environment: Any | None) -> ComponentLinker:
+                           environment: Any | None,
+                           context: ContextHost | None = None) -> ComponentLinker:
     """A linker with wasip2 (+ wasi:http) when a real unit needs them, the runtime's own hosts
-    (funcs; cli/environment when `environment` is given) and stubs for the rest."""
+    (funcs; context; cli/environment when `environment` is given) and stubs for the rest."""
     linker = ComponentLinker(engine)
     if plan.wasip2:
         linker.add_wasip2()
@@ -232,6 +237,9 @@ def build_component_linker(engine: wasmtime.Engine, plan: LinkPlan, *, funcs: Fu
             if link.real and base == FUNCS_INTERFACE:
                 with root.add_instance(link.name) as inst:
                     funcs.define(inst, set(link.funcs))
+            elif link.real and base == CONTEXT_INTERFACE:
+                with root.add_instance(link.name) as inst:
+                    (context or ContextHost(plan.entry_id)).define(inst, set(link.funcs))
             elif (link.real and base == ENVIRONMENT and environment is not None
                   and set(link.funcs) <= _ENVIRONMENT_FUNCS):
                 with root.add_instance(link.name) as inst:

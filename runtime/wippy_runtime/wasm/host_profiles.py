@@ -8,6 +8,10 @@ Resolution follows Wippy's `hosts.go`: every token is lower-cased, trimmed and c
 (version-agnostic), then looked up under the profile's name, its aliases and every interface
 it provides, so `wasi:io/poll`, `wasi:io/poll@0.2.3` and `wasi:poll` all select `wasi:poll`.
 Unknown tokens and component-only profiles on core modules fail with Wippy's error texts.
+
+One profile is ours, not Wippy's: `context` (`wippy:runtime/context`, host_context.py) lets a
+guest read the actor and request context it inherited. It resolves like the others (under
+`context` and its interface name) and is component-only.
 """
 
 from __future__ import annotations
@@ -65,6 +69,9 @@ PROFILES: tuple[Profile, ...] = (
             ("wasi:http/types", "wasi:http/outgoing-handler"), ("0.2.8", "0.2.8")),
     Profile("funcs", "call registry functions (Lua or WASM) from WASM",
             ("wippy:runtime/funcs",), ("0.1.0",)),
+    # not in Wippy: read the inherited actor and request context (host_context.py)
+    Profile("context", "read the inherited actor id/meta and request context values",
+            ("wippy:runtime/context",), ("0.1.0",)),
     Profile("wasi1", "WASI preview 1 for core modules", (), (), component_only=False,
             aliases=("wasi-preview1", "preview1", "wasi_snapshot_preview1")),
 )

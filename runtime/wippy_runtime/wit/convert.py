@@ -200,6 +200,14 @@ def _lower_bool(v: Any) -> bool:
 
 def _lower_string(v: Any) -> str:
     if type(v) is str:
+        # A Python str may hold unpaired surrogates (e.g. from surrogateescape), which have
+        # no UTF-8 form; refuse them here, with the argument's path, rather than failing
+        # later inside the ABI writer. ASCII strings (the common case) skip the check.
+        if not v.isascii():
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Fail("invalid UTF-8 in string (unpaired surrogate)") from None
         return v
     if isinstance(v, (bytes, bytearray)):
         try:
@@ -288,10 +296,12 @@ def _record_lowerer(t: RecordType) -> Lowerer:
     fields = [(f.name, lowerer(f.type), isinstance(f.type, OptionType)) for f in t.fields]
     names = frozenset(f.name for f in t.fields)
     count = len(fields)
+    # records read from a component carry no type name (their name is the placeholder)
+    label = "record" if t.name in ("", "record") else f"record {t.name}"
 
     def lower(v: Any) -> tuple:
         if type(v) is not dict:
-            raise _expected(f"record {t.name} (a table)", v)
+            raise _expected(f"{label} (a table)", v)
         out = []
         get = v.get
         for name, conv, optional in fields:

@@ -122,9 +122,12 @@ def parse_wit(text: str) -> WitDocument:
     """Parse WIT text (signature lines and/or a full document); raise `WitError` on errors."""
     try:
         tree = _PARSER.parse(text)
+        return _Builder(text).build(tree)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
-    return _Builder(text).build(tree)
+    except RecursionError:
+        # the LALR parse is iterative, but building types from the tree recurses per level
+        raise WitError("types nested too deeply") from None
 
 
 def parse_signatures(text: str) -> dict[str, FuncType]:

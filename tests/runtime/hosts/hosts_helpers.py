@@ -18,6 +18,8 @@ FIXTURES = REPO / "tests" / "fixtures" / "hosts"
 COMPONENT = FIXTURES / "hosts.component.wasm"
 DIGEST = hashlib.sha256(COMPONENT.read_bytes()).hexdigest()
 WASI1_WAT = FIXTURES / "wasi1.wat"
+CONTEXT_COMPONENT = FIXTURES / "context.component.wasm"
+CONTEXT_DIGEST = hashlib.sha256(CONTEXT_COMPONENT.read_bytes()).hexdigest()
 
 #: every profile the hosts component uses
 ALL_PROFILES = ["wasi:random", "wasi:clocks", "wasi:poll", "wasi:io", "wasi:cli",
@@ -41,13 +43,21 @@ class Hosts:
                  "imports": list(imports or []), **extra}
         return self.rt.define(entry, base_dir=self.base)
 
+    def probe(self, name: str, method: str, imports: list[str] | None = None,
+              **extra: Any) -> Any:
+        """An entry over the `context` probe component (reads the inherited context)."""
+        entry = {"id": f"t:{name}", "kind": "function.wasm", "fs": "t:wasm",
+                 "path": CONTEXT_COMPONENT.name, "hash": f"sha256:{CONTEXT_DIGEST}",
+                 "method": method, "imports": list(imports or []), **extra}
+        return self.rt.define(entry, base_dir=self.base)
+
     def directory(self, name: str, path: Path) -> None:
         self.rt.define({"id": f"t:{name}", "kind": "fs.directory", "directory": str(path)},
                        base_dir=self.base)
 
-    def lua(self, name: str, source: str) -> None:
+    def lua(self, name: str, source: str, modules: tuple[str, ...] = ("funcs",)) -> None:
         self.rt.define({"id": f"t:{name}", "kind": "function.lua", "source": source,
-                        "method": "main", "modules": ["funcs"]})
+                        "method": "main", "modules": list(modules)})
 
     def stdout(self) -> str:
         return "".join(text for stream, text in self.out if stream == "out")

@@ -182,3 +182,22 @@ def test_ctx_all_is_empty_table_without_context(rt):
 def test_require_works_for_security_and_ctx(rt):
     assert run(rt, "return {require('security') == security, require('ctx') == ctx}") == [
         True, True]
+
+
+def test_methods_ignore_extra_arguments_like_lua(rt):
+    """`security.policy(id)` returns (policy, nil); passing that call straight on must work as
+    in Lua/Wippy, where extra arguments are dropped rather than being a Python TypeError."""
+    policy(rt, "read", actions="funcs.call")
+    lua(rt, "app:extra", """
+local function main()
+  local s = security.new_scope({}, "extra"):with(security.policy("app:read"))
+  local a = security.new_actor("x", {}, "extra")
+  local v = funcs.new():with_context({k = "v"}, "extra"):with_actor(a, nil):with_scope(s, nil)
+  return {contains = s:contains(security.policy("app:read")),
+          without = #s:without("app:read", "extra"):policies(),
+          ctx = ctx.get("k", "extra"), executor = tostring(v)}
+end
+return { main = main }
+""")
+    assert rt.call("app:extra", context={"k": "kv"}) == {
+        "contains": True, "without": 0, "ctx": "kv", "executor": "funcs.Executor"}

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def install(state: LuaState, runtime: Runtime) -> None:
     lua = state.lua
 
-    def get(key: Any = None) -> Any:
+    def get(key: Any = None, *_: Any) -> Any:
         if not isinstance(key, bytes) or not key:
             return None, LuaErrorValue("ctx.get: key must be a non-empty string", INVALID)
         name = key.decode("utf-8", "surrogateescape")

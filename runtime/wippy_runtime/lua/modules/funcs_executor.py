@@ -64,18 +64,18 @@ class Executor:
                  "options": self.options, **changes}
         return Executor(self._call, self._security, **parts)
 
-    def with_actor(self, actor: Any = None) -> Executor:
+    def with_actor(self, actor: Any = None, *_: Any) -> Executor:
         return self._with(actor=_unwrap(actor, Actor, "with_actor", "actor"))
 
-    def with_scope(self, scope: Any = None) -> Executor:
+    def with_scope(self, scope: Any = None, *_: Any) -> Executor:
         return self._with(scope=_unwrap(scope, Scope, "with_scope", "scope"))
 
-    def with_context(self, values: Any = None) -> Executor:
+    def with_context(self, values: Any = None, *_: Any) -> Executor:
         merged = dict(self.values or {})
         merged.update(_table(values, "with_context"))
         return self._with(values=merged)
 
-    def with_options(self, options: Any = None) -> Executor:
+    def with_options(self, options: Any = None, *_: Any) -> Executor:
         return self._with(options=_table(options, "with_options"))
 
     def call(self, target: Any = None, *args: Any) -> Any:

@@ -91,7 +91,7 @@ class LuaPolicy(LuaFace):
         return self.plain.id.encode()
 
     def evaluate(self, actor: Any = None, action: Any = None,
-                 resource: Any = None, meta: Any = None) -> bytes:
+                 resource: Any = None, meta: Any = None, *_: Any) -> bytes:
         fn = "policy:evaluate"
         return self.plain.decide(actor_arg(actor, fn, 1), text_arg(action, fn, 2),
                                  text_arg(resource, fn, 3), meta_arg(meta, fn, 4)).encode()
@@ -103,21 +103,24 @@ class LuaPolicy(LuaFace):
 @lua_methods("with", "without", "contains", "policies", "evaluate")
 class LuaScope(LuaFace):
     """`scope:with(p)`, `:without(p_or_id)`, `:contains(p_or_id)`, `:policies()`,
-    `:evaluate(actor, action, resource [, meta])`. Every change returns a new scope."""
+    `:evaluate(actor, action, resource [, meta])`. Every change returns a new scope.
+
+    Extra arguments are ignored, as Lua (and Wippy's Go methods) do: `s:contains(
+    security.policy(id))` passes the policy *and* its `nil` error."""
 
     __slots__ = ()
 
-    def without(self, policy: Any = None) -> LuaScope:
+    def without(self, policy: Any = None, *_: Any) -> LuaScope:
         return LuaScope(self.plain.without(policy_or_id(policy, "scope:without")), self.lua)
 
-    def contains(self, policy: Any = None) -> bool:
+    def contains(self, policy: Any = None, *_: Any) -> bool:
         return self.plain.contains(policy_or_id(policy, "scope:contains"))
 
     def policies(self, *_: Any) -> Any:
         return self.lua.table_from([LuaPolicy(p, self.lua) for p in self.plain.policies])
 
     def evaluate(self, actor: Any = None, action: Any = None,
-                 resource: Any = None, meta: Any = None) -> bytes:
+                 resource: Any = None, meta: Any = None, *_: Any) -> bytes:
         fn = "scope:evaluate"
         return self.plain.evaluate(actor_arg(actor, fn, 1), text_arg(action, fn, 2),
                                    text_arg(resource, fn, 3), meta_arg(meta, fn, 4)).encode()
@@ -126,7 +129,7 @@ class LuaScope(LuaFace):
         return f"Scope({', '.join(p.id for p in self.plain.policies)})"
 
 
-def _scope_with(self: LuaScope, policy: Any = None) -> LuaScope:
+def _scope_with(self: LuaScope, policy: Any = None, *_: Any) -> LuaScope:
     return LuaScope(self.plain.with_policy(policy_arg(policy, "scope:with", 1)), self.lua)
 
 
@@ -148,12 +151,12 @@ def install(state: LuaState, runtime: Runtime) -> None:
         ctx = current()
         return None if ctx is None or ctx.scope is None else LuaScope(ctx.scope, lua)
 
-    def can(action: Any = None, resource: Any = None, meta: Any = None) -> bool:
+    def can(action: Any = None, resource: Any = None, meta: Any = None, *_: Any) -> bool:
         fn = "security.can"
         return sec.allowed(text_arg(action, fn, 1), text_arg(resource, fn, 2),
                            meta_arg(meta, fn, 3))
 
-    def new_actor(actor_id: Any = None, meta: Any = None) -> LuaActor:
+    def new_actor(actor_id: Any = None, meta: Any = None, *_: Any) -> LuaActor:
         fn = "security.new_actor"
         aid = text_arg(actor_id, fn, 1)
         if not sec.allowed("security.actor.create", aid):
@@ -161,7 +164,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
                             kind=PERMISSION_DENIED)
         return LuaActor(Actor(aid, meta_arg(meta, fn, 2)), lua)
 
-    def new_scope(policies: Any = None) -> LuaScope:
+    def new_scope(policies: Any = None, *_: Any) -> LuaScope:
         if not sec.allowed("security.scope.create", "custom"):
             raise CallError("not allowed to create custom scopes", kind=PERMISSION_DENIED)
         items = [] if policies is None else to_plain(policies)
@@ -172,7 +175,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
                             "expected)", kind=INVALID)
         return LuaScope(Scope(policy_arg(p, "security.new_scope", 1) for p in items), lua)
 
-    def policy(policy_id: Any = None) -> Any:
+    def policy(policy_id: Any = None, *_: Any) -> Any:
         pid = text_arg(policy_id, "security.policy", 1)
         if not sec.allowed("security.policy.get", pid):
             return None, LuaErrorValue(f"not allowed to access policy: {pid}", INVALID,
@@ -182,7 +185,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
         except CallError as exc:
             return None, LuaErrorValue(exc.message, INTERNAL, entry=pid)
 
-    def named_scope(group_id: Any = None) -> Any:
+    def named_scope(group_id: Any = None, *_: Any) -> Any:
         gid = text_arg(group_id, "security.named_scope", 1)
         if not sec.allowed("security.policy_group.get", gid):
             return None, LuaErrorValue(f"not allowed to access policy group: {gid}", INVALID,
