@@ -175,3 +175,27 @@ def test_trace_html_nests_children_and_escapes(runtime):
     runtime.call("w:echo", "again")
     w.refresh()
     assert "2 tree(s)" in w.heading.value and "again" in w.tree.value
+
+
+def test_imports_reports_component_resource_units_name_the_extra_profile(runtime, tmp_path):
+    """`wasi:cli` declared alone cannot link stdout: it shares `output-stream` with
+    `wasi:io`, and the widget must say to add `wasi:io`, not just `wasi:cli`."""
+    import hashlib
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "hosts"
+    wasm = fixtures / "hosts.component.wasm"
+    runtime.define({"id": "t:wasm", "kind": "fs.directory", "directory": str(fixtures)},
+                   base_dir=tmp_path)
+    runtime.define({"id": "t:c", "kind": "function.wasm", "fs": "t:wasm", "path": wasm.name,
+                    "hash": "sha256:" + hashlib.sha256(wasm.read_bytes()).hexdigest(),
+                    "method": "random", "imports": ["wasi:random", "wasi:cli"]},
+                   base_dir=tmp_path)
+    (report,) = imports_reports(runtime, "t:c")
+    rows = {r.name.split("@")[0]: r for r in report.rows}
+    assert rows["wasi:random/random"].linked
+    stdout = rows["wasi:cli/stdout"]
+    assert not stdout.linked and stdout.profile == "wasi:cli" and "wasi:io" in stdout.add
+    assert rows["wippy:runtime/funcs"].add == ["funcs"]
+    html = ImportsWidget([report]).children[1].children[0].value
+    assert "add <code>wasi:io</code> to imports" in html
