@@ -18,6 +18,7 @@ from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
 from ..scheduler.dispatcher import install as install_dispatch
+from ..scheduler.offload import CHAIN
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
 from ..scheduler.pools import Pool
 from .base import EntryInfo, InstanceBase, Resource, Target
@@ -108,10 +109,13 @@ class LuaInstance(InstanceBase):
             lua_args = [to_lua(lua, to_plain(a)) for a in args]
         except ConversionError as exc:
             raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind="INVALID") from None
+        token = CHAIN.set(CHAIN.get() | {self.entry_id})  # re-entrancy across worker hops
         try:
             out = Dispatcher(state, self.entry_id).run(self.method, tuple(lua_args))
         except LuaMemoryError:
             raise CallError("Lua memory limit exceeded", entry=self.entry_id) from None
+        finally:
+            CHAIN.reset(token)
         results = state.finish(out, self.entry_id)
         if not results:
             return None

@@ -1,19 +1,30 @@
-"""The `funcs` module: `funcs.call(id, ...)` from Lua into any entry, Lua or WASM.
+"""The `funcs` module: `funcs.call(id, ...)` and `funcs.async(id, ...)` from Lua into any entry.
 
-This is the hot path of the runtime. `call` is a Python function bound directly as the module
-field (no Lua wrapper frame); it looks the target up in the runtime's live table (keyed by the
-bytes Lua hands over), invokes it, and converts only non-scalar results. Errors are returned as
-`nil, err` with a structured error value, never raised, as in Wippy.
+`funcs.call` is the hot path of the runtime. Its Python body looks the target up in the
+runtime's live table (keyed by the bytes Lua hands over), and either invokes it right here
+(inline WASM, or a caller with nothing else to do) or hands it to the pool's worker threads
+and returns the dispatcher's PENDING sentinel; the Lua-side `await` wrapper (dispatcher glue)
+then parks the coroutine until the worker posts the result back (scheduler/offload.py says
+which calls hop and why). The wrapper costs one Lua frame and one comparison on the fast path.
+Errors are returned as `nil, err` with a structured error value, never raised, as in Wippy.
+
+`funcs.async` always runs the call on a worker and returns a `Future` at once; the Future is
+completed on the dispatcher thread, and its channel delivers one Payload (or the error).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import INVALID, NOT_FOUND, CallError, GuestError
+from ...errors import CANCELED, INVALID, NOT_FOUND, CallError, GuestError
 from ...registry.ids import InvalidIdError, parse_id
-from ..convert import to_lua
+from ...scheduler import offload
+from ...scheduler.dispatcher import PENDING
+from ..convert import ConversionError, to_lua, to_plain
+from ..exposed import lua_methods
+from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
+from .payload import Payload
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
@@ -30,6 +41,15 @@ def error_value(exc: CallError) -> Any:
     return LuaErrorValue(str(exc), exc.kind, entry=exc.entry)
 
 
+def _failure(lua: Any, exc: BaseException, entry: str) -> Any:
+    """Any exception from a call -> the error value Lua gets."""
+    if isinstance(exc, GuestError):  # a WIT result's err side: Lua gets the payload itself
+        return to_lua(lua, exc.payload)
+    if isinstance(exc, CallError):
+        return error_value(exc)
+    return LuaErrorValue(f"{type(exc).__name__}: {exc}", entry=entry)
+
+
 def _missing(target_id: Any) -> LuaErrorValue:
     if not isinstance(target_id, bytes):
         return LuaErrorValue(f"funcs.call: target must be a string \"namespace:name\", got "
@@ -42,14 +62,104 @@ def _missing(target_id: Any) -> LuaErrorValue:
     return LuaErrorValue(f"{text}: no such entry", NOT_FOUND, entry=text)
 
 
+@lua_methods("response", "channel", "is_complete", "is_canceled", "result", "error", "cancel")
+class Future:
+    """`funcs.async`'s handle (wippy-lua-modules §3). Completed on the dispatcher thread."""
+
+    __slots__ = ("state", "entry", "ch", "done", "canceled", "value", "err", "job")
+
+    def __init__(self, state: LuaState, entry: str) -> None:
+        self.state = state
+        self.entry = entry
+        self.ch = Channel(1)
+        self.done = False
+        self.canceled = False
+        self.value: Any = None
+        self.err: Any = None
+        self.job: Any = None
+
+    def complete(self, value: Any, exc: BaseException | None) -> None:
+        if self.done:
+            return  # canceled first: the late result is dropped
+        self.done = True
+        lua = self.state.lua
+        if exc is not None:
+            self.err = _failure(lua, exc, self.entry)
+            self.ch.deliver(self.err)
+        else:
+            self.value = Payload(lua, value)
+            self.ch.deliver(self.value)
+
+    def response(self, *_: Any) -> Any:
+        return lua_channel(self.state, self.ch)
+
+    channel = response
+
+    def is_complete(self, *_: Any) -> bool:
+        return self.done
+
+    def is_canceled(self, *_: Any) -> bool:
+        return self.canceled
+
+    def result(self, *_: Any) -> Any:
+        if not self.done:
+            return None, None
+        if self.err is not None:
+            return None, self.err
+        return self.value, None
+
+    def error(self, *_: Any) -> Any:
+        if self.done and self.err is not None:
+            return self.err, True
+        return None, False
+
+    def cancel(self, *_: Any) -> Any:
+        """Best effort: a call not started yet never runs; a running one finishes on its
+        worker and its result is dropped. The future completes with CANCELED at once."""
+        if self.done:
+            return False, LuaErrorValue("future is already complete", INVALID)
+        self.canceled = True
+        if self.job is not None:
+            self.job.cancel()
+        self.complete(None, CallError("canceled", entry=self.entry, kind=CANCELED))
+        return True, None
+
+
 def install(state: LuaState, runtime: Runtime) -> None:
     lua = state.lua
     targets = runtime.targets_by_bytes
+    should_offload = offload.should_offload
+
+    def hop(target: Any, args: tuple, done: Any) -> Any:
+        """Submit to the target's workers; returns the submission, or raises CallError."""
+        try:
+            plain = [to_plain(a) for a in args]  # Lua values never leave this thread
+        except ConversionError as exc:
+            raise CallError(f"bad argument: {exc}", entry=target.entry_id,
+                            kind=INVALID) from None
+        return offload.submit(target, plain, state.dispatcher, done)
 
     def call(target_id: Any, *args: Any) -> Any:
         target = targets.get(target_id)
         if target is None:
             return None, _missing(target_id)
+        disp = state.dispatcher
+        if target.offload and should_offload(target, disp):
+            task = disp.current
+
+            def done(value: Any, exc: BaseException | None) -> None:
+                if exc is not None:
+                    disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
+                elif type(value) in _SCALARS:
+                    disp.resume(task, (value, None))
+                else:
+                    disp.resume(task, (to_lua(lua, value), None))
+
+            try:
+                hop(target, args, done)
+            except CallError as exc:
+                return None, error_value(exc)
+            return PENDING
         try:
             value = target.invoke(args)
         except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
@@ -60,6 +170,22 @@ def install(state: LuaState, runtime: Runtime) -> None:
             return value, None
         return to_lua(lua, value), None
 
+    def async_(target_id: Any, *args: Any) -> Any:
+        target = targets.get(target_id)
+        if target is None:
+            return None, _missing(target_id)
+        disp = state.dispatcher
+        if disp is None or disp.current is None:
+            return None, LuaErrorValue("funcs.async needs a running execution", INVALID)
+        future = Future(state, target.entry_id)
+        try:
+            future.job = hop(target, args, future.complete)
+        except CallError as exc:
+            return None, error_value(exc)
+        return future, None
+
     module = lua.table()
-    module[b"call"] = call
+    glue = state.async_glue
+    module[b"call"] = glue[b"wrap"](call) if glue is not None else call
+    module[b"async"] = async_
     state.bind("funcs", module)
