@@ -314,7 +314,14 @@ class ComponentFunctionTarget(Target):
         ctype = component.type
         self.imports = sorted(ctype.imports(engine.engine))
         self.exports = sorted(ctype.exports(engine.engine))
-        if self.imports:
+        # Interim WASI link (until host profiles land): a component importing only wasi:*
+        # gets wasmtime's own WASI with an empty config (no preopens, env or stdio). Trap
+        # stubs would shadow it (they are defined for the exact @0.2.0 names wasmtime
+        # resolves by semver), so mixed imports keep the all-traps link.
+        self.wasi = bool(self.imports) and all(n.startswith("wasi:") for n in self.imports)
+        if self.wasi:
+            self.linker.add_wasip2()
+        elif self.imports:
             self.linker.define_unknown_imports_as_traps(component)
         declared = declared_signature(entry, cfg)
         store, instance = self._instantiate()
@@ -328,6 +335,8 @@ class ComponentFunctionTarget(Target):
 
     def _instantiate(self) -> tuple[wasmtime.Store, Any]:
         store = self.engine.new_store()
+        if self.wasi:
+            store.set_wasi(wasmtime.WasiConfig())
         try:
             return store, self.linker.instantiate(store, self.component)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
