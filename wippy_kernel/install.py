@@ -1,8 +1,9 @@
 """`python -m wippy_kernel install [--user|--sys-prefix|--prefix P]`: register the kernelspec.
 
-The wheel also ships `wippy_kernel/kernelspec/kernel.json` as shared-data (zero-step install);
-this command exists for `--user` installs and for environments where shared-data was skipped
-(editable installs, ILua #13 "No such kernel named lua").
+The wheel (editable ones too, with hatchling) also ships `wippy_kernel/kernelspec/kernel.json`
+as shared-data, so `pip install .` needs no second step; this command exists for a Jupyter that
+runs from another environment (`--user`: argv[0] is then this interpreter's absolute path) and
+for installers that skip shared-data (ILua #13 "No such kernel named lua").
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Cells run on one dedicated worker thread so that the main thread stays free to receive SIGINT
 while Lua or WASM is busy; the SIGINT handler installed around each cell calls
-`Session.interrupt()` (Lua hook flag + wasmtime epoch). Display, completion, inspection,
+`Session.interrupt()`, i.e. the runtime's own `Runtime.interrupt()` (Lua instruction hooks of the
+session and entry states, wasmtime epoch callback for WASM). Display, completion, inspection,
 `is_complete`, installation and magics live in their own modules.
 """
 
@@ -100,6 +101,7 @@ class WippyKernel(Kernel):
             result = await loop.run_in_executor(self._executor, ctx.run, self._run_cell, code)
         finally:
             signal.signal(signal.SIGINT, previous)
+            self.wippy.disarm()
         if isinstance(result, CellError):
             return self._error(result)
         if result is not None and not silent:
@@ -132,7 +134,10 @@ class WippyKernel(Kernel):
     def _run_segment(self, seg: Segment, chunkname: str) -> dict[str, Any] | None:
         if seg.type == "lua":
             fn, is_expr = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
-            values = self.wippy.run(fn)
+            values = list(self.wippy.run(fn))
+            # `r, err` pairs (funcs.call) show as `r`: trailing nils after a value are noise
+            while len(values) > 1 and values[-1] is None:
+                values.pop()
             return value_bundle(values) if is_expr and values else None
         magic = registry().get(seg.name)
         if magic is None or magic.cell != (seg.type == "cell"):

@@ -1,86 +1,37 @@
-"""The kernel's session: one Runtime, one persistent Lua state, and the interrupt machinery.
+"""The kernel's session: one Runtime, one persistent Lua state, and interrupt handling.
 
 This module knows nothing about the Jupyter protocol. The kernel hands it cell text and an
 output sink; it compiles and runs Lua, and turns failures into `CellError` (name, value,
 traceback) with line numbers counted in the cell.
 
-Interrupts. SIGINT only becomes a Python exception when Python code runs, and neither a busy
-Lua loop (inside lupa) nor a WASM loop (inside wasmtime) runs Python. So:
-
-* the session Lua state gets a count hook (`debug.sethook`) that calls back into Python every
-  few thousand instructions; the callback raises `KeyboardInterrupt` once `interrupt()` ran.
-  The runtime's sandbox deletes `debug` from the Lua globals, so `SessionState` keeps a private
-  reference to `debug.sethook` taken before the prelude runs;
-* every wasmtime Store the runtime creates is tracked (weakly) and given an epoch deadline of
-  one tick before each cell; `interrupt()` bumps the engine epoch, so running WASM traps at its
-  next loop back-edge or call.
+Interrupts use the runtime's own mechanism (`Runtime.interrupt()`, scheduler/limits.py): the
+session Lua state is a `LuaState` built with the runtime's `ExecutionGuard`, so its instruction
+hook stops a cell's Lua loop exactly as it stops an entry's, and a cell runs on a `Dispatcher`
+like an entry's call (which also ends it while it is parked in `time.sleep` or a channel wait);
+running WASM is trapped through the guard's epoch callback; entry Lua states (function.lua
+instances) called from the cell stop by their own hooks. The session adds only what the protocol needs: one execution per cell (`arm`,
+`disarm`) and a flag that turns whatever surfaced (a CANCELED CallError, or a `nil, err` that
+the cell swallowed) into one KeyboardInterrupt error reply.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lupa.lua54 as lupa
 from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
-from wippy_runtime.lua import state as state_mod
-from wippy_runtime.lua.exposed import attribute_filter
 from wippy_runtime.lua.modules import MODULES
-from wippy_runtime.lua.modules import errors as errors_module
+from wippy_runtime.lua.state import CHUNK_LINE, LuaState
+from wippy_runtime.registry.watch import ProjectWatcher
+from wippy_runtime.scheduler.dispatcher import Dispatcher
 from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 
-#: Lua instructions between two interrupt checks (a Python call each: ~0.3 µs).
-HOOK_COUNT = 10_000
-
-
-class SessionState(state_mod.LuaState):
-    """A `LuaState` that keeps `debug.sethook` (taken before the sandbox removes `debug`).
-
-    Mirrors `LuaState.__init__`; see the final report: a `LuaState(interrupt_check=...)` option
-    in the runtime would make this subclass unnecessary.
-    """
-
-    def __init__(self, *, print_fn: Callable[[str], None] | None = None) -> None:
-        self.lua = lupa.LuaRuntime(
-            encoding=None, unpack_returned_tuples=True, register_eval=False,
-            register_builtins=False, attribute_filter=attribute_filter,
-        )
-        self._sethook = self.lua.eval("debug.sethook")
-        self._load = self.lua.eval("load")
-        self._print_fn = print_fn
-        host = self.lua.execute(state_mod._PRELUDE, self._print)
-        self._compile = host[b"compile"]
-        self.pcall = host[b"pcall"]
-        self.globals = self.lua.globals()
-        self.host = host
-        errors_module.install(self.lua)
-        # Attributes the runtime's LuaState now carries (scheduler): no guard here, the
-        # kernel interrupts cells with its own hook.
-        self.check = None
-        self.dispatcher = None
-        self.async_glue = None
-        self.pending = None
-        self.await_ = None
-        self.guard = None
-        install_dispatch(self)
-
-    def install_hook(self, check: Callable[[], None], count: int = HOOK_COUNT) -> None:
-        """Call `check()` every `count` instructions of the main Lua thread."""
-        make = self.lua.eval("function(check) return function() check() end end")
-        self._sethook(make(check), b"", count)
-
-    def try_compile(self, source: str, chunkname: str) -> tuple[Any, str | None]:
-        """(function, None) or (None, Lua's error message) without raising."""
-        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
-        fn, err = out if type(out) is tuple else (out, None)
-        if fn is None:
-            return None, err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-        return fn, None
+#: The `entry` a cell's execution is reported under (CallErrors raised by its hook).
+CELL_ENTRY = "cell"
 
 
 @dataclass
@@ -101,15 +52,16 @@ class Session:
     def __init__(self, *, cache_dir: Path | None | bool = True) -> None:
         self._out: Callable[[str, str], None] = lambda name, text: None
         self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print)
-        self.state = SessionState(print_fn=self._runtime_print)
+        self.state = LuaState(print_fn=self._runtime_print, guard=self.runtime.guard)
+        install_dispatch(self.state)  # channel, coroutine.spawn, the await glue `time` uses
         for install in MODULES.values():
             install(self.state, self.runtime)
         self._install_io()
+        #: set by `interrupt()` during a cell, cleared by `arm()`
         self.interrupted = threading.Event()
-        self.state.install_hook(self._check_interrupt)
-        self._stores: weakref.WeakSet[Any] = weakref.WeakSet()
-        self._wrap_new_store()
         self.wit_pending: str | None = None
+        #: `%load DIR --watch` watchers, by resolved path
+        self.watchers: dict[Path, ProjectWatcher] = {}
 
     # -- output -----------------------------------------------------------------------------
     def set_sink(self, out: Callable[[str, str], None]) -> None:
@@ -140,32 +92,27 @@ class Session:
         self.state.globals[b"clear_output"] = clear_output
 
     # -- interrupts ---------------------------------------------------------------------------
-    def _wrap_new_store(self) -> None:
-        engine = self.runtime.wasm
-        original = engine.new_store
-
-        def new_store() -> Any:
-            store = original()
-            store.set_epoch_deadline(1)
-            self._stores.add(store)
-            return store
-
-        engine.new_store = new_store  # type: ignore[method-assign]
-
-    def _check_interrupt(self) -> None:
-        if self.interrupted.is_set():
-            raise KeyboardInterrupt("interrupted")
-
     def arm(self) -> None:
-        """Before a cell: clear the flag, give every live store a deadline one epoch away."""
+        """Before a cell, on the thread that will later deliver interrupts: start one execution
+        of the session state (the hook stops it on any later `Runtime.interrupt()`), so an
+        interrupt that arrives before the worker thread starts still stops the cell."""
         self.interrupted.clear()
-        for store in list(self._stores):
-            store.set_epoch_deadline(1)
+        self.state.start_execution(CELL_ENTRY)
+
+    def disarm(self) -> None:
+        """After a cell: completion and inspection may run Lua on the session state, and must
+        not be stopped by the cell's interrupt."""
+        self.state.end_execution()
 
     def interrupt(self) -> None:
-        """Safe from a signal handler or another thread."""
+        """Stop the running cell: Lua (session and entry states) and WASM, on any thread.
+
+        Safe from a signal handler: the flag is set here, and `Runtime.interrupt()` (which takes
+        the guard's lock and walks the pools) runs on a short-lived thread, so a handler that
+        lands while the main thread holds that lock cannot deadlock."""
         self.interrupted.set()
-        self.runtime.wasm.engine.increment_epoch()
+        threading.Thread(target=self.runtime.interrupt, name="wippy-interrupt",
+                         daemon=True).start()
 
     # -- running Lua --------------------------------------------------------------------------
     def compile_cell(self, code: str, chunkname: str, first_line: int = 1) -> tuple[Any, bool]:
@@ -189,24 +136,34 @@ class Session:
         raise lua_syntax_error(err or "syntax error", code, first_line)
 
     def run(self, fn: Any) -> tuple[Any, ...]:
-        """Run a compiled cell; a Lua error or an interrupt becomes CellError."""
+        """Run a compiled cell as a top-level execution on the runtime's dispatcher, as an
+        entry's call runs, so `time.sleep`, channels and `coroutine.spawn` work in cells; a
+        Lua error or an interrupt becomes CellError.
+
+        The dispatcher also stops a cell parked in `time.sleep` or a channel wait (the
+        instruction hook does not run then); it compares against the generation of the
+        execution `arm()` started, so an interrupt that came before this thread got here
+        counts too."""
+        disp = Dispatcher(self.state, CELL_ENTRY)
+        check = self.state.check
+        if check is not None:
+            disp.generation = check.generation
         try:
-            out = self.state.call(fn, entry=None)
+            out = self.state.finish(disp.run(fn, ()), None)
         except CallError as exc:
             raise self.call_error(exc) from None
-        except KeyboardInterrupt:
-            raise interrupted_error() from None
         if self.interrupted.is_set():  # e.g. a WASM trap that funcs.call returned as nil, err
             raise interrupted_error()
         return out
 
     def call_entry(self, entry_id: str, args: list[Any]) -> Any:
         try:
-            return self.runtime.call(entry_id, *args)
+            value = self.runtime.call(entry_id, *args)
         except CallError as exc:
             raise self.call_error(exc) from None
-        except KeyboardInterrupt:
-            raise interrupted_error() from None
+        if self.interrupted.is_set():  # the entry finished before the interrupt reached it
+            raise interrupted_error()
+        return value
 
     def call_error(self, exc: CallError) -> CellError:
         if self.interrupted.is_set():
@@ -218,7 +175,15 @@ class Session:
                  if "'xpcall'" not in ln and '[string "<python>"]' not in ln]
         return CellError("LuaError", lines[0], lines)
 
+    def notice(self, text: str) -> None:
+        """A one-line message outside any cell's own output (e.g. a watched project changed);
+        it lands under the most recent cell, as the kernel's streams are thread-safe."""
+        self._out("stderr", text.rstrip("\n") + "\n")
+
     def close(self) -> None:
+        for watcher in self.watchers.values():
+            watcher.stop()
+        self.watchers.clear()
         self.runtime.close()
 
 
@@ -230,7 +195,7 @@ def interrupted_error() -> CellError:
 
 def lua_syntax_error(message: str, code: str, first_line: int = 1) -> CellError:
     """Lua's 'cell[3]:2: ... near x' with the offending cell line quoted."""
-    m = state_mod._CHUNK_LINE.match(message)
+    m = CHUNK_LINE.match(message)
     tb = [f"Lua syntax error: {message}"]
     if m:
         line = int(m.group(1))
@@ -257,5 +222,5 @@ def load_error(exc: WippyError, *, body: str | None = None, body_line: int = 2,
     return CellError(type(exc).__name__, evalue, tb)
 
 
-__all__ = ["CellError", "Session", "SessionState", "CompileError", "LoadError",
+__all__ = ["CellError", "Session", "CompileError", "LoadError",
            "interrupted_error", "load_error", "lua_syntax_error"]

@@ -16,13 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import INVALID, NOT_FOUND, CallError, LoadError, ValidationError, WippyError
+from .errors import (
+    INVALID,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    CallError,
+    LoadError,
+    ValidationError,
+    WippyError,
+)
 from .kinds import HANDLERS
 from .kinds.base import EntryInfo, Resource, Target
 from .lua.convert import to_plain
 from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
 from .scheduler.pools import PoolStats
+from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security, current
+from .security.context import call_in
+from .tracing import Tracer
 from .wasm.engine import WasmEngine
 
 
@@ -73,8 +84,12 @@ class Runtime:
     """A Wippy runtime in this process. Thread-safe for calls; definitions are serialised."""
 
     def __init__(self, *, cache_dir: Path | None | bool = True,
-                 output: Callable[[str], Any] | None = None) -> None:
+                 output: Callable[[str], Any] | None = None,
+                 error_output: Callable[[str], Any] | None = None, strict_mode: bool = False,
+                 lua_max_memory: int | None = DEFAULT_LUA_MAX_MEMORY) -> None:
         self.wasm = WasmEngine(cache_dir)
+        #: settings (strict_mode, lua_max_memory), checks and policy lookup; see security/
+        self.security = Security(self, strict_mode=strict_mode, lua_max_memory=lua_max_memory)
         self.built: dict[str, Target | Resource] = {}
         self.entries: dict[str, Entry] = {}
         self.failed: dict[str, tuple[Entry, WippyError]] = {}
@@ -83,13 +98,17 @@ class Runtime:
         self.dependencies: dict[str, set[str]] = {}
         self.generations: dict[str, int] = {}
         self._output = output
+        self._error_output = error_output
         self.warnings: list[str] = []
+        #: call traces, off until `tracer.start()` (costs nothing while off)
+        self.tracer = Tracer(self)
         self.guard = self.wasm.guard
         self.guard.add_busy_probe(self._busy_stores)
 
     # -- output ---------------------------------------------------------------------------
     def write_output(self, text: str) -> None:
-        """Where Lua `print` goes: the CLI's stdout, or the kernel's current cell."""
+        """Where Lua `print` and WASI stdout go: the CLI's stdout, or the kernel's current
+        cell."""
         if self._output is not None:
             self._output(text)
         else:
@@ -98,6 +117,20 @@ class Runtime:
 
     def set_output(self, output: Callable[[str], Any] | None) -> None:
         self._output = output
+
+    def write_error(self, text: str) -> None:
+        """Where WASI stderr goes: the error hook if one is set, else the output hook (so a
+        kernel that only routes output still shows it in the cell), else sys.stderr."""
+        if self._error_output is not None:
+            self._error_output(text)
+        elif self._output is not None:
+            self._output(text)
+        else:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def set_error_output(self, output: Callable[[str], Any] | None) -> None:
+        self._error_output = output
 
     # -- definitions ----------------------------------------------------------------------
     def load(self, path: str | Path) -> LoadReport:
@@ -186,6 +219,8 @@ class Runtime:
         self.dependencies[entry.id] = deps
         key = entry.id.encode()
         if isinstance(built, Target):
+            if self.tracer.enabled:
+                self.tracer.attach(built)
             self.targets[entry.id] = built
             self.targets_by_bytes[key] = built
         else:
@@ -216,8 +251,14 @@ class Runtime:
         built.retire()
 
     # -- calls ----------------------------------------------------------------------------
-    def call(self, entry_id: str, *args: Any) -> Any:
-        """Call an entry with plain Python values; return its value or raise CallError."""
+    def call(self, entry_id: str, *args: Any, actor: Actor | str | None = None,
+             scope: Scope | Iterable[Policy | str] | None = None,
+             context: dict[str, Any] | None = None) -> Any:
+        """Call an entry with plain Python values; return its value or raise CallError.
+
+        `actor`, `scope` (a Scope or policy ids) and `context` (values for `ctx.get`) set the
+        execution context the entry and all its nested calls run in; parts not given are
+        inherited from the current one. The call itself needs `funcs.call` on `entry_id`."""
         target = self.targets.get(entry_id)
         if target is None:
             try:
@@ -228,8 +269,17 @@ class Runtime:
                 raise CallError(f"{self.built[entry_id].entry.kind} entries are not callable",
                                 entry=entry_id, kind=INVALID)
             raise CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
-        value = target.invoke(args)
-        return to_plain(value)
+        sec = self.security
+        if actor is None and scope is None and context is None:
+            ctx = current()
+            if ctx is None and not sec.strict_mode:
+                return to_plain(target.invoke(args))
+        else:
+            ctx = sec.context_for(actor, scope, context)
+        denied = sec.call_denied(ctx, entry_id)
+        if denied is not None:
+            raise CallError(denied, entry=entry_id, kind=PERMISSION_DENIED)
+        return to_plain(call_in(ctx, target.invoke, args))
 
     # -- interruption ---------------------------------------------------------------------
     def interrupt(self) -> None:
@@ -272,6 +322,7 @@ class Runtime:
         self.built.clear()
         self.targets.clear()
         self.targets_by_bytes.clear()
+        self.wasm.groups.clear()
         gc.collect()
 
     def __enter__(self) -> Runtime:

@@ -71,5 +71,5 @@ def run(kc: BlockingKernelClient, code: str, timeout: float = 30) -> Result:
 
 def ok(kc: BlockingKernelClient, code: str, timeout: float = 30) -> Result:
     res = run(kc, code, timeout)
-    assert res.status == "ok", res.text()
+    assert res.status == "ok", (res.text(), res.reply["content"])
     return res

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,9 +58,12 @@ class Magic:
         self.add_arguments(p)
         return p
 
+    #: shlex POSIX mode strips quotes; %call keeps them so `"x"` stays a JSON string
+    posix_quotes = True
+
     def parse(self, line: str) -> argparse.Namespace:
         try:
-            words = shlex.split(line)
+            words = shlex.split(line, posix=self.posix_quotes)
         except ValueError as exc:
             raise MagicError("UsageError", f"%{self.name}: {exc}") from None
         return self.parser().parse_args(words)
@@ -97,6 +101,9 @@ def define_entry(ctx: MagicContext, definition: dict[str, Any], *, body: str,
         rt.define(definition)
     except LoadError as exc:
         line = getattr(exc, "wat_line", None) or getattr(exc, "lua_line", None)
+        if line is None:  # Lua chunk errors read "<entry>:<line>: ..."
+            m = re.search(re.escape(definition["id"]) + r":(\d+):", str(exc))
+            line = int(m.group(1)) if m else None
         err = load_error(exc, body=body, body_line=ctx.body_line, line_in_body=line)
         entry_id = definition["id"]
         if entry_id in rt.targets:

@@ -20,13 +20,14 @@ def parse_arg(word: str) -> Any:
 
 class CallMagic(Magic):
     """Call an entry the way `funcs.call` does and display the result. Arguments are JSON
-    values; words that are not JSON are passed as strings.
+    values (without spaces inside); words that are not JSON are passed as strings.
 
         %call math:add 2 3
         %call demo:greet world
     """
 
     name = "call"
+    posix_quotes = False
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
         p.add_argument("id", type=entry_id_arg, help="entry id ns:name")

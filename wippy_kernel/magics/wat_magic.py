@@ -38,6 +38,7 @@ class WatMagic(Magic):
         d: dict = {"id": args.id, "kind": "function.wat", "source": body,
                    "method": args.method or args.id.split(":", 1)[1]}
         wit = args.wit or ctx.session.wit_pending
+        ctx.session.wit_pending = None  # %%wit is for the next %%wat cell only
         if wit:
             d["wit"] = wit
         if args.pool:

@@ -14,6 +14,7 @@ from ..errors import CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
+from ..lua.modules.process import install as install_process
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
@@ -147,8 +148,10 @@ class LuaFunctionTarget(Target):
         self.limit_ms = lua_limit_ms(entry)
 
     def new_instance(self) -> LuaInstance:
-        state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard)
+        state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard,
+                         max_memory=self.runtime.security.lua_max_memory)
         install_dispatch(state)
+        install_process(state, self.runtime)  # a Wippy global, like channel
         table = self.source.prepare(state, self.runtime)
         fn = None
         if table is not None and not isinstance(table, (bool, int, float, bytes)):
@@ -198,6 +201,10 @@ def build_lua_function(entry: Entry, ctx: Any) -> LuaFunctionTarget:
     target = LuaFunctionTarget(entry, pool, source, ctx.runtime, method)
     pool._factory = target.new_instance
     target.start()
+    if pool.instances == 0:
+        # Lazy pools start empty; make (and keep) one instance now so a chunk that fails or
+        # lacks `method` is a load error naming the entry, not a surprise at the first call.
+        pool.release(pool.acquire())
     return target
 
 

@@ -1,7 +1,8 @@
 """Kinds that are accepted, validated and listed, but have no behaviour yet.
 
-`process.wasm`/`process.lua` get processes with the scheduler; `env.variable`,
-`security.policy`, `process.host`, `terminal.host` get theirs with capabilities and security.
+`process.wasm`/`process.lua` get processes with the scheduler; `process.host` and
+`terminal.host` get theirs with it too (`security.policy` and `env.variable` have their own
+modules).
 Other real Wippy kinds (HTTP, SQL, queues, ...) are listed with a note that wippy-kernel does not
 run them, rather than being dropped or rejected, so real projects still load.
 """
@@ -15,8 +16,7 @@ from ..registry import Entry
 from .base import EntryInfo, Resource
 from .wasm_config import parse_wasm_config
 
-SPEC_KINDS = ("process.wasm", "process.lua", "env.variable", "security.policy", "process.host",
-              "terminal.host")
+SPEC_KINDS = ("process.wasm", "process.lua", "process.host", "terminal.host")
 
 # Wippy kinds outside this project's scope (wippy-facts §1.2): accepted and listed as inert.
 OTHER_WIPPY_KINDS = (

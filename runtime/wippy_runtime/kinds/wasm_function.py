@@ -8,6 +8,8 @@ pool instances each own a Store and an instance, with the method's call prepared
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
 from typing import Any
 
 import wasmtime
@@ -22,6 +24,7 @@ from ..errors import (
     HashMismatchError,
     LoadError,
     TrapError,
+    ValidationError,
 )
 from ..lua.convert import to_plain
 from ..registry import Entry
@@ -39,6 +42,17 @@ from ..wasm.core_call import (
     make_core_caller,
 )
 from ..wasm.engine import WasmEngine, trap_message
+from ..wasm.host_funcs import FuncsHost
+from ..wasm.host_linking import (
+    LinkPlan,
+    UnlinkedImportError,
+    build_component_linker,
+    build_core_linker,
+    plan_component,
+    plan_core,
+)
+from ..wasm.host_profiles import HostImportError, Profile, resolve_imports
+from ..wasm.wasi_config import EnvironmentHost, MissingEnvError, WasiSetup
 from ..wit import (
     ComponentFunction,
     CoreAbiError,
@@ -54,6 +68,8 @@ from ..wit import (
 from .base import EntryInfo, InstanceBase, Target
 from .fs_directory import FsDirectory
 from .wasm_config import WasmConfig, parse_wasm_config
+
+_get_ident = threading.get_ident
 
 
 def load_wasm_bytes(entry: Entry, cfg: WasmConfig, ctx: Any) -> bytes:
@@ -81,25 +97,76 @@ def load_wasm_bytes(entry: Entry, cfg: WasmConfig, ctx: Any) -> bytes:
     return data
 
 
+class HostContext:
+    """What a WASM target needs to link its hosts: the declared profiles, the resolved `wasi:`
+    block and the runtime (output hooks, warnings, `funcs` calls)."""
+
+    def __init__(self, runtime: Any, declared: tuple[Profile, ...], setup: WasiSetup) -> None:
+        self.runtime = runtime
+        self.declared = declared
+        self.setup = setup
+
+    def warn(self, lines: list[str]) -> None:
+        """Record load warnings once (a rebuild of the same entry does not repeat them)."""
+        for line in lines:
+            if line not in self.runtime.warnings:
+                self.runtime.warnings.append(line)
+
+
 def build_wasm_function(entry: Entry, ctx: Any) -> Target:
     cfg = parse_wasm_config(entry, binary=entry.kind != "function.wat")
     data = load_wasm_bytes(entry, cfg, ctx)
     engine: WasmEngine = ctx.runtime.wasm
+    component = is_component(data)
+    try:
+        declared = resolve_imports(cfg.imports, component=component)
+    except HostImportError as exc:
+        raise entry.error(ValidationError, str(exc), "imports") from None
+    ids = {p.id for p in declared}
+    setup = WasiSetup(entry, cfg.wasi, ctx, mounts_enabled=(
+        "wasi:filesystem" in ids if component else "wasi1" in ids))
+    hosts = HostContext(ctx.runtime, declared, setup)
+    hosts.warn(setup.warnings)
     plan = select_pool(cfg.pool)
     pool = Pool(entry.id, plan, factory=lambda: None, generation=ctx.generation)
     line = entry.origin.line
-    if is_component(data):
-        component = engine.compile_component(data, entry=entry.id, file=entry.origin.file, line=line)
-        group = (hashlib.sha256(data).hexdigest(), cfg.imports) if plan.type == "inline" else None
-        target: Target = ComponentFunctionTarget(entry, pool, cfg, engine, component, group)
+    if component:
+        compiled = engine.compile_component(data, entry=entry.id, file=entry.origin.file, line=line)
+        group = None
+        if plan.type == "inline":
+            # entries share an instance only when they would link and configure it alike
+            wasi_key = json.dumps(cfg.wasi, sort_keys=True, default=str)
+            group = (hashlib.sha256(data).hexdigest(), tuple(sorted(ids)), wasi_key)
+        target: Target = ComponentFunctionTarget(entry, pool, cfg, engine, compiled, group, hosts)
     else:
         module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
-        target = CoreFunctionTarget(entry, pool, cfg, engine, module)
+        target = CoreFunctionTarget(entry, pool, cfg, engine, module, hosts)
     pool._factory = target.new_instance
     if target.imports:
         target.offload = ALWAYS  # an import may block (sleep, I/O): never on the dispatcher
     target.start()
     return target
+
+
+def _imports_detail(plan: LinkPlan, setup: WasiSetup) -> dict[str, Any]:
+    detail: dict[str, Any] = {"imports": plan.detail()}
+    if setup.args or setup.env or setup.mounts or setup.cwd != "/":
+        detail["wasi"] = setup.detail()
+    return detail
+
+
+def _new_store(engine: WasmEngine, entry_id: str, setup: WasiSetup | None,
+               http: bool = False) -> wasmtime.Store:
+    """A store, with WASI configured when the entry links any WASI host."""
+    store = engine.new_store()
+    if setup is not None:
+        try:
+            store.set_wasi(setup.config())
+        except MissingEnvError as exc:
+            raise CallError(exc.message, entry=entry_id) from None
+        if http:
+            store.set_wasi_http()
+    return store
 
 
 def _signature_error(entry: Entry, message: str) -> LoadError:
@@ -148,16 +215,17 @@ class CoreFunctionTarget(Target):
     kind = "core"
 
     def __init__(self, entry: Entry, pool: Pool, cfg: WasmConfig, engine: WasmEngine,
-                 module: wasmtime.Module) -> None:
+                 module: wasmtime.Module, hosts: HostContext) -> None:
         super().__init__(entry, pool)
         self.cfg, self.engine, self.module = cfg, engine, module
         self.abi: CoreAbiFunction | None = None
         self.declared: FuncType | None = None
-        self.linker = wasmtime.Linker(engine.engine)
         self.imports = [f"{imp.module}#{imp.name}" for imp in module.imports]
-        if module.imports:
-            # Every import is linked to a trap until host profiles are declared for it.
-            self.linker.define_unknown_imports_as_traps(module)
+        self.hosts = hosts
+        self.link_plan = plan_core(entry.id, module, hosts.declared)
+        self.linker = build_core_linker(engine.engine, module, self.link_plan)
+        self._wasi = hosts.setup if self.link_plan.real("wasi1") else None
+        hosts.warn(self.link_plan.warnings())
         exports = {e.name: e.type for e in module.exports}
         export = exports.get(cfg.method)
         if not isinstance(export, wasmtime.FuncType):
@@ -201,7 +269,7 @@ class CoreFunctionTarget(Target):
                         f"module must export {' and '.join(repr(m) for m in missing)}"))
 
     def new_instance(self) -> CoreInstance:
-        store = self.engine.new_store()
+        store = _new_store(self.engine, self.entry_id, self._wasi)
         try:
             instance = self.linker.instantiate(store, self.module)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
@@ -226,7 +294,8 @@ class CoreFunctionTarget(Target):
                          signature=self.signature_text, pool=_pool_text(self.pool),
                          imports=list(self.cfg.imports),
                          detail={"module": "core", "module_imports": self.imports,
-                                 "wit_inferred": self.inferred})
+                                 "wit_inferred": self.inferred,
+                                 **_imports_detail(self.link_plan, self.hosts.setup)})
 
 
 def _finisher(func_type: FuncType | None, entry_id: str, call: Any) -> Any:
@@ -251,6 +320,9 @@ def _finisher(func_type: FuncType | None, entry_id: str, call: Any) -> Any:
 def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
     if isinstance(exc, GuestError):
         return exc, False
+    if isinstance(exc, wasmtime.ExitTrap):
+        # wasi:cli/exit (or proc_exit) never exits the host (wippy-facts §2.8)
+        return CallError(f"wasi exit requested: status {exc.code}", entry=entry_id), True
     if isinstance(exc, WitValueError):
         return CallError(str(exc), entry=entry_id, kind=INVALID), False
     if isinstance(exc, CoreAbiError):
@@ -304,25 +376,25 @@ class ComponentFunctionTarget(Target):
     kind = "component"
 
     def __init__(self, entry: Entry, pool: Pool, cfg: WasmConfig, engine: WasmEngine,
-                 component: Component, group: tuple | None = None) -> None:
+                 component: Component, group: tuple | None, hosts: HostContext) -> None:
         if group is not None:  # inline entries of one binary share an instance (resources)
             pool.inline_lock = engine.groups.lock(group)
         super().__init__(entry, pool)
         self.cfg, self.engine, self.component = cfg, engine, component
         self.group = group
-        self.linker = ComponentLinker(engine.engine)
+        self._group_owner = engine.groups.owner(group) if group is not None else None
+        self.hosts = hosts
         ctype = component.type
         self.imports = sorted(ctype.imports(engine.engine))
         self.exports = sorted(ctype.exports(engine.engine))
-        # Interim WASI link (until host profiles land): a component importing only wasi:*
-        # gets wasmtime's own WASI with an empty config (no preopens, env or stdio). Trap
-        # stubs would shadow it (they are defined for the exact @0.2.0 names wasmtime
-        # resolves by semver), so mixed imports keep the all-traps link.
-        self.wasi = bool(self.imports) and all(n.startswith("wasi:") for n in self.imports)
-        if self.wasi:
-            self.linker.add_wasip2()
-        elif self.imports:
-            self.linker.define_unknown_imports_as_traps(component)
+        self.link_plan = plan_component(entry.id, component, engine.engine, hosts.declared)
+        environment = EnvironmentHost(hosts.setup)
+        self.linker: ComponentLinker = build_component_linker(
+            engine.engine, self.link_plan, funcs=FuncsHost(hosts.runtime, entry.id),
+            environment=environment)
+        self._wasi = hosts.setup if self.link_plan.wasip2 else None
+        self._http = self.link_plan.http
+        hosts.warn(self.link_plan.warnings())
         declared = declared_signature(entry, cfg)
         store, instance = self._instantiate()
         func = self._find_func(store, instance)
@@ -334,9 +406,7 @@ class ComponentFunctionTarget(Target):
         self._probe = (store, instance, func) if group is None else None
 
     def _instantiate(self) -> tuple[wasmtime.Store, Any]:
-        store = self.engine.new_store()
-        if self.wasi:
-            store.set_wasi(wasmtime.WasiConfig())
+        store = _new_store(self.engine, self.entry_id, self._wasi, self._http)
         try:
             return store, self.linker.instantiate(store, self.component)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
@@ -365,9 +435,11 @@ class ComponentFunctionTarget(Target):
                                    f"(exports: {', '.join(self.exports)})", "method")
         return func
 
-    def new_instance(self) -> ComponentInstance:
+    def new_instance(self, private: bool = False) -> ComponentInstance:
+        """An instance for the pool; for an inline group, the group's shared instance unless
+        `private` (a re-entrant call, which must not enter the busy shared instance)."""
         shared = None
-        if self.group is not None:
+        if self.group is not None and not private:
             shared = self.engine.groups.get(self.group, self._instantiate)
             store, instance = shared.store, shared.instance
             func = self._find_func(store, instance)
@@ -378,23 +450,60 @@ class ComponentFunctionTarget(Target):
             func = self._find_func(store, instance)
         function = self.function
         entry_id = self.entry_id
+        owner = self._group_owner
 
-        def call(*args: Any) -> Any:
-            if shared is not None and shared.broken:
-                raise InstanceReset(f"the shared instance was reset after a trap in another "
-                                    f"entry of this component; call {entry_id} again",
-                                    entry=entry_id)
-            return function(store, func, [to_plain(a) for a in args])
+        if shared is None:
+            def call(*args: Any) -> Any:
+                return function(store, func, [to_plain(a) for a in args])
+        else:
+            assert owner is not None
+
+            def call(*args: Any) -> Any:
+                if shared.broken:
+                    raise InstanceReset(f"the shared instance was reset after a trap in another "
+                                        f"entry of this component; call {entry_id} again",
+                                        entry=entry_id)
+                # Which thread is inside the shared instance: a call back into any entry of
+                # the group from this thread (through `funcs`) must not wait for the lock.
+                owner.ident = _get_ident()
+                try:
+                    return function(store, func, [to_plain(a) for a in args])
+                finally:
+                    owner.ident = 0
 
         fn = _finisher(function.type, self.entry_id, call)
         if self.cfg.max_execution_ms:
             fn = self.engine.guard.limited(store, fn, self.cfg.max_execution_ms)
         return ComponentInstance(store, instance, func, fn)
 
-    def map_error(self, exc: BaseException) -> tuple[CallError, bool]:
+    def _invoke_contended(self, args: tuple) -> Any:
+        """The group lock is taken. If this thread holds it (a `funcs` call from inside the
+        shared instance came back to the group), run on a private instance: waiting would
+        deadlock, and entering the shared instance again is refused by wasmtime."""
+        owner = self._group_owner
+        if owner is not None and owner.ident == _get_ident():
+            inst = self.new_instance(private=True)
+            try:
+                return inst.fn(*args)
+            except BaseException as exc:
+                err, _ = self._map_error(exc)
+                raise err from None
+            finally:
+                inst.close()
+        return super()._invoke_contended(args)
+
+    def _map_error(self, exc: BaseException) -> tuple[CallError, bool]:
         if isinstance(exc, InstanceReset):
             return exc, True
-        err, discard = map_wasm_error(self.entry_id, exc)
+        if isinstance(exc, (UnlinkedImportError, MissingEnvError)):
+            # raised inside a host call: wasmtime refuses to enter the instance again
+            return exc, True
+        return map_wasm_error(self.entry_id, exc)
+
+    def map_error(self, exc: BaseException) -> tuple[CallError, bool]:
+        if isinstance(exc, InstanceReset):  # the group already has a fresh instance
+            return exc, True
+        err, discard = self._map_error(exc)
         if discard and self.group is not None:
             self.engine.groups.discard(self.group)
         return err, discard
@@ -403,5 +512,6 @@ class ComponentFunctionTarget(Target):
         return EntryInfo(self.entry_id, self.entry.kind, method=self.cfg.method,
                          signature=self.signature_text, pool=_pool_text(self.pool),
                          imports=list(self.cfg.imports),
-                         detail={"module": "component", "shared_instance": self.group is not None, "module_imports": self.imports,
-                                 "exports": self.exports})
+                         detail={"module": "component", "shared_instance": self.group is not None,
+                                 "module_imports": self.imports, "exports": self.exports,
+                                 **_imports_detail(self.link_plan, self.hosts.setup)})

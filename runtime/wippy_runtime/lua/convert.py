@@ -8,6 +8,7 @@ A table with keys exactly 1..n becomes a list; any other table a dict; an empty 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import lupa.lua54 as lupa
@@ -20,6 +21,22 @@ MAX_DEPTH = 128
 
 class ConversionError(ValueError):
     pass
+
+
+class LuaFace:
+    """A Python value's face in one Lua state (a security Actor or Scope, whose methods build
+    Lua tables and so need that state). Crossing to Python or another state it becomes its
+    plain value again, and `to_lua` gives it a new face in the receiving state."""
+
+    __slots__ = ("plain", "lua")
+
+    def __init__(self, plain: Any, lua: Any) -> None:
+        self.plain = plain
+        self.lua = lua
+
+
+#: plain type -> its LuaFace class (registered by the Lua modules that expose it)
+LUA_FACES: dict[type, Callable[[Any, Any], LuaFace]] = {}
 
 
 def to_plain(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> Any:
@@ -62,6 +79,8 @@ def to_plain(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> Any:
         return [to_plain(v, _depth + 1, _seen) for v in value]
     if isinstance(value, dict):
         return {k: to_plain(v, _depth + 1, _seen) for k, v in value.items()}
+    if isinstance(value, LuaFace):
+        return value.plain
     kind = _lua_type(value)
     if kind == "function":
         raise ConversionError("a Lua function cannot be passed as a value")
@@ -91,4 +110,9 @@ def to_lua(lua: lupa.LuaRuntime, value: Any) -> Any:
         return table
     if t is bytearray:
         return bytes(value)
+    face = LUA_FACES.get(t)
+    if face is not None:
+        return face(value, lua)
+    if isinstance(value, LuaFace):
+        return to_lua(lua, value.plain)
     return value

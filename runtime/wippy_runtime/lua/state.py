@@ -6,8 +6,10 @@ lupa module do not work with another (stack-notes §5). The state runs with `enc
 Lua any access to Python objects beyond their registered Wippy methods.
 
 The prelude removes what Wippy removes (`io`, `os` beyond time/clock/date, `debug`, `dofile`,
-`loadfile`, `package.loadlib`, bytecode `load`, `collectgarbage`), replaces `require` with
-Wippy's `_G` lookup and routes `print` to the runtime's output. It keeps private references to
+`loadfile`, `package.loadlib`, bytecode `load`, `collectgarbage`), hides the metatable of
+Python objects, refuses `__gc` finalizers, replaces `require` with Wippy's `_G` lookup and
+routes `print` to the runtime's output. `max_memory` caps what the state may allocate (string
+and table bombs fail with "Lua memory limit exceeded"; the state stays usable). It keeps private references to
 `load` and `debug.traceback` for the host's own use (compiling chunks, tracebacks).
 """
 
@@ -33,6 +35,20 @@ local load, traceback, xpcall, select, tostring, concat = load, debug.traceback,
 local sethook = debug.sethook
 local rawget, error, type = rawget, error, type
 local os_time, os_clock, os_date = os.time, os.clock, os.date
+
+-- Python objects are userdata sharing one lupa metatable; hide it so Lua cannot call its
+-- __gc (which would free the host's own functions) or replace its __index.
+getmetatable(sink).__metatable = false
+
+-- __gc finalizers would run at collection or state close, outside any execution's limits
+-- (an endless one would hang the host); Wippy's VM has none either.
+local setmetatable_ = setmetatable
+setmetatable = function(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: __gc metamethods are not supported", 2)
+  end
+  return setmetatable_(t, mt)
+end
 
 -- What Wippy removes from the standard library.
 io, debug, dofile, loadfile, collectgarbage, rawlen, loadstring = nil, nil, nil, nil, nil, nil, nil
@@ -102,11 +118,15 @@ end
 return host
 """
 
-_CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
+#: "chunk:LINE: message" as Lua reports compile and runtime errors (group 1: line, 2: text).
+CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
 
 
 class LuaState:
     """One Lua state: a function.lua instance, a library host, or the kernel's session."""
+
+    #: bytes this state may allocate (None: unlimited)
+    max_memory: int | None = None
 
     def __init__(self, *, max_memory: int | None = None,
                  print_fn: Callable[[str], None] | None = None,
@@ -116,6 +136,7 @@ class LuaState:
             register_builtins=False, attribute_filter=attribute_filter,
             max_memory=max_memory,
         )
+        self.max_memory = max_memory
         self._print_fn = print_fn
         host = self.lua.execute(_PRELUDE, self._print)
         self._compile = host[b"compile"]
@@ -143,6 +164,12 @@ class LuaState:
         if self.guard is not None:
             self.check = self.guard.lua_checker(entry, limit_ms)
 
+    def end_execution(self) -> None:
+        """Disarm the hook after an execution, so that host-side Lua run on this state between
+        executions (the kernel's completion and inspection) is never stopped by an interrupt
+        that was meant for the execution that already ended."""
+        self.check = None
+
     def _print(self, text: bytes) -> None:
         if self._print_fn is not None:
             self._print_fn(text.decode("utf-8", "replace"))
@@ -157,13 +184,12 @@ class LuaState:
                 line_offset: int | None = None) -> Any:
         """Compile a chunk; a syntax error names the entry and the line (in the file when the
         source is inline YAML: `line_offset` is the file line of source line 1)."""
-        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
-        fn, err = out if type(out) is tuple else (out, None)
+        fn, message = self.try_compile(source, chunkname)
         if fn is None:
-            message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            message = message or "syntax error"
             if message.startswith(chunkname + ":"):
                 message = "chunk" + message[len(chunkname):]
-            m = _CHUNK_LINE.match(message)
+            m = CHUNK_LINE.match(message)
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
             file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
@@ -174,6 +200,18 @@ class LuaState:
             raise exc
         return fn
 
+    def try_compile(self, source: str, chunkname: str) -> tuple[Any, str | None]:
+        """(function, None), or (None, Lua's own message, e.g. "name:2: ... near 'x'").
+
+        Without raising: the kernel compiles a cell several ways (expression first, then
+        statements) and checks whether input is complete, so a failure is an answer, not an
+        error. `compile` builds its CompileError on top of this."""
+        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
+        fn, err = out if type(out) is tuple else (out, None)
+        if fn is not None:
+            return fn, None
+        return None, err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+
     def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
         """Call a Lua function with a traceback on error; returns all its results.
 
@@ -181,7 +219,7 @@ class LuaState:
         try:
             out = self.pcall(fn, *args)
         except LuaMemoryError:
-            raise CallError("Lua memory limit exceeded", entry=entry) from None
+            raise self._memory_error(entry) from None
         if type(out) is not tuple:
             out = (out,)
         return self.finish(out, entry)
@@ -193,9 +231,13 @@ class LuaState:
         err = out[1] if len(out) > 1 else None
         if isinstance(err, errors_module.LuaErrorValue):
             raise CallError(err._message, entry=entry, kind=err._kind)
+        if err == b"not enough memory" and self.max_memory:
+            raise self._memory_error(entry)
         if isinstance(err, BaseException):
             if isinstance(err, CallError):
-                if err.entry is None:
+                if err.entry is None and entry:
+                    if type(err) is CallError:  # re-render so the message names the entry
+                        raise CallError(err.message, entry=entry, kind=err.kind) from None
                     err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
@@ -203,6 +245,12 @@ class LuaState:
         exc = CallError(f"Lua error: {text}", entry=entry)
         exc.lua_traceback = text  # type: ignore[attr-defined]
         raise exc
+
+    def _memory_error(self, entry: str | None) -> CallError:
+        # Free what the failed execution built now, so the next call starts clean.
+        self.lua.gccollect()
+        mib = (self.max_memory or 0) / (1024 * 1024)
+        return CallError(f"Lua memory limit exceeded ({mib:g} MiB)", entry=entry)
 
     def close(self) -> None:
         self.globals = None

@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CANCELED, TIMEOUT, CallError
+from .processes import take_started_process
 
 if TYPE_CHECKING:
     from ..lua.state import LuaState
@@ -127,8 +128,12 @@ class Dispatcher:
         self.generation = self.guard.generation if self.guard is not None else 0
         #: calls running on worker threads for this execution (scheduler/offload.py)
         self.inflight = 0
-        #: the process this execution is, once it asks (process.pid(), spawn, mailbox)
-        self.process: Any = None
+        #: the process this execution is: a spawned one, or a PID made when it first asks
+        self.process: Any = take_started_process()
+        #: run when the execution ends (a function's PID is dropped)
+        self.on_finish: list[Callable[[], None]] = []
+        if self.process is not None:
+            self.process.attach(self)
 
     def busy(self) -> bool:
         """Is there other work a call on this thread would hold up? (offload.should_offload)"""
@@ -199,6 +204,8 @@ class Dispatcher:
             return root.result
         finally:
             state.dispatcher = outer
+            for fn in self.on_finish:
+                fn()
 
     def _step(self, task: Task, values: tuple[Any, ...]) -> None:
         if task.done:

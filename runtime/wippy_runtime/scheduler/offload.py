@@ -30,6 +30,10 @@ Why and when (measured, bench/bench_scheduler.py):
   thread. `CHAIN` (a context variable, copied into every job) names the Lua entries running
   in this call chain; such a call gets a transient instance, run on the shared overflow
   threads (the pool's own workers may all be waiting for it).
+* A call made while this very thread holds the target's lock or one of its instances (a
+  component calling back through the `funcs` host into an entry of its own group) stays on
+  this thread, whatever the mode: a worker would wait for the lock its caller holds, and the
+  thread-based re-entrancy checks of the pools and instance groups give it what it needs.
 * Jobs run in a copy of the caller's `contextvars` context, so whatever rides in context
   variables (the security context) follows the call to the worker.
 """
@@ -85,11 +89,19 @@ def should_offload(target: Target, disp: Dispatcher | None) -> bool:
     mode = target.offload
     if mode == NEVER or disp is None or disp.current is None:
         return False
+    pool = target.pool
+    ident = threading.get_ident()
+    lock = target._inline_lock
+    if lock is not None and lock.locked():
+        group = getattr(target, "_group_owner", None)
+        if target._owner == ident or (group is not None and group.ident == ident):
+            return False  # re-entrant (WASM -> funcs -> here): this thread holds the lock
+    elif pool._holders.get(ident):
+        return False  # this thread holds an instance: stay, the pool gives a transient one
     if mode == ALWAYS:
         return True
     if not disp.busy():
         return False
-    pool = target.pool
     if target.kind == "lua" or pool.plan.type == STATIC:
         return True
     return pool.total_ns > pool.calls * HOP_NS

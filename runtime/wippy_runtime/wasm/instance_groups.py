@@ -26,16 +26,45 @@ class SharedInstance:
         self.broken = False
 
 
+class GroupOwner:
+    """The thread currently inside a group's shared instance (0: none).
+
+    Set and cleared around every call on the shared instance, so unlike `Target._owner` it is
+    never stale: a thread that finds the group lock taken and sees its own ident here is
+    making a re-entrant call (component -> `funcs` -> an entry of the same group) and must not
+    wait for the lock it holds.
+    """
+
+    __slots__ = ("ident",)
+
+    def __init__(self) -> None:
+        self.ident = 0
+
+
 class InstanceGroups:
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._current: dict[Hashable, SharedInstance] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
+        self._owners: dict[Hashable, GroupOwner] = {}
 
     def lock(self, key: Hashable) -> threading.Lock:
         """The call lock every entry of the group uses as its inline pool lock."""
         with self._mutex:
             return self._locks.setdefault(key, threading.Lock())
+
+    def owner(self, key: Hashable) -> GroupOwner:
+        with self._mutex:
+            return self._owners.setdefault(key, GroupOwner())
+
+    def clear(self) -> None:
+        """Drop every shared instance (runtime shutdown: stores with custom stdio must be
+        freed before the interpreter exits, stack-notes §3)."""
+        with self._mutex:
+            shared, self._current = list(self._current.values()), {}
+        for s in shared:
+            s.broken = True
+            s.store = s.instance = None
 
     def get(self, key: Hashable, create: Callable[[], tuple[Any, Any]]) -> SharedInstance:
         with self._mutex:

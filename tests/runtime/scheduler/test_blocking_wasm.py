@@ -18,7 +18,7 @@ def define_sleeper(rt, pool):
     rt.define({"id": "t:bins", "kind": "fs.directory", "directory": str(SLEEPER.parent)})
     rt.define({"id": "t:nap", "kind": "function.wasm", "fs": "t:bins",
                "path": "/sleeper.component.wasm", "hash": f"sha256:{digest}", "method": "nap",
-               "pool": pool})
+               "imports": ["wasi:clocks", "wasi:poll"], "pool": pool})
 
 
 def test_sleeping_component_from_four_coroutines_while_a_fifth_ticks(rt):

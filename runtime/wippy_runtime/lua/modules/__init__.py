@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import funcs, json, time
+from . import ctx, funcs, json, process, security, time
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
     "json": json.install,
+    "security": security.install,
+    "ctx": ctx.install,
     "time": time.install,
+    "process": process.install,  # also a global; listing it in modules: is harmless
 }

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import CANCELED, INVALID, NOT_FOUND, CallError, GuestError
+from ...errors import CANCELED, INVALID, NOT_FOUND, PERMISSION_DENIED, CallError, GuestError
 from ...registry.ids import InvalidIdError, parse_id
 from ...scheduler import offload
 from ...scheduler.dispatcher import PENDING
+from ...security import current
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
 from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
+from .funcs_executor import Executor
 from .payload import Payload
 
 if TYPE_CHECKING:
@@ -129,9 +131,11 @@ def install(state: LuaState, runtime: Runtime) -> None:
     lua = state.lua
     targets = runtime.targets_by_bytes
     should_offload = offload.should_offload
+    security = runtime.security
 
     def hop(target: Any, args: tuple, done: Any) -> Any:
-        """Submit to the target's workers; returns the submission, or raises CallError."""
+        """Submit to the target's workers; returns the submission, or raises CallError.
+        The job runs in a copy of this context, so the security context goes along."""
         try:
             plain = [to_plain(a) for a in args]  # Lua values never leave this thread
         except ConversionError as exc:
@@ -139,41 +143,60 @@ def install(state: LuaState, runtime: Runtime) -> None:
                             kind=INVALID) from None
         return offload.submit(target, plain, state.dispatcher, done)
 
-    def call(target_id: Any, *args: Any) -> Any:
-        target = targets.get(target_id)
-        if target is None:
-            return None, _missing(target_id)
-        disp = state.dispatcher
-        if target.offload and should_offload(target, disp):
-            task = disp.current
+    def denied(target: Any) -> Any:
+        ctx = current()  # the caller's actor/scope/context; nested calls inherit it as is
+        if ctx is not None or security.strict_mode:
+            why = security.call_denied(ctx, target.entry_id)
+            if why is not None:
+                return LuaErrorValue(why, PERMISSION_DENIED, entry=target.entry_id)
+        return None
 
-            def done(value: Any, exc: BaseException | None) -> None:
-                if exc is not None:
-                    disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
-                elif type(value) in _SCALARS:
-                    disp.resume(task, (value, None))
-                else:
-                    disp.resume(task, (to_lua(lua, value), None))
+    def make_call(may_hop: bool) -> Any:
+        """`funcs.call`'s body; `may_hop=False` for callers that cannot yield (Executor)."""
 
+        def call(target_id: Any, *args: Any) -> Any:
+            target = targets.get(target_id)
+            if target is None:
+                return None, _missing(target_id)
+            err = denied(target)
+            if err is not None:
+                return None, err
+            disp = state.dispatcher
+            if may_hop and target.offload and should_offload(target, disp):
+                task = disp.current
+
+                def done(value: Any, exc: BaseException | None) -> None:
+                    if exc is not None:
+                        disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
+                    elif type(value) in _SCALARS:
+                        disp.resume(task, (value, None))
+                    else:
+                        disp.resume(task, (to_lua(lua, value), None))
+
+                try:
+                    hop(target, args, done)
+                except CallError as exc:
+                    return None, error_value(exc)
+                return PENDING
             try:
-                hop(target, args, done)
+                value = target.invoke(args)
+            except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
+                return None, to_lua(lua, exc.payload)
             except CallError as exc:
                 return None, error_value(exc)
-            return PENDING
-        try:
-            value = target.invoke(args)
-        except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
-            return None, to_lua(lua, exc.payload)
-        except CallError as exc:
-            return None, error_value(exc)
-        if type(value) in _SCALARS:
-            return value, None
-        return to_lua(lua, value), None
+            if type(value) in _SCALARS:
+                return value, None
+            return to_lua(lua, value), None
+
+        return call
 
     def async_(target_id: Any, *args: Any) -> Any:
         target = targets.get(target_id)
         if target is None:
             return None, _missing(target_id)
+        err = denied(target)
+        if err is not None:
+            return None, err
         disp = state.dispatcher
         if disp is None or disp.current is None:
             return None, LuaErrorValue("funcs.async needs a running execution", INVALID)
@@ -184,8 +207,12 @@ def install(state: LuaState, runtime: Runtime) -> None:
             return None, error_value(exc)
         return future, None
 
-    module = lua.table()
     glue = state.async_glue
+    call = make_call(glue is not None)
+    module = lua.table()
     module[b"call"] = glue[b"wrap"](call) if glue is not None else call
     module[b"async"] = async_
+    # Executor:call is a Python method called straight from Lua: it cannot yield, so it
+    # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).
+    module[b"new"] = lambda *_: Executor(make_call(False), security)
     state.bind("funcs", module)

@@ -1,0 +1,96 @@
+"""`funcs.new()`: the Executor, to call with another actor, scope or context values.
+
+Immutable (every `with_*` returns a new Executor). As in Wippy, changing the identity needs
+permission `funcs.security` on `security` and adding context values needs `funcs.context` on
+`context`, both judged against the *caller's* context; the call itself (`funcs.call` on the
+target) is judged against the new one. A denial comes back as `nil, err` PERMISSION_DENIED from
+`:call` (the safe port of the docs' `Executor, err` returns: wippy-lua-modules §3).
+`with_options` is kept and forwarded as opaque task options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...errors import INVALID, PERMISSION_DENIED, CallError
+from ...security import Actor, ExecutionContext, Scope, current
+from ...security.context import call_in
+from ..convert import ConversionError, LuaFace, to_plain
+from ..exposed import lua_methods
+from .errors import LuaErrorValue
+
+
+def _unwrap(value: Any, cls: type, fn: str, what: str) -> Any:
+    if value is None:
+        raise CallError(f"bad argument #1 to '{fn}' ({what} cannot be nil)", kind=INVALID)
+    plain = value.plain if isinstance(value, LuaFace) else value
+    if not isinstance(plain, cls):
+        raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
+    return plain
+
+
+def _table(value: Any, fn: str) -> dict[str, Any]:
+    try:
+        plain = to_plain(value)
+    except ConversionError as exc:
+        raise CallError(f"bad argument #1 to '{fn}' ({exc})", kind=INVALID) from None
+    if plain == [] or plain == {}:
+        return {}
+    if not isinstance(plain, dict) or not all(isinstance(k, str) for k in plain):
+        raise CallError(f"bad argument #1 to '{fn}' (table with string keys expected)",
+                        kind=INVALID)
+    return plain
+
+
+@lua_methods("with_actor", "with_scope", "with_context", "with_options", "call")
+class Executor:
+    """A call configuration: overrides of actor, scope, context values, and options."""
+
+    __slots__ = ("_call", "_security", "actor", "scope", "values", "options")
+
+    def __init__(self, call: Callable[..., Any], security: Any, actor: Actor | None = None,
+                 scope: Scope | None = None, values: dict[str, Any] | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        self._call = call
+        self._security = security
+        self.actor = actor
+        self.scope = scope
+        self.values = values
+        self.options = options
+
+    def _with(self, **changes: Any) -> Executor:
+        parts = {"actor": self.actor, "scope": self.scope, "values": self.values,
+                 "options": self.options, **changes}
+        return Executor(self._call, self._security, **parts)
+
+    def with_actor(self, actor: Any = None) -> Executor:
+        return self._with(actor=_unwrap(actor, Actor, "with_actor", "actor"))
+
+    def with_scope(self, scope: Any = None) -> Executor:
+        return self._with(scope=_unwrap(scope, Scope, "with_scope", "scope"))
+
+    def with_context(self, values: Any = None) -> Executor:
+        merged = dict(self.values or {})
+        merged.update(_table(values, "with_context"))
+        return self._with(values=merged)
+
+    def with_options(self, options: Any = None) -> Executor:
+        return self._with(options=_table(options, "with_options"))
+
+    def call(self, target: Any = None, *args: Any) -> Any:
+        caller = current()
+        sec = self._security
+        if (self.actor is not None or self.scope is not None) and \
+                not sec.allowed("funcs.security", "security", None, caller):
+            return None, LuaErrorValue("not allowed to call functions with custom security "
+                                       "context", PERMISSION_DENIED)
+        if self.values and not sec.allowed("funcs.context", "context", None, caller):
+            return None, LuaErrorValue("not allowed to call functions with custom context "
+                                       "values", PERMISSION_DENIED)
+        ctx = (caller or ExecutionContext()).derive(actor=self.actor, scope=self.scope,
+                                                    values=self.values)
+        return call_in(ctx, self._call, target, *args)
+
+    def __str__(self) -> str:
+        return "funcs.Executor"
