@@ -55,6 +55,8 @@ class Process:
         self.monitors: set[str] = set()   # PIDs that get our EXIT
         self.links: set[str] = set()      # PIDs that get LINK_DOWN when we fail
         self.alive = True
+        self.finished = threading.Event()
+        self.result: dict[str, Any] | None = None
         self.lock = threading.Lock()
         #: receiver-side state, touched only on the receiver's dispatcher thread
         self.module_state: Any = None
@@ -129,6 +131,13 @@ class ProcessHost:
         thread.start()
         return proc
 
+    def run_to_end(self, definition: Any, host_id: str, args: list[Any]) -> dict[str, Any]:
+        """Spawn and wait (the CLI's `wippy run`): `{"value": v}` or `{"error": exc}`."""
+        proc = self.spawn(definition, host_id, args, None, False, False)
+        proc.finished.wait()
+        assert proc.result is not None
+        return proc.result
+
     def _run(self, proc: Process, definition: Any, args: list[Any]) -> None:
         _slot.process = proc if definition.lua else None
         try:
@@ -143,6 +152,8 @@ class ProcessHost:
         finally:
             _slot.process = None
         self.gone(proc)
+        proc.result = result
+        proc.finished.set()
         at = time.time_ns()
         for watcher in proc.monitors:
             self.event(watcher, {"kind": EXIT, "from": proc.pid, "at": at, "result": result})

@@ -151,44 +151,52 @@ def install(state: LuaState, runtime: Runtime) -> None:
                 return LuaErrorValue(why, PERMISSION_DENIED, entry=target.entry_id)
         return None
 
-    def make_call(may_hop: bool) -> Any:
-        """`funcs.call`'s body; `may_hop=False` for callers that cannot yield (Executor)."""
-
-        def call(target_id: Any, *args: Any) -> Any:
-            target = targets.get(target_id)
-            if target is None:
-                return None, _missing(target_id)
+    def call_here(target_id: Any, *args: Any) -> Any:
+        """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
+        target = targets.get(target_id)
+        if target is None:
+            return None, _missing(target_id)
+        if security.strict_mode or current() is not None:  # inlined: the hot path
             err = denied(target)
             if err is not None:
                 return None, err
+        try:
+            value = target.invoke(args)
+        except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
+            return None, to_lua(lua, exc.payload)
+        except CallError as exc:
+            return None, error_value(exc)
+        if type(value) in _SCALARS:
+            return value, None
+        return to_lua(lua, value), None
+
+    def call(target_id: Any, *args: Any) -> Any:
+        """`funcs.call` under a dispatcher: may hop to the pool's workers (returns PENDING)."""
+        target = targets.get(target_id)
+        if target is None:
+            return None, _missing(target_id)
+        if target.offload and should_offload(target, state.dispatcher):
+            if security.strict_mode or current() is not None:
+                err = denied(target)
+                if err is not None:
+                    return None, err
             disp = state.dispatcher
-            if may_hop and target.offload and should_offload(target, disp):
-                task = disp.current
+            task = disp.current
 
-                def done(value: Any, exc: BaseException | None) -> None:
-                    if exc is not None:
-                        disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
-                    elif type(value) in _SCALARS:
-                        disp.resume(task, (value, None))
-                    else:
-                        disp.resume(task, (to_lua(lua, value), None))
+            def done(value: Any, exc: BaseException | None) -> None:
+                if exc is not None:
+                    disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
+                elif type(value) in _SCALARS:
+                    disp.resume(task, (value, None))
+                else:
+                    disp.resume(task, (to_lua(lua, value), None))
 
-                try:
-                    hop(target, args, done)
-                except CallError as exc:
-                    return None, error_value(exc)
-                return PENDING
             try:
-                value = target.invoke(args)
-            except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
-                return None, to_lua(lua, exc.payload)
+                hop(target, args, done)
             except CallError as exc:
                 return None, error_value(exc)
-            if type(value) in _SCALARS:
-                return value, None
-            return to_lua(lua, value), None
-
-        return call
+            return PENDING
+        return call_here(target_id, *args)
 
     def async_(target_id: Any, *args: Any) -> Any:
         target = targets.get(target_id)
@@ -208,11 +216,10 @@ def install(state: LuaState, runtime: Runtime) -> None:
         return future, None
 
     glue = state.async_glue
-    call = make_call(glue is not None)
     module = lua.table()
-    module[b"call"] = glue[b"wrap"](call) if glue is not None else call
+    module[b"call"] = glue[b"wrap"](call) if glue is not None else call_here
     module[b"async"] = async_
     # Executor:call is a Python method called straight from Lua: it cannot yield, so it
     # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).
-    module[b"new"] = lambda *_: Executor(make_call(False), security)
+    module[b"new"] = lambda *_: Executor(call_here, security)
     state.bind("funcs", module)
