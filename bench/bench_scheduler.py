@@ -2,7 +2,10 @@
 
 1. 1,000 Lua coroutines that each time.sleep("50ms") then funcs.call a WAT function.
 2. funcs.call fast path from Lua vs a raw ctypes-path call from Python (Target.invoke).
-3. CPU-bound WASM on a static pool: 2 workers vs 1 worker, driven by 2 Python threads.
+3. CPU-bound WASM on a static pool: 2 workers vs 1 worker, driven by 2 Python threads and by
+   2 Lua coroutines (the calls hop to the pool's worker threads, scheduler/offload.py).
+4. A component sleeping 3 x 50 ms (wasi clocks/poll) from 4 coroutines (ideal 150 ms).
+The machine is shared: the load average is printed with the results.
 Run: PYTHONPATH=runtime python bench/bench_scheduler.py
 """
 
@@ -87,12 +90,62 @@ def bench_pool(rt: Runtime) -> None:
           f"(cpus: {os.cpu_count()})")
 
 
+def bench_pool_lua(rt: Runtime) -> None:
+    rt.define({"id": "b:drive", "kind": "function.lua", "modules": ["funcs"], "method": "main",
+               "source": """
+local function main(eid, calls, n)
+  local done = channel.new(2)
+  for _ = 1, 2 do coroutine.spawn(function()
+    for _ = 1, calls // 2 do funcs.call(eid, n) end
+    done:send(true) end) end
+  done:receive(); done:receive()
+end
+return { main = main }"""})
+    results = {}
+    for workers in (1, 2):
+        eid = f"b:burn{workers}"
+        t0 = time.perf_counter()
+        rt.call("b:drive", eid, 40, 20_000_000)
+        results[workers] = 40 / (time.perf_counter() - t0)
+    print(f"static pool CPU-bound from 2 Lua coroutines: 1 worker {results[1]:.1f} calls/s, "
+          f"2 workers {results[2]:.1f} calls/s, ratio {results[2] / results[1]:.2f}x")
+
+
+def bench_sleeper(rt: Runtime) -> None:
+    import hashlib
+    from pathlib import Path
+
+    wasm = Path(__file__).resolve().parent.parent / "tests/fixtures/sleeper"
+    digest = hashlib.sha256((wasm / "sleeper.component.wasm").read_bytes()).hexdigest()
+    rt.define({"id": "b:bins", "kind": "fs.directory", "directory": str(wasm)})
+    rt.define({"id": "b:nap", "kind": "function.wasm", "fs": "b:bins",
+               "path": "/sleeper.component.wasm", "hash": f"sha256:{digest}", "method": "nap",
+               "imports": ["wasi:clocks", "wasi:poll"], "pool": {"type": "lazy", "max_size": 4}})
+    rt.define({"id": "b:naps", "kind": "function.lua", "modules": ["funcs"], "method": "main",
+               "source": """
+local function main()
+  local done = channel.new(4)
+  for _ = 1, 4 do coroutine.spawn(function() done:send(funcs.call("b:nap", 50, 3)) end) end
+  for _ = 1, 4 do done:receive() end
+end
+return { main = main }"""})
+    rt.call("b:naps")
+    t0 = time.perf_counter()
+    rt.call("b:naps")
+    print(f"sleeping component 3 x 50 ms from 4 coroutines: "
+          f"{(time.perf_counter() - t0) * 1000:.0f} ms (ideal 150, serial 600)")
+
+
 def main() -> None:
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cpus: {os.cpu_count()})")
     with Runtime(cache_dir=False) as rt:
         rt.define({"id": "b:add", "kind": "function.wat", "method": "add", "source": ADD})
         bench_fanout(rt)
         bench_fast_path(rt)
         bench_pool(rt)
+        bench_pool_lua(rt)
+        bench_sleeper(rt)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

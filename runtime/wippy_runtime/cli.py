@@ -1,4 +1,4 @@
-"""The `wippy` command: list entries, call one, run an app's tests.
+"""The `wippy` command: list entries, call one, run an app's tests or a `meta.command`.
 
 Output is for people (rich tables, colours on a terminal); `--json` prints exactly one JSON
 value on the last line of stdout, for scripts. Exit codes: 0 ok, 1 a call or test failed,
@@ -143,6 +143,56 @@ def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
 
+def _commands(runtime: Runtime) -> dict[str, Any]:
+    """meta.command entries by command name (process.lua / process.wasm, as Wippy)."""
+    found: dict[str, Any] = {}
+    for built in runtime.built.values():
+        command = getattr(built, "command", None)
+        if command:
+            found[str(command["name"])] = built
+    return found
+
+
+def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """`wippy run APP COMMAND [args...]`: run a `meta.command` process to completion. Args
+    are string payloads (as Wippy passes them); the process's output goes to stdout. Exit
+    code: 1 if it failed, its return value if that is an integer 0-255, else 0."""
+    runtime, problems = _load(args.app, err)
+    try:
+        commands = _commands(runtime)
+        if args.name == "list":
+            if args.json or "--json" in args.args:
+                print(json.dumps({"commands": [
+                    {"name": n, "entry": d.entry.id, "kind": d.entry.kind,
+                     "short": d.command.get("short")} for n, d in sorted(commands.items())]}))
+                return EXIT_OK
+            table = Table(title=f"commands in {args.app}")
+            for col in ("command", "entry", "kind", "description"):
+                table.add_column(col)
+            for name, d in sorted(commands.items()):
+                table.add_row(name, d.entry.id, d.entry.kind, str(d.command.get("short") or ""))
+            out.print(table)
+            return EXIT_OK
+        definition = commands.get(args.name)
+        if definition is None:
+            known = ", ".join(sorted(commands)) or "none"
+            err.print(f"[red]error:[/] no command {args.name!r} (commands: {known})",
+                      highlight=False)
+            return EXIT_LOAD if problems else EXIT_FAILED
+        from .lua.modules.process import host_of
+
+        result = host_of(runtime).run_to_end(definition, "cli", list(args.args))
+        if "error" in result:
+            err.print(f"[red]error:[/] {result['error']}", highlight=False)
+            return EXIT_FAILED
+        value = result.get("value")
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:
+            return value
+        return EXIT_OK
+    finally:
+        runtime.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wippy", description="Run Wippy apps: WASM and Lua "
                                      "entries from _index.yaml trees.")
@@ -161,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("app")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_test)
+    p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands)")
+    p.add_argument("app")
+    p.add_argument("name", metavar="command", help="a command name, or `list`")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="passed as string payloads")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_run)
     return parser
 
 

@@ -9,6 +9,7 @@ from .env_variable import build_env_variable
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
+from .process_entries import build_process
 from .security_policy import build_security_policy
 from .wasm_function import build_wasm_function
 
@@ -21,6 +22,8 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "security.policy": build_security_policy,
     "env.variable": build_env_variable,
     **{kind: build_passive for kind in SPEC_KINDS + OTHER_WIPPY_KINDS},
+    "process.wasm": build_process,
+    "process.lua": build_process,
 }
 
 __all__ = ["HANDLERS"]

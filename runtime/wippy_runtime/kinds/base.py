@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import CallError
 from ..registry import Entry
+from ..scheduler.offload import NEVER, WHEN_BUSY
 from ..scheduler.pools import Pool
 
 if TYPE_CHECKING:
@@ -59,6 +60,9 @@ class Target:
     """A callable entry generation: a pool of instances plus the error mapping of its kind."""
 
     kind = "?"
+    #: when a call from a Lua coroutine runs on a worker thread (scheduler/offload.py);
+    #: kinds refine it in `start()` (WASM with imports: ALWAYS)
+    offload = WHEN_BUSY
 
     def __init__(self, entry: Entry, pool: Pool) -> None:
         self.entry = entry
@@ -180,6 +184,8 @@ class Target:
     def start(self) -> None:
         """Create the instances the pool starts with; an instantiation error fails the load."""
         if self._inline_lock is not None:
+            if self.offload == WHEN_BUSY and self.kind != "lua":
+                self.offload = NEVER  # inline WASM that cannot block stays on the caller's path
             self._warm = self.new_instance()
             self.pool.instances = 1
             self.invoke = self._make_inline_invoke()  # type: ignore[method-assign]

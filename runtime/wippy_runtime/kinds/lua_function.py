@@ -14,10 +14,12 @@ from ..errors import CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
+from ..lua.modules.process import install as install_process
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
 from ..scheduler.dispatcher import install as install_dispatch
+from ..scheduler.offload import CHAIN
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
 from ..scheduler.pools import Pool
 from .base import EntryInfo, InstanceBase, Resource, Target
@@ -108,10 +110,13 @@ class LuaInstance(InstanceBase):
             lua_args = [to_lua(lua, to_plain(a)) for a in args]
         except ConversionError as exc:
             raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind="INVALID") from None
+        token = CHAIN.set(CHAIN.get() | {self.entry_id})  # re-entrancy across worker hops
         try:
             out = Dispatcher(state, self.entry_id).run(self.method, tuple(lua_args))
         except LuaMemoryError:
             raise CallError("Lua memory limit exceeded", entry=self.entry_id) from None
+        finally:
+            CHAIN.reset(token)
         results = state.finish(out, self.entry_id)
         if not results:
             return None
@@ -146,6 +151,7 @@ class LuaFunctionTarget(Target):
         state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard,
                          max_memory=self.runtime.security.lua_max_memory)
         install_dispatch(state)
+        install_process(state, self.runtime)  # a Wippy global, like channel
         table = self.source.prepare(state, self.runtime)
         fn = None
         if table is not None and not isinstance(table, (bool, int, float, bytes)):

@@ -29,6 +29,7 @@ from ..errors import (
 from ..lua.convert import ConversionError, to_plain
 from ..registry import Entry
 from ..scheduler.limits import limit_error
+from ..scheduler.offload import ALWAYS
 from ..scheduler.pool_config import select_pool
 from ..scheduler.pools import Pool
 from ..wasm.binary import is_component, is_wasm
@@ -142,6 +143,8 @@ def build_wasm_function(entry: Entry, ctx: Any) -> Target:
         module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
         target = CoreFunctionTarget(entry, pool, cfg, engine, module, hosts)
     pool._factory = target.new_instance
+    if target.imports:
+        target.offload = ALWAYS  # an import may block (sleep, I/O): never on the dispatcher
     target.start()
     return target
 

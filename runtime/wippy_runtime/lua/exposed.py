@@ -8,9 +8,11 @@ state denies everything except the methods registered here, so the objects we ha
 
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 _ALLOWED: dict[type, frozenset[str]] = {}
+_KEYWORDS = frozenset(keyword.kwlist)
 
 
 def lua_methods(*names: str):
@@ -28,5 +30,8 @@ def attribute_filter(obj: Any, name: Any, is_setting: bool) -> str:
         name = name.decode("utf-8", "replace")
     allowed = _ALLOWED.get(type(obj))
     if allowed is not None and not is_setting and name in allowed:
+        # a Wippy method named like a Python keyword (`msg:from()`) is `from_` in Python
+        if name in _KEYWORDS and not hasattr(type(obj), name):
+            return name + "_"
         return name
     raise AttributeError(f"access denied: {name}")

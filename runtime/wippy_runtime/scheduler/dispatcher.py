@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CANCELED, TIMEOUT, CallError
+from .processes import take_started_process
 
 if TYPE_CHECKING:
     from ..lua.state import LuaState
@@ -121,13 +122,33 @@ class Dispatcher:
         self._external: deque[Callable[[], None]] = deque()
         self._wake = threading.Event()
         self.current: Task | None = None
+        #: tasks started and not finished (the running one included)
+        self.live = 0
         self.guard = state.guard
         self.generation = self.guard.generation if self.guard is not None else 0
+        #: calls running on worker threads for this execution (scheduler/offload.py)
+        self.inflight = 0
+        #: the process this execution is: a spawned one, or a PID made when it first asks
+        self.process: Any = take_started_process()
+        #: run when the execution ends (a function's PID is dropped)
+        self.on_finish: list[Callable[[], None]] = []
+        if self.process is not None:
+            self.process.attach(self)
+
+    def busy(self) -> bool:
+        """Is there other work a call on this thread would hold up? (offload.should_offload)"""
+        return bool(self.ready or self.timers or self.inflight or self._external
+                    or self.parked())
+
+    def parked(self) -> bool:
+        """Are coroutines other than the running one waiting (on channels, futures...)?"""
+        return self.live > 1
 
     # -- scheduling primitives (dispatcher thread) ---------------------------------------
     def spawn(self, fn: Any, args: tuple[Any, ...] = (), name: str = "coroutine") -> Task:
         thread = self.glue[b"body"].coroutine(fn, *args)
         task = Task(thread, name)
+        self.live += 1
         self.ready.append((task, ()))
         return task
 
@@ -183,6 +204,8 @@ class Dispatcher:
             return root.result
         finally:
             state.dispatcher = outer
+            for fn in self.on_finish:
+                fn()
 
     def _step(self, task: Task, values: tuple[Any, ...]) -> None:
         if task.done:
@@ -199,6 +222,7 @@ class Dispatcher:
         if len(out) >= 2 and out[0] is PENDING:
             # Finished: (PENDING, ok, results...) from the body wrapper.
             task.done = True
+            self.live -= 1
             task.result = out[1:]
             if task.name != "main" and not out[1]:
                 err = out[2] if len(out) > 2 else None
@@ -221,6 +245,7 @@ def install(state: LuaState) -> None:
     """Bind `channel`, `coroutine.spawn` and the await glue into a state (done for every
     function.lua instance; Wippy makes these globals)."""
     from ..lua.modules import channel as channel_module
+    from ..lua.modules import payload as payload_module
 
     lua = state.lua
     pending = PENDING
@@ -240,6 +265,7 @@ def install(state: LuaState) -> None:
     state.pending = pending
     state.async_glue = glue
     state.await_ = glue[b"await"]
+    payload_module.install_global(state)
 
 
 def current(state: LuaState) -> tuple[Dispatcher, Task]:

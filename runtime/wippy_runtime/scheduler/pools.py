@@ -3,8 +3,9 @@
 One `Pool` per entry *generation*: replacing an entry builds a new pool and retires the old
 one, which closes its instances once the calls still running on it have finished.
 
-Calls run on the caller's thread (the dispatcher and worker threads arrive with the scheduler);
-the pool is thread-safe, and waiting for a free instance blocks only the waiting thread. A
+Calls run on the caller's thread or on the pool's worker threads (`executor`, see
+scheduler/offload.py); the pool is thread-safe, and waiting for a free instance blocks only the
+waiting thread (an offloaded call waits in the executor's queue while its coroutine is parked). A
 re-entrant call (an entry that, through `funcs.call`, ends up calling itself while every
 instance is held further up the same call chain) gets a transient overflow instance instead of
 deadlocking.
@@ -78,6 +79,8 @@ class Pool:
         self.last_ns = 0
         self.retired = False
         self.closed = False
+        #: worker threads for calls that hop off the dispatcher (scheduler/offload.py)
+        self.executor: Any = None
         # The inline pool's mutex, also taken by the targets' lock-free-looking fast paths.
         self.inline_lock = threading.Lock() if plan.type == INLINE else None
 
@@ -100,6 +103,8 @@ class Pool:
             self._cond.notify_all()
         for inst, _ in idle:
             _close(inst)
+        if self.executor is not None:
+            self.executor.shutdown(wait=False)
         if drained:
             self.closed = True
 

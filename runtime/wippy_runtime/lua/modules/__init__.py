@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import ctx, funcs, json, security, time
+from . import ctx, funcs, json, process, security, time
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
@@ -17,4 +17,5 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "security": security.install,
     "ctx": ctx.install,
     "time": time.install,
+    "process": process.install,  # also a global; listing it in modules: is harmless
 }

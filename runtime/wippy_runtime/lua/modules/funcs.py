@@ -1,21 +1,32 @@
-"""The `funcs` module: `funcs.call(id, ...)` from Lua into any entry, Lua or WASM.
+"""The `funcs` module: `funcs.call(id, ...)` and `funcs.async(id, ...)` from Lua into any entry.
 
-This is the hot path of the runtime. `call` is a Python function bound directly as the module
-field (no Lua wrapper frame); it looks the target up in the runtime's live table (keyed by the
-bytes Lua hands over), invokes it, and converts only non-scalar results. Errors are returned as
-`nil, err` with a structured error value, never raised, as in Wippy.
+`funcs.call` is the hot path of the runtime. Its Python body looks the target up in the
+runtime's live table (keyed by the bytes Lua hands over), and either invokes it right here
+(inline WASM, or a caller with nothing else to do) or hands it to the pool's worker threads
+and returns the dispatcher's PENDING sentinel; the Lua-side `await` wrapper (dispatcher glue)
+then parks the coroutine until the worker posts the result back (scheduler/offload.py says
+which calls hop and why). The wrapper costs one Lua frame and one comparison on the fast path.
+Errors are returned as `nil, err` with a structured error value, never raised, as in Wippy.
+
+`funcs.async` always runs the call on a worker and returns a `Future` at once; the Future is
+completed on the dispatcher thread, and its channel delivers one Payload (or the error).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import INVALID, NOT_FOUND, PERMISSION_DENIED, CallError, GuestError
+from ...errors import CANCELED, INVALID, NOT_FOUND, PERMISSION_DENIED, CallError, GuestError
 from ...registry.ids import InvalidIdError, parse_id
+from ...scheduler import offload
+from ...scheduler.dispatcher import PENDING
 from ...security import current
-from ..convert import to_lua
+from ..convert import ConversionError, to_lua, to_plain
+from ..exposed import lua_methods
+from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
 from .funcs_executor import Executor
+from .payload import Payload
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
@@ -32,6 +43,15 @@ def error_value(exc: CallError) -> Any:
     return LuaErrorValue(str(exc), exc.kind, entry=exc.entry)
 
 
+def _failure(lua: Any, exc: BaseException, entry: str) -> Any:
+    """Any exception from a call -> the error value Lua gets."""
+    if isinstance(exc, GuestError):  # a WIT result's err side: Lua gets the payload itself
+        return to_lua(lua, exc.payload)
+    if isinstance(exc, CallError):
+        return error_value(exc)
+    return LuaErrorValue(f"{type(exc).__name__}: {exc}", entry=entry)
+
+
 def _missing(target_id: Any) -> LuaErrorValue:
     if not isinstance(target_id, bytes):
         return LuaErrorValue(f"funcs.call: target must be a string \"namespace:name\", got "
@@ -44,20 +64,102 @@ def _missing(target_id: Any) -> LuaErrorValue:
     return LuaErrorValue(f"{text}: no such entry", NOT_FOUND, entry=text)
 
 
+@lua_methods("response", "channel", "is_complete", "is_canceled", "result", "error", "cancel")
+class Future:
+    """`funcs.async`'s handle (wippy-lua-modules §3). Completed on the dispatcher thread."""
+
+    __slots__ = ("state", "entry", "ch", "done", "canceled", "value", "err", "job")
+
+    def __init__(self, state: LuaState, entry: str) -> None:
+        self.state = state
+        self.entry = entry
+        self.ch = Channel(1)
+        self.done = False
+        self.canceled = False
+        self.value: Any = None
+        self.err: Any = None
+        self.job: Any = None
+
+    def complete(self, value: Any, exc: BaseException | None) -> None:
+        if self.done:
+            return  # canceled first: the late result is dropped
+        self.done = True
+        lua = self.state.lua
+        if exc is not None:
+            self.err = _failure(lua, exc, self.entry)
+            self.ch.deliver(self.err)
+        else:
+            self.value = Payload(lua, value)
+            self.ch.deliver(self.value)
+
+    def response(self, *_: Any) -> Any:
+        return lua_channel(self.state, self.ch)
+
+    channel = response
+
+    def is_complete(self, *_: Any) -> bool:
+        return self.done
+
+    def is_canceled(self, *_: Any) -> bool:
+        return self.canceled
+
+    def result(self, *_: Any) -> Any:
+        if not self.done:
+            return None, None
+        if self.err is not None:
+            return None, self.err
+        return self.value, None
+
+    def error(self, *_: Any) -> Any:
+        if self.done and self.err is not None:
+            return self.err, True
+        return None, False
+
+    def cancel(self, *_: Any) -> Any:
+        """Best effort: a call not started yet never runs; a running one finishes on its
+        worker and its result is dropped. The future completes with CANCELED at once."""
+        if self.done:
+            return False, LuaErrorValue("future is already complete", INVALID)
+        self.canceled = True
+        if self.job is not None:
+            self.job.cancel()
+        self.complete(None, CallError("canceled", entry=self.entry, kind=CANCELED))
+        return True, None
+
+
 def install(state: LuaState, runtime: Runtime) -> None:
     lua = state.lua
     targets = runtime.targets_by_bytes
+    should_offload = offload.should_offload
     security = runtime.security
 
-    def call(target_id: Any, *args: Any) -> Any:
+    def hop(target: Any, args: tuple, done: Any) -> Any:
+        """Submit to the target's workers; returns the submission, or raises CallError.
+        The job runs in a copy of this context, so the security context goes along."""
+        try:
+            plain = [to_plain(a) for a in args]  # Lua values never leave this thread
+        except ConversionError as exc:
+            raise CallError(f"bad argument: {exc}", entry=target.entry_id,
+                            kind=INVALID) from None
+        return offload.submit(target, plain, state.dispatcher, done)
+
+    def denied(target: Any) -> Any:
+        ctx = current()  # the caller's actor/scope/context; nested calls inherit it as is
+        if ctx is not None or security.strict_mode:
+            why = security.call_denied(ctx, target.entry_id)
+            if why is not None:
+                return LuaErrorValue(why, PERMISSION_DENIED, entry=target.entry_id)
+        return None
+
+    def call_here(target_id: Any, *args: Any) -> Any:
+        """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
         target = targets.get(target_id)
         if target is None:
             return None, _missing(target_id)
-        ctx = current()  # the caller's actor/scope/context; nested calls inherit it as is
-        if ctx is not None or security.strict_mode:
-            denied = security.call_denied(ctx, target.entry_id)
-            if denied is not None:
-                return None, LuaErrorValue(denied, PERMISSION_DENIED, entry=target.entry_id)
+        if security.strict_mode or current() is not None:  # inlined: the hot path
+            err = denied(target)
+            if err is not None:
+                return None, err
         try:
             value = target.invoke(args)
         except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
@@ -68,7 +170,56 @@ def install(state: LuaState, runtime: Runtime) -> None:
             return value, None
         return to_lua(lua, value), None
 
+    def call(target_id: Any, *args: Any) -> Any:
+        """`funcs.call` under a dispatcher: may hop to the pool's workers (returns PENDING)."""
+        target = targets.get(target_id)
+        if target is None:
+            return None, _missing(target_id)
+        if target.offload and should_offload(target, state.dispatcher):
+            if security.strict_mode or current() is not None:
+                err = denied(target)
+                if err is not None:
+                    return None, err
+            disp = state.dispatcher
+            task = disp.current
+
+            def done(value: Any, exc: BaseException | None) -> None:
+                if exc is not None:
+                    disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
+                elif type(value) in _SCALARS:
+                    disp.resume(task, (value, None))
+                else:
+                    disp.resume(task, (to_lua(lua, value), None))
+
+            try:
+                hop(target, args, done)
+            except CallError as exc:
+                return None, error_value(exc)
+            return PENDING
+        return call_here(target_id, *args)
+
+    def async_(target_id: Any, *args: Any) -> Any:
+        target = targets.get(target_id)
+        if target is None:
+            return None, _missing(target_id)
+        err = denied(target)
+        if err is not None:
+            return None, err
+        disp = state.dispatcher
+        if disp is None or disp.current is None:
+            return None, LuaErrorValue("funcs.async needs a running execution", INVALID)
+        future = Future(state, target.entry_id)
+        try:
+            future.job = hop(target, args, future.complete)
+        except CallError as exc:
+            return None, error_value(exc)
+        return future, None
+
+    glue = state.async_glue
     module = lua.table()
-    module[b"call"] = call
-    module[b"new"] = lambda *_: Executor(call, security)
+    module[b"call"] = glue[b"wrap"](call) if glue is not None else call_here
+    module[b"async"] = async_
+    # Executor:call is a Python method called straight from Lua: it cannot yield, so it
+    # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).
+    module[b"new"] = lambda *_: Executor(call_here, security)
     state.bind("funcs", module)
