@@ -5,6 +5,8 @@
 3. CPU-bound WASM on a static pool: 2 workers vs 1 worker, driven by 2 Python threads and by
    2 Lua coroutines (the calls hop to the pool's worker threads, scheduler/offload.py).
 4. A component sleeping 3 x 50 ms (wasi clocks/poll) from 4 coroutines (ideal 150 ms).
+5. Lua `http_client`: 10 concurrent GETs to a loopback endpoint that sleeps 200 ms (ideal
+   200 ms, serial 2,000 ms), from 10 coroutines of one execution.
 The machine is shared: the load average is printed with the results.
 Run: PYTHONPATH=runtime python bench/bench_scheduler.py
 """
@@ -136,6 +138,46 @@ return { main = main }"""})
           f"{(time.perf_counter() - t0) * 1000:.0f} ms (ideal 150, serial 600)")
 
 
+def bench_http(rt: Runtime) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Slow(BaseHTTPRequestHandler):
+        def log_message(self, *_args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            time.sleep(0.2)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    rt.define({"id": "b:http", "kind": "function.lua", "modules": ["http_client"],
+               "method": "main", "source": """
+local function main(base, n)
+  local done = channel.new(n)
+  for _ = 1, n do
+    coroutine.spawn(function() done:send((http_client.get(base)).status_code) end)
+  end
+  for _ = 1, n do assert(done:receive() == 200) end
+end
+return { main = main }"""})
+    base = f"http://127.0.0.1:{srv.server_address[1]}/"
+    rt.call("b:http", base, 2)
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        rt.call("b:http", base, 10)
+        best = min(best, time.perf_counter() - t0)
+    srv.shutdown()
+    srv.server_close()
+    print(f"http_client 10 concurrent GETs of a 200 ms endpoint: {best * 1000:.0f} ms "
+          f"(best of 3; ideal 200, serial 2000)")
+
+
 def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} (cpus: {os.cpu_count()})")
     with Runtime(cache_dir=False) as rt:
@@ -145,6 +187,7 @@ def main() -> None:
         bench_pool(rt)
         bench_pool_lua(rt)
         bench_sleeper(rt)
+        bench_http(rt)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -31,8 +31,10 @@ def _parse_arg(text: str) -> Any:
         return text
 
 
-def _load(app: str, err: Console, *, strict: bool = False) -> tuple[Runtime, list[str]]:
+def _load(app: str, err: Console, *, strict: bool = False,
+          terminal: Any = None) -> tuple[Runtime, list[str]]:
     runtime = Runtime()
+    runtime.terminal = terminal
     report = runtime.load(app)
     problems = [str(e) for e in report.errors]
     for problem in problems:
@@ -156,8 +158,14 @@ def _commands(runtime: Runtime) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     """`wippy run APP COMMAND [args...]`: run a `meta.command` process to completion. Args
     are string payloads (as Wippy passes them); the process's output goes to stdout. Exit
-    code: 1 if it failed, its return value if that is an integer 0-255, else 0."""
-    runtime, problems = _load(args.app, err)
+    code: 1 if it failed, its return value if that is an integer 0-255, else 0.
+
+    A WASI command (`wasi:cli/run`, or `method: main`) runs in a terminal context: the same
+    arguments through `get-arguments` (when `wasi.args` is empty), the real stdin, and
+    `wasi:cli/exit` status N as the exit code (the host itself never exits from the guest)."""
+    from .wasm.wasi_config import Terminal, WasiExit
+
+    runtime, problems = _load(args.app, err, terminal=Terminal(tuple(args.args)))
     try:
         commands = _commands(runtime)
         if args.name == "list":
@@ -181,9 +189,14 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
             return EXIT_LOAD if problems else EXIT_FAILED
         from .lua.modules.process import host_of
 
-        result = host_of(runtime).run_to_end(definition, "cli", list(args.args))
-        if "error" in result:
-            err.print(f"[red]error:[/] {result['error']}", highlight=False)
+        payloads = [] if getattr(definition, "wasi_command", False) else list(args.args)
+        result = host_of(runtime).run_to_end(definition, "cli", payloads)
+        sys.stdout.flush()
+        failure = result.get("error")
+        if isinstance(failure, WasiExit):
+            return failure.status
+        if failure is not None:
+            err.print(f"[red]error:[/] {failure}", highlight=False)
             return EXIT_FAILED
         value = result.get("value")
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:

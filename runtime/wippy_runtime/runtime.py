@@ -95,6 +95,10 @@ class Runtime:
         self.failed: dict[str, tuple[Entry, WippyError]] = {}
         self.targets: dict[str, Target] = {}
         self.targets_by_bytes: dict[bytes, Target] = {}
+        #: the terminal context (`wippy run`): WASI stdin and the `get-arguments` fallback;
+        #: None elsewhere (the kernel has no terminal). Set before `load`, as instances made
+        #: at load (signature probes) keep the WASI config they were created with.
+        self.terminal: Any = None
         self.dependencies: dict[str, set[str]] = {}
         self.generations: dict[str, int] = {}
         self._output = output

@@ -32,6 +32,14 @@ class ProcessDefinition(Resource):
         cmd = self.entry.meta.get("command") if isinstance(self.entry.meta, dict) else None
         return cmd if isinstance(cmd, dict) and cmd.get("name") else None
 
+    @property
+    def wasi_command(self) -> bool:
+        """A component process whose method takes no parameters (`wasi:cli/run`'s `run`, a
+        `main`): `wippy run` hands it the command's arguments through the terminal
+        (`get-arguments`) instead of as call arguments, which it could not accept."""
+        function = getattr(self.target, "function", None)
+        return not self.lua and function is not None and not function.type.params
+
     def info(self) -> EntryInfo:
         info = self.target.info()
         info.kind = self.entry.kind

@@ -53,7 +53,7 @@ from ..wasm.host_linking import (
     plan_core,
 )
 from ..wasm.host_profiles import HostImportError, Profile, resolve_imports
-from ..wasm.wasi_config import EnvironmentHost, MissingEnvError, WasiSetup
+from ..wasm.wasi_config import EnvironmentHost, ExitHost, MissingEnvError, WasiExit, WasiSetup
 from ..wit import (
     ComponentFunction,
     CoreAbiError,
@@ -323,7 +323,9 @@ def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
         return exc, False
     if isinstance(exc, wasmtime.ExitTrap):
         # wasi:cli/exit (or proc_exit) never exits the host (wippy-facts §2.8)
-        return CallError(f"wasi exit requested: status {exc.code}", entry=entry_id), True
+        return WasiExit(exc.code, entry=entry_id), True
+    if isinstance(exc, WasiExit):  # the runtime's exit-with-code, raised inside a host call
+        return exc, True
     if isinstance(exc, WitValueError):
         return CallError(str(exc), entry=entry_id, kind=INVALID), False
     if isinstance(exc, CoreAbiError):
@@ -396,7 +398,8 @@ class ComponentFunctionTarget(Target):
         environment = EnvironmentHost(hosts.setup)
         self.linker: ComponentLinker = build_component_linker(
             engine.engine, self.link_plan, funcs=FuncsHost(hosts.runtime, entry.id),
-            environment=environment, context=ContextHost(entry.id))
+            environment=environment, context=ContextHost(entry.id),
+            exit_host=ExitHost(entry.id))
         self._wasi = hosts.setup if self.link_plan.wasip2 else None
         self._http = self.link_plan.http
         hosts.warn(self.link_plan.warnings())
@@ -434,11 +437,22 @@ class ComponentFunctionTarget(Target):
             index = instance.get_export_index(store, fname, iface_index)
         else:
             index = instance.get_export_index(store, method)
+            if index is None and method == "main":
+                index = self._cli_run(store, instance)
         func = instance.get_func(store, index) if index is not None else None
         if func is None:
             raise self.entry.error(CompileError, f"method {method!r} is not an exported function "
                                    f"(exports: {', '.join(self.exports)})", "method")
         return func
+
+    def _cli_run(self, store: wasmtime.Store, instance: Any) -> Any:
+        """`method: main` (process.wasm's default) on a WASI command component: its
+        `wasi:cli/run` `run`, so a command runs without naming the interface."""
+        for name in self.exports:
+            if name.startswith("wasi:cli/run@"):
+                iface = instance.get_export_index(store, name)
+                return instance.get_export_index(store, "run", iface) if iface else None
+        return None
 
     def new_instance(self, private: bool = False) -> ComponentInstance:
         """An instance for the pool; for an inline group, the group's shared instance unless

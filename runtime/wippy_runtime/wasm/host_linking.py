@@ -62,6 +62,7 @@ from .host_profiles import Profile, interface_name, profile_for_interface
 WASI_P1_MODULE = "wasi_snapshot_preview1"
 ENVIRONMENT = "wasi:cli/environment"
 _ENVIRONMENT_FUNCS = {"get-environment", "get-arguments", "initial-cwd"}
+EXIT = "wasi:cli/exit"
 #: profiles implemented here rather than by wasmtime's wasip2 (they need no WASI store config)
 _OWN_PROFILES = (None, "funcs", "context")
 #: ResourceType.host ids for stub resources (any value works: they only need to differ
@@ -212,9 +213,11 @@ def plan_component(entry_id: str, component: Any, engine: wasmtime.Engine,
 
 def build_component_linker(engine: wasmtime.Engine, plan: LinkPlan, *, funcs: FuncsHost,
                            environment: Any | None,
-                           context: ContextHost | None = None) -> ComponentLinker:
+                           context: ContextHost | None = None,
+                           exit_host: Any | None = None) -> ComponentLinker:
     """A linker with wasip2 (+ wasi:http) when a real unit needs them, the runtime's own hosts
-    (funcs; context; cli/environment when `environment` is given) and stubs for the rest."""
+    (funcs; context; cli/environment when `environment` is given; cli/exit when the module
+    imports `exit-with-code`, which wasip2 lacks) and stubs for the rest."""
     linker = ComponentLinker(engine)
     if plan.wasip2:
         linker.add_wasip2()
@@ -244,6 +247,10 @@ def build_component_linker(engine: wasmtime.Engine, plan: LinkPlan, *, funcs: Fu
                   and set(link.funcs) <= _ENVIRONMENT_FUNCS):
                 with root.add_instance(link.name) as inst:
                     environment.define(inst, set(link.funcs))
+            elif (link.real and base == EXIT and exit_host is not None
+                  and "exit-with-code" in link.funcs):
+                with root.add_instance(link.name) as inst:
+                    exit_host.define(inst, set(link.funcs))
             elif not link.real:
                 with root.add_instance(link.name) as inst:
                     for rname, rtype in link.resources:

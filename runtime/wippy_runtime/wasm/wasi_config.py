@@ -7,12 +7,15 @@ keeps the environment it was created with — except `get-environment`, which th
 serves itself and therefore reads on every call).
 
 Guest view, as in Wippy's `hosts/cli/environment.go`:
-- environment entries sorted by key; `get-arguments` returns `wasi.args` (there is no terminal
-  to inherit arguments from); `initial-cwd` returns `wasi.cwd` or `/`.
+- environment entries sorted by key; `get-arguments` returns `wasi.args`, or when that is
+  empty the terminal's arguments (`Runtime.terminal`, set by `wippy run`: the CLI arguments
+  after the command name); `initial-cwd` returns `wasi.cwd` or `/`.
 - stdout and stderr go to the runtime's output hooks (`Runtime.write_output` /
-  `Runtime.write_error`: the CLI's streams, or the kernel's current cell); stdin is empty.
-- `wasi:cli/exit` never exits the host: wasmtime raises `ExitTrap`, mapped to a CallError
-  "wasi exit requested: status N" by the function target.
+  `Runtime.write_error`: the CLI's streams, or the kernel's current cell); stdin is the
+  terminal's (the CLI's real stdin) under `wippy run`, else empty (no terminal: the kernel).
+- `wasi:cli/exit` never exits the host: wasmtime raises `ExitTrap` (and the runtime's own
+  `exit-with-code` raises `WasiExit`), mapped to `WasiExit` "wasi exit requested: status N" by
+  the function target; `wippy run` turns its `status` into the process exit code.
 - mounts are `preopen_dir`s of `fs.directory` entries; `read_only: true` opens them without
   write permission (wasmtime then refuses writes with `read-only`/`not-permitted`), and nothing
   outside the mounts is visible: wasmtime resolves guest paths only below a preopen.
@@ -52,6 +55,25 @@ class Mount:
 
 class MissingEnvError(CallError):
     """A `required` WASI env variable has no value."""
+
+
+class WasiExit(CallError):
+    """The guest called `wasi:cli/exit`: the call ends with this error instead of the host
+    exiting (wippy-facts §2.8); `status` is what `wippy run` exits with."""
+
+    def __init__(self, status: int, *, entry: str | None = None) -> None:
+        super().__init__(f"wasi exit requested: status {status}", entry=entry)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """The terminal context of `wippy run` (Wippy's `terminalapi` context): the command's
+    arguments (the fallback of `get-arguments`) and whether the guest reads the real stdin.
+    Without one (the kernel, `wippy call`) stdin is empty and the arguments are `wasi.args`."""
+
+    args: tuple[str, ...] = ()
+    stdin: bool = True
 
 
 class WasiSetup:
@@ -118,15 +140,26 @@ class WasiSetup:
         out.sort()
         return out
 
+    def arguments(self) -> list[str]:
+        """`get-arguments`: `wasi.args` if set, else the terminal's arguments (Wippy's
+        `hosts/cli/environment.go` rule), else none."""
+        if self.args:
+            return list(self.args)
+        terminal: Terminal | None = getattr(self.runtime, "terminal", None)
+        return list(terminal.args) if terminal is not None else []
+
     # -- stores -------------------------------------------------------------------------------
     def config(self) -> wasmtime.WasiConfig:
         """A fresh WasiConfig for one store (set_wasi consumes it)."""
         w = wasmtime.WasiConfig()
-        w.argv = list(self.args)
+        w.argv = self.arguments()
         try:
             w.env = self.environment()
         except MissingEnvError:
             raise
+        terminal: Terminal | None = getattr(self.runtime, "terminal", None)
+        if terminal is not None and terminal.stdin:
+            w.inherit_stdin()
         w.stdout_custom = _decoder(self.runtime.write_output)
         w.stderr_custom = _decoder(self.runtime.write_error)
         if self.mounts_enabled:
@@ -171,6 +204,32 @@ class EnvironmentHost:
         if "get-environment" in funcs:
             instance.add_func("get-environment", lambda _store: setup.environment())
         if "get-arguments" in funcs:
-            instance.add_func("get-arguments", lambda _store: list(setup.args))
+            instance.add_func("get-arguments", lambda _store: setup.arguments())
         if "initial-cwd" in funcs:
             instance.add_func("initial-cwd", lambda _store: setup.cwd)
+
+
+class ExitHost:
+    """`wasi:cli/exit` served by the runtime when the guest imports `exit-with-code` (unstable
+    in WASI 0.2, feature `cli-exit-with-code`; wasmtime-py's wasip2 lacks it): both functions
+    raise `WasiExit`, so the call ends with the status and the host never exits. Without
+    `exit-with-code` the wasip2 `exit` is used (ExitTrap, mapped the same way)."""
+
+    def __init__(self, entry_id: str) -> None:
+        self.entry_id = entry_id
+
+    def define(self, instance: Any, funcs: set[str]) -> None:
+        entry_id = self.entry_id
+
+        def exit_(_store: Any, status: Any) -> None:
+            # `result` without payloads arrives as a Variant-like value with tag ok/err
+            failed = getattr(status, "tag", "ok") == "err"
+            raise WasiExit(1 if failed else 0, entry=entry_id)
+
+        def exit_with_code(_store: Any, code: int) -> None:
+            raise WasiExit(int(code), entry=entry_id)
+
+        if "exit" in funcs:
+            instance.add_func("exit", exit_)
+        if "exit-with-code" in funcs:
+            instance.add_func("exit-with-code", exit_with_code)

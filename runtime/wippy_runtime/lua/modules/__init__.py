@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import ctx, funcs, json, process, security, time
+from . import ctx, funcs, http_client, json, process, security, time
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
@@ -17,5 +17,6 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "security": security.install,
     "ctx": ctx.install,
     "time": time.install,
+    "http_client": http_client.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
 }

@@ -1,0 +1,249 @@
+"""The `http_client` module (Wippy's `en/lua/http/client.md`): outgoing HTTP from Lua.
+
+`get/post/put/patch/delete/head(url, options?)` and `request(method, url, options?)` return a
+response table (`status_code`, `body`, `body_size`, `headers`, `url`) or `nil, err`; an HTTP
+error status is a response, not an error. Options: `headers`, `body`, `query`, `form`,
+`cookies`, `auth = {user, pass}`, `timeout` (seconds, or a Go duration string). The other
+documented options (`stream`, `files`, `tls`, `unix_socket`, `overlay_network`,
+`max_response_body`) are refused with INVALID rather than silently ignored.
+
+Why this shape: the request blocks in `urllib.request` on a worker thread (the dispatcher's
+shared async executor) while the calling coroutine is parked (`PENDING`); the completion is
+posted back to the dispatcher thread, which builds the Lua table (Lua states are not
+thread-safe). So many requests overlap instead of queueing, and other coroutines keep running.
+The standard library suffices: one connection per request, no new dependency.
+
+Errors, as Wippy documents them: a denied policy or a private address -> PERMISSION_DENIED; a
+bad URL or option -> INVALID; network failure and timeout -> INTERNAL, retryable (the message
+says "timeout"). Security: `http_client.request` on the URL; `http_client.private_ip` on the
+address when the host is a literal private/loopback IP or `localhost` (names are not resolved
+first, unlike Wippy's dialer check).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import TYPE_CHECKING, Any
+
+from ...errors import INTERNAL, INVALID, PERMISSION_DENIED
+from ...scheduler.dispatcher import PENDING, current, executor
+from ...security import current as current_context
+from ..convert import ConversionError, to_lua, to_plain
+from .errors import LuaErrorValue
+from .time import DurationError, parse_go_duration
+
+if TYPE_CHECKING:
+    from ...runtime import Runtime
+    from ..state import LuaState
+
+#: seconds, when the options give no `timeout` (Wippy's default is not documented)
+DEFAULT_TIMEOUT = 30.0
+_SUPPORTED = {"headers", "body", "query", "form", "cookies", "auth", "timeout"}
+_METHODS = ("get", "post", "put", "patch", "delete", "head")
+
+
+class _NoRedirectErrors(urllib.request.HTTPErrorProcessor):
+    """Hand 4xx/5xx responses back as responses (Wippy returns them with `status_code`)."""
+
+    def http_response(self, request: Any, response: Any) -> Any:
+        return response
+
+    https_response = http_response
+
+
+_OPENER = urllib.request.build_opener(_NoRedirectErrors)
+
+
+class RequestError(Exception):
+    def __init__(self, message: str, kind: str, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retryable = retryable
+
+
+def _text(value: Any, what: str) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise RequestError(f"{what} must be a string", INVALID, False)
+
+
+def _string_map(value: Any, what: str) -> dict[str, str]:
+    try:
+        plain = to_plain(value)
+    except ConversionError as exc:
+        raise RequestError(f"{what}: {exc}", INVALID, False) from None
+    if plain in ({}, []):
+        return {}
+    if not isinstance(plain, dict):
+        raise RequestError(f"{what} must be a table of strings", INVALID, False)
+    return {str(k): _text(v, f"{what}.{k}") for k, v in plain.items()}
+
+
+def _timeout(value: Any) -> float:
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, bytes):
+        try:
+            seconds = parse_go_duration(value.decode()) / 1e9
+        except DurationError as exc:
+            raise RequestError(f"invalid timeout: {exc}", INVALID, False) from None
+    else:
+        raise RequestError("timeout must be a number of seconds or a duration string",
+                           INVALID, False)
+    if seconds <= 0:
+        raise RequestError("timeout must be positive", INVALID, False)
+    return seconds
+
+
+def _private_host(host: str) -> str | None:
+    """The address to check for `http_client.private_ip`, or None for a public one."""
+    if host.lower() == "localhost":
+        return "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return str(ip) if (ip.is_private or ip.is_loopback or ip.is_link_local) else None
+
+
+def prepare(runtime: Runtime, method: str, url: str, options: Any) -> tuple[Any, float]:
+    """Validate and build the request on the dispatcher thread (the security context is
+    there); RequestError names what is wrong."""
+    opts: dict[str, Any] = {}
+    if options is not None:
+        try:
+            keys = list(options.keys())
+        except AttributeError:
+            raise RequestError("options must be a table", INVALID, False) from None
+        for key in keys:
+            name = _text(key, "option name")
+            if name not in _SUPPORTED:
+                raise RequestError(f"option {name!r} is not supported by this runtime",
+                                   INVALID, False)
+            opts[name] = options[key]
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RequestError(f"invalid URL {url!r} (need http:// or https:// and a host)",
+                           INVALID, False)
+    if not method or not method.replace("-", "").isalpha():
+        raise RequestError(f"invalid method {method!r}", INVALID, False)
+    security = runtime.security
+    if not security.allowed("http_client.request", url):
+        raise RequestError(security.denial("http_client.request", url, current_context()),
+                           PERMISSION_DENIED, False)
+    private = _private_host(parts.hostname)
+    if private is not None and not security.allowed("http_client.private_ip", private):
+        raise RequestError(f"not allowed: private IP {private}", PERMISSION_DENIED, False)
+    if "query" in opts:
+        query = urllib.parse.urlencode(_string_map(opts["query"], "query"))
+        joined = f"{parts.query}&{query}" if parts.query else query
+        url = urllib.parse.urlunsplit(parts._replace(query=joined))
+    headers = _string_map(opts["headers"], "headers") if "headers" in opts else {}
+    body: bytes | None = None
+    if "body" in opts and opts["body"] is not None:
+        raw = opts["body"]
+        body = raw if isinstance(raw, bytes) else _text(raw, "body").encode()
+    if "form" in opts:
+        if body is not None:
+            raise RequestError("body and form are exclusive", INVALID, False)
+        body = urllib.parse.urlencode(_string_map(opts["form"], "form")).encode()
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    if "cookies" in opts:
+        cookies = _string_map(opts["cookies"], "cookies")
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if "auth" in opts:
+        auth = _string_map(opts["auth"], "auth")
+        token = base64.b64encode(f"{auth.get('user', '')}:{auth.get('pass', '')}".encode())
+        headers["Authorization"] = "Basic " + token.decode()
+    req = urllib.request.Request(url, data=body, headers=headers, method=method.upper())
+    return req, _timeout(opts.get("timeout"))
+
+
+def perform(req: Any, timeout: float) -> dict[str, Any]:
+    """The blocking part, on a worker thread: the response as plain data."""
+    try:
+        with _OPENER.open(req, timeout=timeout) as resp:
+            data = resp.read() if req.get_method() != "HEAD" else b""
+            headers: dict[str, str] = {}
+            for name, value in resp.headers.items():
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            return {"status_code": resp.status, "body": data, "body_size": len(data),
+                    "headers": headers, "url": resp.geturl()}
+    except TimeoutError as exc:
+        raise RequestError(f"request to {req.full_url} failed: timeout after {timeout:g}s "
+                           f"({exc})", INTERNAL, True) from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            raise RequestError(f"request to {req.full_url} failed: timeout after "
+                               f"{timeout:g}s", INTERNAL, True) from None
+        raise RequestError(f"request to {req.full_url} failed: {exc.reason}",
+                           INTERNAL, True) from None
+    except (OSError, ValueError) as exc:  # reset connections, malformed responses
+        raise RequestError(f"request to {req.full_url} failed: {exc}", INTERNAL, True) from None
+
+
+def install(state: LuaState, runtime: Runtime) -> None:
+    lua = state.lua
+
+    def fail(exc: RequestError) -> tuple[None, LuaErrorValue]:
+        return None, LuaErrorValue(str(exc), exc.kind, retryable=exc.retryable)
+
+    def request(method: Any, url: Any, options: Any = None) -> Any:
+        try:
+            req, timeout = prepare(runtime, _text(method, "method"), _text(url, "url"),
+                                   options)
+        except RequestError as exc:
+            return fail(exc)
+        disp, task = current(state)
+        disp.inflight += 1  # the dispatcher is busy while a request is out
+
+        def done(value: Any, exc: RequestError | None) -> None:
+            disp.inflight -= 1
+            if exc is not None:
+                disp.resume(task, fail(exc))
+            else:
+                disp.resume(task, (to_lua(lua, value), None))
+
+        def job() -> None:
+            try:
+                value = perform(req, timeout)
+            except RequestError as exc:
+                failure = exc
+                disp.post(lambda: done(None, failure))
+                return
+            except BaseException as exc:  # noqa: BLE001 - every failure goes back to Lua
+                failure = RequestError(f"request to {req.full_url} failed: {exc}", INTERNAL)
+                disp.post(lambda: done(None, failure))
+                return
+            disp.post(lambda: done(value, None))
+
+        executor().submit(job)
+        return PENDING
+
+    wrap = state.async_glue[b"wrap"]
+    module = lua.table()
+    module[b"request"] = wrap(request)
+    def verb(method: bytes) -> Any:
+        return lambda url=None, options=None, *_: request(method, url, options)
+
+    for name in _METHODS:
+        module[name.encode()] = wrap(verb(name.upper().encode()))
+    module[b"encode_uri"] = lambda s: urllib.parse.quote_plus(_text(s, "string")).encode()
+
+    def decode_uri(s: Any) -> Any:
+        try:
+            return urllib.parse.unquote_plus(_text(s, "string"), errors="strict").encode(), None
+        except (UnicodeDecodeError, RequestError) as exc:
+            return None, LuaErrorValue(f"invalid encoding: {exc}", INVALID, retryable=False)
+
+    module[b"decode_uri"] = decode_uri
+    state.bind("http_client", module)
