@@ -28,8 +28,9 @@ tests/runtime/hosts/test_linking_findings.py, which pins each point):
    resource while still coming from wasip2 then fails to instantiate ("resource type
    mismatch"). So the imports of a component are linked in *units*: interfaces connected by a
    shared resource type (`wasi:cli/stdout` and `wasi:io/streams` share `output-stream`;
-   `wasi:clocks/monotonic-clock` and `wasi:io/poll` share `pollable`) are all real or all
-   stubbed. A unit is real only when every interface in it belongs to a declared profile;
+   `wasi:clocks/monotonic-clock` and `wasi:io/poll` share `pollable`, and so do
+   `wasi:http/types` and `wasi:io/poll`: an HTTP client needs `wasi:poll` too) are all real
+   or all stubbed. A unit is real only when every interface in it belongs to a declared profile;
    otherwise the whole unit is stubbed, and the stubs of declared interfaces say which
    undeclared profiles they are tied to. Resource-free interfaces (random, wall-clock,
    environment, exit, funcs, …) are units of their own. This keeps the guarantee — only

@@ -20,6 +20,8 @@ DIGEST = hashlib.sha256(COMPONENT.read_bytes()).hexdigest()
 WASI1_WAT = FIXTURES / "wasi1.wat"
 CONTEXT_COMPONENT = FIXTURES / "context.component.wasm"
 CONTEXT_DIGEST = hashlib.sha256(CONTEXT_COMPONENT.read_bytes()).hexdigest()
+HTTP_COMPONENT = FIXTURES / "http.component.wasm"
+HTTP_DIGEST = hashlib.sha256(HTTP_COMPONENT.read_bytes()).hexdigest()
 
 #: every profile the hosts component uses
 ALL_PROFILES = ["wasi:random", "wasi:clocks", "wasi:poll", "wasi:io", "wasi:cli",
@@ -49,6 +51,13 @@ class Hosts:
         entry = {"id": f"t:{name}", "kind": "function.wasm", "fs": "t:wasm",
                  "path": CONTEXT_COMPONENT.name, "hash": f"sha256:{CONTEXT_DIGEST}",
                  "method": method, "imports": list(imports or []), **extra}
+        return self.rt.define(entry, base_dir=self.base)
+
+    def http(self, name: str, imports: list[str] | None = None, **extra: Any) -> Any:
+        """An entry over the `http-client` component (`get-status`: one outgoing GET)."""
+        entry = {"id": f"t:{name}", "kind": "function.wasm", "fs": "t:wasm",
+                 "path": HTTP_COMPONENT.name, "hash": f"sha256:{HTTP_DIGEST}",
+                 "method": "get-status", "imports": list(imports or []), **extra}
         return self.rt.define(entry, base_dir=self.base)
 
     def directory(self, name: str, path: Path) -> None:
