@@ -30,6 +30,7 @@ from .kinds.base import EntryInfo, Resource, Target
 from .lua.convert import to_plain
 from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
+from .registry.loader import make_entry
 from .scheduler.pools import PoolStats
 from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security, current
 from .security.context import call_in
@@ -158,12 +159,8 @@ class Runtime:
             d = dict(entry)
             if "id" in d:
                 namespace, d["name"] = str(d.pop("id")).split(":", 1)
-            report = parse_definition_text("", base_dir=base_dir)
-            from .registry.loader import _make_entry
-
-            entry = _make_entry(d, namespace or "", 0, None, None, None,
-                                base_dir or Path.cwd(), base_dir or Path.cwd())
-            del report
+            root = base_dir or Path.cwd()
+            entry = make_entry(d, namespace or "", 0, None, None, None, root, root)
         errors = self.apply([entry])
         if errors:
             raise errors[0]
@@ -283,6 +280,7 @@ class Runtime:
         denied = sec.call_denied(ctx, entry_id)
         if denied is not None:
             raise CallError(denied, entry=entry_id, kind=PERMISSION_DENIED)
+        # to_plain also normalises for Python callers (a valid UTF-8 list<u8> becomes str)
         return to_plain(call_in(ctx, target.invoke, args))
 
     # -- interruption ---------------------------------------------------------------------

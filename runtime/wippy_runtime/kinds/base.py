@@ -85,9 +85,6 @@ class Target:
     def info(self) -> EntryInfo:
         return EntryInfo(self.entry_id, self.entry.kind)
 
-    def result(self, value: Any) -> Any:
-        return value
-
     # -- the call path -------------------------------------------------------------------
     def invoke(self, args: tuple) -> Any:
         """Run the entry's method with `args` (plain or Lua values); return a plain value or

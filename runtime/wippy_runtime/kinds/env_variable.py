@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..registry import Entry
-from .base import EntryInfo, Resource
+from .base import BuildContext, EntryInfo, Resource
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _FIELDS = {"variable", "storage", "default", "read_only", "readonly", "value"}
@@ -75,7 +75,7 @@ def _text(entry: Entry, name: str) -> str | None:
     return str(value)
 
 
-def build_env_variable(entry: Entry, ctx: Any) -> EnvVariable:
+def build_env_variable(entry: Entry, ctx: BuildContext) -> EnvVariable:
     unknown = sorted(set(entry.data) - _FIELDS)
     if unknown:
         raise entry.error(ValidationError, f"unknown field(s) for env.variable: "

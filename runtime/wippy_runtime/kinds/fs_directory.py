@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import LoadError, ValidationError
 from ..registry import Entry
-from .base import EntryInfo, Resource
+from .base import BuildContext, EntryInfo, Resource
 
 
 class FsDirectory(Resource):
@@ -43,7 +43,7 @@ class FsDirectory(Resource):
         return EntryInfo(self.entry.id, self.kind, detail={"directory": str(self.root)})
 
 
-def build_fs_directory(entry: Entry, ctx: object) -> FsDirectory:
+def build_fs_directory(entry: Entry, ctx: BuildContext) -> FsDirectory:
     directory = entry.data.get("directory")
     if not directory or not isinstance(directory, str):
         raise entry.error(ValidationError, "directory is required", "directory")

@@ -22,7 +22,7 @@ from ..scheduler.dispatcher import install as install_dispatch
 from ..scheduler.offload import CHAIN
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
 from ..scheduler.pools import Pool
-from .base import EntryInfo, InstanceBase, Resource, Target
+from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target
 
 _KNOWN = {"source", "method", "modules", "imports", "pool", "limits", "options", "lifecycle"}
 
@@ -187,7 +187,7 @@ def lua_limit_ms(entry: Entry) -> int:
     return ms
 
 
-def build_lua_function(entry: Entry, ctx: Any) -> LuaFunctionTarget:
+def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
     lua_limit_ms(entry)
     method = entry.data.get("method")
     if not method or not isinstance(method, str):
@@ -208,5 +208,5 @@ def build_lua_function(entry: Entry, ctx: Any) -> LuaFunctionTarget:
     return target
 
 
-def build_lua_library(entry: Entry, ctx: Any) -> LuaLibrary:
+def build_lua_library(entry: Entry, ctx: BuildContext) -> LuaLibrary:
     return LuaLibrary(entry, LuaSource(entry, ctx))

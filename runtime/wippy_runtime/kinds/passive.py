@@ -9,11 +9,9 @@ run them, rather than being dropped or rejected, so real projects still load.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import ValidationError
 from ..registry import Entry
-from .base import EntryInfo, Resource
+from .base import BuildContext, EntryInfo, Resource
 from .wasm_config import parse_wasm_config
 
 SPEC_KINDS = ("process.wasm", "process.lua", "process.host", "terminal.host")
@@ -47,7 +45,7 @@ class PassiveEntry(Resource):
                          detail={"note": self.note})
 
 
-def build_passive(entry: Entry, ctx: Any) -> PassiveEntry:
+def build_passive(entry: Entry, ctx: BuildContext) -> PassiveEntry:
     if entry.kind == "process.wasm":
         parse_wasm_config(entry, binary=True)
     elif entry.kind == "process.lua":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..registry import Entry
-from .base import EntryInfo, Resource, Target
+from .base import BuildContext, EntryInfo, Resource, Target
 from .lua_function import build_lua_function
 from .wasm_function import build_wasm_function
 
@@ -52,7 +52,7 @@ class ProcessDefinition(Resource):
         self.target.retire()
 
 
-def build_process(entry: Entry, ctx: Any) -> ProcessDefinition:
+def build_process(entry: Entry, ctx: BuildContext) -> ProcessDefinition:
     lua = entry.kind == "process.lua"
     target = build_lua_function(entry, ctx) if lua else build_wasm_function(entry, ctx)
     return ProcessDefinition(entry, target, lua)

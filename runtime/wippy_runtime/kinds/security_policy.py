@@ -7,13 +7,11 @@ Wippy's are), while `security.policy(id)` and `security.named_scope(group)` see 
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import ValidationError
 from ..registry import Entry
 from ..registry.ids import InvalidIdError
 from ..security.policy import Policy, PolicyError, parse_policy
-from .base import EntryInfo, Resource
+from .base import BuildContext, EntryInfo, Resource
 
 _KNOWN = {"policy", "groups"}
 
@@ -33,7 +31,7 @@ class PolicyEntry(Resource):
                                  "groups": list(p.groups)})
 
 
-def build_security_policy(entry: Entry, ctx: Any) -> PolicyEntry:
+def build_security_policy(entry: Entry, ctx: BuildContext) -> PolicyEntry:
     unknown = sorted(set(entry.data) - _KNOWN)
     if unknown:
         raise entry.error(ValidationError, f"unknown field(s) for security.policy: "

@@ -66,7 +66,7 @@ from ..wit import (
     core_flat_types,
     parse_signatures,
 )
-from .base import EntryInfo, InstanceBase, Target
+from .base import BuildContext, EntryInfo, InstanceBase, Target
 from .fs_directory import FsDirectory
 from .wasm_config import WasmConfig, parse_wasm_config
 
@@ -114,7 +114,7 @@ class HostContext:
                 self.runtime.warnings.append(line)
 
 
-def build_wasm_function(entry: Entry, ctx: Any) -> Target:
+def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
     cfg = parse_wasm_config(entry, binary=entry.kind != "function.wat")
     data = load_wasm_bytes(entry, cfg, ctx)
     engine: WasmEngine = ctx.runtime.wasm

@@ -188,14 +188,16 @@ def parse_definition_text(
         item_node = item_nodes[index] if index < len(item_nodes) else None
         line = item_node.start_mark.line + 1 if item_node is not None else None
         try:
-            report.entries.append(_make_entry(raw, ns, index, file, line, item_node, base_dir, root))
+            report.entries.append(make_entry(raw, ns, index, file, line, item_node, base_dir, root))
         except LoadError as exc:
             report.errors.append(exc)
     return report
 
 
-def _make_entry(raw: Any, ns: str, index: int, file: str | None, line: int | None,
+def make_entry(raw: Any, ns: str, index: int, file: str | None, line: int | None,
                 node: yaml.Node | None, base_dir: Path, root: Path) -> Entry:
+    """One entry mapping (as in `entries:`) -> Entry, or a ValidationError naming it; `node`
+    (when parsed from YAML) gives the field lines. Runtime.define uses it for dicts too."""
     if not isinstance(raw, dict):
         raise ValidationError(f"entry #{index + 1} must be a mapping, got {type(raw).__name__}",
                               file=file, line=line)

@@ -19,23 +19,16 @@ from wasmtime import _ffi as ffi
 from wasmtime._func import maybe_raise_last_exn
 
 from ..lua.convert import to_plain
-from ..wit.convert import WitValueError, lower_value
-from ..wit.types import Primitive
+from ..wit.abi import flatten
+from ..wit.convert import LUA_INT_MAX, WitValueError, lower_value
+from ..wit.types import INT_RANGES, Primitive
 
-#: WIT primitive -> core value type after canonical-ABI flattening.
-CORE_TYPE = {
-    "bool": "i32", "s8": "i32", "u8": "i32", "s16": "i32", "u16": "i32", "s32": "i32",
-    "u32": "i32", "char": "i32", "s64": "i64", "u64": "i64", "f32": "f32", "f64": "f64",
-}
+#: WIT primitive -> its one core value type (the canonical ABI's flattening): the primitives
+#: this fast path handles.
+CORE_TYPE = {name: flatten(Primitive(name))[0] for name in (
+    "bool", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "char")}
 #: Core value type -> the WIT type assumed when an entry declares no `wit`.
 DEFAULT_WIT = {"i32": "s32", "i64": "s64", "f32": "f32", "f64": "f64"}
-INT_RANGE = {
-    "s8": (-(1 << 7), (1 << 7) - 1), "u8": (0, (1 << 8) - 1),
-    "s16": (-(1 << 15), (1 << 15) - 1), "u16": (0, (1 << 16) - 1),
-    "s32": (-(1 << 31), (1 << 31) - 1), "u32": (0, (1 << 32) - 1),
-    "s64": (-(1 << 63), (1 << 63) - 1), "u64": (0, (1 << 64) - 1),
-}
-LUA_INT_MAX = (1 << 63) - 1
 
 
 class ArgumentError(ValueError):
@@ -52,10 +45,6 @@ class ArityError(ValueError):
 
 class ResultError(ValueError):
     pass
-
-
-def core_valtype_name(vt: wasmtime.ValType) -> str:
-    return str(vt)
 
 
 def coerce(index: int, name: str, wit: str, value: Any) -> Any:
@@ -147,7 +136,7 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
         core = CORE_TYPE[wit]
         check = _FAST_CHECK.get(wit)
         if check:
-            lo, hi = INT_RANGE.get(wit, (0, 0))
+            lo, hi = INT_RANGES.get(wit, (0, 0))
             lines.append(f"    if not ({check.format(v=args[i], lo=lo, hi=hi)}):")
             lines.append(f"        a{i} = coerce({i}, {name!r}, {wit!r}, a{i})")
         else:

@@ -156,6 +156,9 @@ def install(state: LuaState, runtime: Runtime) -> None:
         target = targets.get(target_id)
         if target is None:
             return None, _missing(target_id)
+        return run_here(target, args)
+
+    def run_here(target: Any, args: tuple) -> Any:
         if security.strict_mode or current() is not None:  # inlined: the hot path
             err = denied(target)
             if err is not None:
@@ -196,7 +199,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
             except CallError as exc:
                 return None, error_value(exc)
             return PENDING
-        return call_here(target_id, *args)
+        return run_here(target, args)
 
     def async_(target_id: Any, *args: Any) -> Any:
         target = targets.get(target_id)
