@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import CallError, GuestError
+from .lua.convert import to_plain
 
 if TYPE_CHECKING:
     from .kinds.base import Target
@@ -132,8 +133,6 @@ class Tracer:
         return stack
 
     def _open(self, target: Target, args: tuple) -> Span:
-        from .lua.convert import to_plain
-
         try:
             shown = ", ".join(_short(to_plain(a)) for a in args)
         except Exception:  # noqa: BLE001 - a trace must never break the call

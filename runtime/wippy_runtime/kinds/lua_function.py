@@ -58,9 +58,6 @@ class LuaSource:
         for alias, ref in imports.items():
             lib = ctx.resolve(entry, str(ref), "library.lua")
             self.imports[str(alias)] = lib
-        # Compile once now so a syntax error fails the load, not the first call.
-        LuaState().compile(self.text, entry.id, entry=entry.id, file=self.file,
-                           line_offset=self.line_offset)
 
     def dependencies(self) -> set[str]:
         return {lib.entry.id for lib in self.imports.values()}
@@ -209,4 +206,10 @@ def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
 
 
 def build_lua_library(entry: Entry, ctx: BuildContext) -> LuaLibrary:
-    return LuaLibrary(entry, LuaSource(entry, ctx))
+    source = LuaSource(entry, ctx)
+    # A library runs only inside its importers' instances; compile it once now so a syntax
+    # error fails its own load, not its first importer. (Functions need no such check: their
+    # first instance is built at load.)
+    LuaState().compile(source.text, entry.id, entry=entry.id, file=source.file,
+                       line_offset=source.line_offset)
+    return LuaLibrary(entry, source)

@@ -411,7 +411,11 @@ class ComponentFunctionTarget(Target):
         except ValueError as exc:
             raise _signature_error(entry, str(exc)) from None
         self.signature_text = str(self.function.type)
-        self._probe = (store, instance, func) if group is None else None
+        if group is None:
+            self._probe: tuple | None = (store, instance, func)
+        else:  # the probe becomes the group's shared instance unless the group has one
+            self._probe = None
+            engine.groups.get(group, lambda: (store, instance))
 
     def _instantiate(self) -> tuple[wasmtime.Store, Any]:
         store = _new_store(self.engine, self.entry_id, self._wasi, self._http)
