@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import CallError, CompileError, ValidationError
+from ..errors import INVALID, CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
@@ -106,7 +106,7 @@ class LuaInstance(InstanceBase):
         try:
             lua_args = [to_lua(lua, to_plain(a)) for a in args]
         except ConversionError as exc:
-            raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind="INVALID") from None
+            raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind=INVALID) from None
         token = CHAIN.set(CHAIN.get() | {self.entry_id})  # re-entrancy across worker hops
         try:
             out = Dispatcher(state, self.entry_id).run(self.method, tuple(lua_args))

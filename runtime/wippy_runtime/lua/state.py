@@ -30,7 +30,7 @@ LuaError = lupa.LuaError
 LuaMemoryError = lupa.LuaMemoryError
 
 _PRELUDE = r"""
-local sink = ...
+local sink, text_of = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
 local sethook = debug.sethook
 local rawget, error, type = rawget, error, type
@@ -38,7 +38,41 @@ local os_time, os_clock, os_date = os.time, os.clock, os.date
 
 -- Python objects are userdata sharing one lupa metatable; hide it so Lua cannot call its
 -- __gc (which would free the host's own functions) or replace its __index.
-getmetatable(sink).__metatable = false
+local pobject = getmetatable(sink)
+pobject.__metatable = false
+
+-- Error values read as their message wherever Lua wants text: `"x: " .. err`, and the string
+-- library's functions called as `string.find(err, ...)` (Wippy's errors behave so). Method
+-- calls on real strings (`s:find()`) still go straight to the original library.
+local function textual(v)
+  local t = type(v)
+  if t == "userdata" then v = text_of(v) t = type(v) end
+  return v, t == "string" or t == "number"
+end
+pobject.__concat = function(a, b)
+  local ta, oka = textual(a)
+  local tb, okb = textual(b)
+  if not oka then error("attempt to concatenate a " .. type(a) .. " value", 2) end
+  if not okb then error("attempt to concatenate a " .. type(b) .. " value", 2) end
+  return ta .. tb
+end
+do
+  local lib = {}
+  for k, f in pairs(string) do lib[k] = f end
+  local make = [[local f, text_of = ... return function(s, ...)
+    local t = type(s)
+    if t == "userdata" then s = text_of(s) t = type(s) end
+    if t ~= "string" and t ~= "number" then
+      error("bad argument #1 to 'NAME' (string expected, got " .. t .. ")", 2)
+    end
+    return f(s, ...) end]]
+  for _, name in ipairs({"find", "match", "gmatch", "gsub", "sub", "len", "lower", "upper",
+                         "rep", "byte", "reverse"}) do
+    local src = make:gsub("NAME", name):gsub("local f,", "local " .. name .. ","):gsub("return f%(", "return " .. name .. "(")
+    lib[name] = load(src, "=string", "t")(string[name], text_of)
+  end
+  string = lib
+end
 
 -- __gc finalizers would run at collection or state close, outside any execution's limits
 -- (an endless one would hang the host); Wippy's VM has none either.
@@ -79,6 +113,7 @@ print = function(...)
 end
 
 local host = {}
+host.traceback = traceback
 function host.compile(source, chunkname)
   return load(source, chunkname, "t")
 end
@@ -138,12 +173,12 @@ class LuaState:
         )
         self.max_memory = max_memory
         self._print_fn = print_fn
-        host = self.lua.execute(_PRELUDE, self._print)
+        host = self.lua.execute(_PRELUDE, self._print, errors_module.text_of)
         self._compile = host[b"compile"]
         self.pcall = host[b"pcall"]
         self.globals = self.lua.globals()
         self.host = host
-        errors_module.install(self.lua)
+        errors_module.install(self.lua, host[b"traceback"])
         #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
         self.check: LuaCheck | None = None
         #: the dispatcher driving this state now, and the await glue (scheduler/dispatcher.py)
@@ -216,10 +251,13 @@ class LuaState:
         """Call a Lua function with a traceback on error; returns all its results.
 
         A Lua error becomes CallError (kind from a raised Wippy error value, else INTERNAL)."""
+        errors_module.push_active(self.lua)
         try:
             out = self.pcall(fn, *args)
         except LuaMemoryError:
             raise self._memory_error(entry) from None
+        finally:
+            errors_module.pop_active()
         if type(out) is not tuple:
             out = (out,)
         return self.finish(out, entry)
@@ -230,7 +268,9 @@ class LuaState:
             return out[1:]
         err = out[1] if len(out) > 1 else None
         if isinstance(err, errors_module.LuaErrorValue):
-            raise CallError(err._message, entry=entry, kind=err._kind)
+            exc = CallError(str(err), entry=entry, kind=err._kind)
+            exc.error_value = err  # type: ignore[attr-defined]
+            raise exc
         if err == b"not enough memory" and self.max_memory:
             raise self._memory_error(entry)
         if isinstance(err, BaseException):
@@ -242,8 +282,13 @@ class LuaState:
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
         text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-        exc = CallError(f"Lua error: {text}", entry=entry)
-        exc.lua_traceback = text  # type: ignore[attr-defined]
+        # The message is Lua's own ("entry:line: text"); the traceback, without the host's
+        # frames, travels apart (the kernel shows it, a funcs.call caller gets `err:stack()`).
+        message, trace = errors_module.split_lua_error(text)
+        exc = CallError(f"Lua error: {message}", entry=entry)
+        exc.lua_traceback = f"{message}\n{trace}" if trace else message  # type: ignore[attr-defined]
+        exc.error_value = errors_module.LuaErrorValue(  # type: ignore[attr-defined]
+            message, exc.kind, entry=entry, stack=trace)
         raise exc
 
     def _memory_error(self, entry: str | None) -> CallError:

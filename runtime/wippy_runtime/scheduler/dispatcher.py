@@ -32,7 +32,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CANCELED, TIMEOUT, CallError
+from ..errors import CANCELED, INVALID, TIMEOUT, CallError
+from ..lua.active import pop_active, push_active
 from .processes import take_started_process
 
 if TYPE_CHECKING:
@@ -178,6 +179,7 @@ class Dispatcher:
         state = self.state
         outer = state.dispatcher
         state.dispatcher = self
+        push_active(state.lua)
         try:
             root = self.spawn(fn, args, name="main")
             while not root.done:
@@ -203,6 +205,7 @@ class Dispatcher:
             assert root.result is not None
             return root.result
         finally:
+            pop_active()
             state.dispatcher = outer
             for fn in self.on_finish:
                 fn()
@@ -257,7 +260,7 @@ def install(state: LuaState) -> None:
     def spawn(fn: Any) -> Any:
         disp = state.dispatcher
         if disp is None:
-            raise CallError("coroutine.spawn needs a running execution", kind="INVALID")
+            raise CallError("coroutine.spawn needs a running execution", kind=INVALID)
         return disp.spawn(fn).thread
 
     prims[b"spawn"] = spawn
@@ -273,5 +276,5 @@ def current(state: LuaState) -> tuple[Dispatcher, Task]:
     disp = state.dispatcher
     if disp is None or disp.current is None:
         raise CallError("this operation needs a running execution (no dispatcher)",
-                        kind="INVALID")
+                        kind=INVALID)
     return disp, disp.current

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UNAVAILABLE, CallError
+from ..errors import CANCELED, UNAVAILABLE, CallError
 from .pool_config import STATIC
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def submit(target: Target, args: list[Any], disp: Dispatcher,
             with pool._cond:
                 pool.queued -= 1
             post(lambda: finish(None, CallError("canceled", entry=target.entry_id,
-                                                kind="CANCELED")))
+                                                kind=CANCELED)))
 
     fut.add_done_callback(on_cancel)
     return fut
