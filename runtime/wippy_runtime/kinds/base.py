@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import CallError
+from ..errors import CallError, LoadError
 from ..registry import Entry
 from ..scheduler.offload import NEVER, WHEN_BUSY
 from ..scheduler.pools import Pool
@@ -207,6 +207,17 @@ class Target:
             self.pool.instances -= 1
             warm.close()
         self.pool.closed = True
+
+
+def warn_unknown_fields(entry: Entry, known: set[str] | frozenset[str], runtime: Any) -> None:
+    """Warn about fields this kind does not read, and go on: Wippy's loader decodes entries
+    leniently and ignores what it does not know (real projects carry fields for other tools,
+    e.g. `security:` on a function), so rejecting them would refuse projects that run there."""
+    unknown = sorted(set(entry.data) - known)
+    if unknown and runtime is not None:
+        err = entry.error(LoadError, f"unknown field(s) for {entry.kind}: {', '.join(unknown)} "
+                          "(ignored)", unknown[0])
+        runtime.warn(str(err))
 
 
 class Resource:

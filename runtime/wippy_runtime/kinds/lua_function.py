@@ -22,7 +22,7 @@ from ..scheduler.dispatcher import install as install_dispatch
 from ..scheduler.offload import CHAIN
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
 from ..scheduler.pools import Pool
-from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target
+from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target, warn_unknown_fields
 
 _KNOWN = {"source", "method", "modules", "imports", "pool", "limits", "options", "lifecycle"}
 
@@ -32,10 +32,7 @@ class LuaSource:
 
     def __init__(self, entry: Entry, ctx: Any) -> None:
         d = entry.data
-        unknown = sorted(set(d) - _KNOWN)
-        if unknown:
-            raise entry.error(ValidationError, f"unknown field(s) for {entry.kind}: "
-                              f"{', '.join(unknown)}", unknown[0])
+        warn_unknown_fields(entry, _KNOWN, getattr(ctx, "runtime", None))
         if not d.get("source"):
             raise entry.error(ValidationError, "source is required", "source")
         self.entry = entry

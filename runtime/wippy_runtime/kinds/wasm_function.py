@@ -110,12 +110,11 @@ class HostContext:
     def warn(self, lines: list[str]) -> None:
         """Record load warnings once (a rebuild of the same entry does not repeat them)."""
         for line in lines:
-            if line not in self.runtime.warnings:
-                self.runtime.warnings.append(line)
+            self.runtime.warn(line)
 
 
 def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
-    cfg = parse_wasm_config(entry, binary=entry.kind != "function.wat")
+    cfg = parse_wasm_config(entry, binary=entry.kind != "function.wat", runtime=ctx.runtime)
     data = load_wasm_bytes(entry, cfg, ctx)
     engine: WasmEngine = ctx.runtime.wasm
     component = is_component(data)

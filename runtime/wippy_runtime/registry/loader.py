@@ -37,11 +37,14 @@ class LoadReport:
     entries: list[Entry] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: what loaded but deserves a look (unknown fields, ignored settings), one line each
+    warnings: list[str] = field(default_factory=list)
 
     def extend(self, other: LoadReport) -> None:
         self.entries.extend(other.entries)
         self.errors.extend(other.errors)
         self.files.extend(other.files)
+        self.warnings.extend(other.warnings)
 
 
 def _check_aliases(node: yaml.Node) -> str | None:
