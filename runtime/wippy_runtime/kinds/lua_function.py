@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lupa.lua54 import lua_type
+
 from ..errors import INVALID, CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
-from ..lua.modules import MODULES
+from ..lua.modules import GLOBAL_MODULES, MODULES
 from ..lua.modules.errors import LuaErrorValue
 from ..lua.modules.process import install as install_process
 from ..lua.state import LuaMemoryError, LuaState
@@ -42,18 +44,31 @@ class LuaSource:
         modules = d.get("modules") or []
         if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
             raise entry.error(ValidationError, "modules must be a list of module names", "modules")
-        unknown_mods = [m for m in modules if m not in MODULES]
+        unknown_mods = [m for m in modules if m not in MODULES and m not in GLOBAL_MODULES]
         if unknown_mods:
             raise entry.error(ValidationError, f"unknown module {unknown_mods[0]!r} "
                               f"(available: {', '.join(sorted(MODULES))})", "modules")
-        self.modules = list(modules)
+        self.modules = [m for m in modules if m in MODULES]
         imports = d.get("imports") or {}
         if not isinstance(imports, dict):
             raise entry.error(ValidationError, "imports must map an alias to a library.lua entry "
-                              "(alias: ns:name)", "imports")
+                              "(alias: ns:name) or a built-in module (alias: \":name\")",
+                              "imports")
         self.imports: dict[str, LuaLibrary] = {}
+        #: alias -> built-in module name (`imports: {x: ":registry"}`: an ID with an empty
+        #: namespace is one of the runtime's modules, as Wippy's `modules:` are)
+        self.module_imports: dict[str, str] = {}
         for alias, ref in imports.items():
-            lib = ctx.resolve(entry, str(ref), "library.lua")
+            text = str(ref)
+            if text.startswith(":"):
+                name = text[1:]
+                if name not in MODULES and name not in GLOBAL_MODULES:
+                    raise entry.error(ValidationError, f"imports.{alias}: unknown module "
+                                      f"{name!r} (available: {', '.join(sorted(MODULES))})",
+                                      "imports")
+                self.module_imports[str(alias)] = name
+                continue
+            lib = ctx.resolve(entry, text, "library.lua")
             self.imports[str(alias)] = lib
 
     def dependencies(self) -> set[str]:
@@ -66,6 +81,17 @@ class LuaSource:
             if name not in done:
                 MODULES[name](state, runtime)
                 done.add(name)
+        for alias, name in self.module_imports.items():
+            key = name.encode()
+            if name in MODULES and name not in done:
+                had = state.globals[key]
+                MODULES[name](state, runtime)
+                value = state.globals[key]
+                if had is None and name not in self.modules:
+                    state.globals[key] = None  # imported under its alias only
+            else:
+                value = state.globals[key]
+            state.bind(alias, value)
         for alias, lib in self.imports.items():
             state.bind(alias, lib.source.prepare(state, runtime, done))
         chunk = state.compile(self.text, self.entry.id, entry=self.entry.id, file=self.file,
@@ -148,7 +174,9 @@ class LuaFunctionTarget(Target):
         install_process(state, self.runtime)  # a Wippy global, like channel
         table = self.source.prepare(state, self.runtime)
         fn = None
-        if table is not None and not isinstance(table, (bool, int, float, bytes)):
+        if lua_type(table) == "function":
+            fn = table  # the chunk returned its function directly (`return main`)
+        elif table is not None and not isinstance(table, (bool, int, float, bytes)):
             try:
                 fn = table[self.method.encode()]
             except (TypeError, KeyError, AttributeError):
@@ -157,7 +185,8 @@ class LuaFunctionTarget(Target):
             state.close()
             raise self.entry.error(CompileError, f"method {self.method!r} not found: the chunk "
                                    "must return a table of functions, e.g. "
-                                   f"`return {{ {self.method} = {self.method} }}`", "method")
+                                   f"`return {{ {self.method} = {self.method} }}`, or one "
+                                   "function", "method")
         return LuaInstance(state, fn, self.entry_id, self.limit_ms)
 
     def info(self) -> EntryInfo:

@@ -20,3 +20,6 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "http_client": http_client.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
 }
+
+#: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
+GLOBAL_MODULES = frozenset({"channel", "os", "payload", "process", "errors"})
