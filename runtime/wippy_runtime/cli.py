@@ -12,11 +12,14 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from .app_tests import DEFAULT_TIMEOUT
 from .errors import WippyError
 from .runtime import Runtime
 
@@ -31,14 +34,19 @@ def _parse_arg(text: str) -> Any:
         return text
 
 
-def _load(app: str, err: Console, *, strict: bool = False,
-          terminal: Any = None) -> tuple[Runtime, list[str]]:
+def _load(app: str, err: Console, *, strict: bool = False, terminal: Any = None,
+          quiet: bool = False) -> tuple[Runtime, list[str]]:
+    """Load an app; print its load errors and warnings on stderr (unless `quiet`, when a
+    `--json` result carries them)."""
     runtime = Runtime()
     runtime.terminal = terminal
     report = runtime.load(app)
     problems = [str(e) for e in report.errors]
-    for problem in problems:
-        err.print(f"[yellow]load error:[/] {problem}", highlight=False, markup=True)
+    if not quiet:
+        for problem in problems:
+            err.print(f"[yellow]load error:[/] {escape(problem)}", highlight=False)
+        for warning in report.warnings:
+            err.print(f"[dim]warning:[/] {escape(warning)}", highlight=False)
     if not report.files:
         err.print(f"[red]no definition files found in {app}[/]")
     return runtime, problems
@@ -104,45 +112,71 @@ def _jsonable(value: Any) -> Any:
 
 
 def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
-    runtime, problems = _load(args.app, err)
-    tests = sorted((e for e in runtime.entries.values()
-                    if e.kind == "function.lua" and e.meta.get("type") == "test"),
-                   key=lambda e: (str(e.meta.get("suite", "")), e.id))
-    failed_to_load = sorted(e.id for e, _ in runtime.failed.values()
-                            if e.kind == "function.lua" and e.meta.get("type") == "test")
-    results = []
-    for entry in tests:
-        t0 = time.perf_counter()
-        try:
-            value = runtime.call(entry.id)
-            ok = value is not False
-            message = "" if ok else "returned false"
-        except WippyError as exc:
-            ok, message = False, str(exc)
-        results.append({"id": entry.id, "suite": entry.meta.get("suite"), "ok": ok,
-                        "error": message, "ms": round((time.perf_counter() - t0) * 1000, 3)})
-    for entry_id in failed_to_load:
-        results.append({"id": entry_id, "ok": False, "error": "failed to load", "ms": 0})
-    passed = sum(r["ok"] for r in results)
+    """Run the app's tests; per-test lines for failures (and passes with -v), then a table of
+    suites. Exit code: 0 all passed, 1 a test failed (or none found), 2 the app had load
+    errors."""
+    from .app_tests import LOAD_ERROR, iter_failures, run_tests, summarize
+
+    runtime, problems = _load(args.app, err, quiet=args.json)
+    app_dir = str(Path(args.app).resolve())
+    t0 = time.perf_counter()
+
+    def show(result: Any) -> None:
+        if args.json or (result.ok and not args.verbose):
+            return
+        mark = "[green]PASS[/]" if result.ok else "[red]FAIL[/]"
+        line = f"{mark} {result.id}"
+        if result.status != LOAD_ERROR:
+            line += f" [dim]({result.ms:g} ms)[/]"
+        if not result.ok:
+            line += f"  [yellow]{result.status}:[/] {escape(_relative(result.error, app_dir))}"
+        out.print(line, highlight=False, soft_wrap=True)
+
+    try:
+        results = run_tests(runtime, timeout=args.timeout, patterns=args.filter or None,
+                            on_result=show)
+    finally:
+        runtime.close()
+    seconds = time.perf_counter() - t0
+    suites = summarize(results)
+    passed = sum(r.ok for r in results)
     failed = len(results) - passed
-    if not args.json:
-        for r in results:
-            mark = "[green]PASS[/]" if r["ok"] else "[red]FAIL[/]"
-            line = f"{mark} {r['id']} ({r['ms']} ms)"
-            if r["error"]:
-                line += f"\n     {r['error']}"
-            out.print(line, highlight=False)
-        out.print(f"{passed} passed, {failed} failed", highlight=False)
+    if args.json:
+        print(json.dumps({"passed": passed, "failed": failed,
+                          "tests": [r.to_dict() for r in results],
+                          "suites": {s.name: {"passed": s.passed, "failed": s.failed}
+                                     for s in suites},
+                          "load_errors": problems, "seconds": round(seconds, 3)}))
     else:
-        print(json.dumps({"passed": passed, "failed": failed, "tests": results,
-                          "load_errors": problems}))
-    runtime.close()
-    if not tests and not failed_to_load:
+        if results:
+            table = Table(title=f"tests in {args.app}", title_justify="left")
+            table.add_column("suite")
+            for col in ("passed", "failed", "total"):
+                table.add_column(col, justify="right")
+            for s in suites:
+                colour = "green" if s.failed == 0 else "red" if s.passed == 0 else "yellow"
+                table.add_row(f"[{colour}]{escape(s.name)}[/]", str(s.passed),
+                              str(s.failed) if s.failed else "", str(s.total))
+            table.add_section()
+            table.add_row("[bold]all[/]", str(passed), str(failed), str(len(results)))
+            out.print(table)
+        kinds: dict[str, int] = {}
+        for r in iter_failures(results):
+            kinds[r.status] = kinds.get(r.status, 0) + 1
+        why = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        out.print(f"{passed} passed, {failed} failed" + (f" ({why})" if why else "")
+                  + f" in {seconds:.1f} s", highlight=False)
+    if not results:
         err.print("[yellow]no tests found (function.lua entries with meta.type: test)[/]")
         return EXIT_FAILED
     if problems:
         return EXIT_LOAD
     return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def _relative(text: str, app_dir: str) -> str:
+    """Paths inside the app shown relative to it (a failure line stays one readable line)."""
+    return text.replace(app_dir + "/", "")
 
 
 def _commands(runtime: Runtime) -> dict[str, Any]:
@@ -222,7 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_call)
     p = sub.add_parser("test", help="run function.lua entries with meta.type: test")
     p.add_argument("app")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("filter", nargs="*", help="run only tests whose id contains one of these")
+    p.add_argument("--json", action="store_true", help="print one JSON value (with each "
+                   "test's suite, status and error)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"per-test time limit; a test running longer fails as a timeout "
+                   f"(default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     p.set_defaults(func=cmd_test)
     p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands)")
     p.add_argument("app")
@@ -236,8 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False, emoji=False)
+    err = Console(stderr=True, highlight=False, emoji=False)
     return args.func(args, out, err)
 
 
