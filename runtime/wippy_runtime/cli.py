@@ -190,47 +190,55 @@ def _commands(runtime: Runtime) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    """`wippy run APP COMMAND [args...]`: run a `meta.command` process to completion. Args
-    are string payloads (as Wippy passes them); the process's output goes to stdout. Exit
-    code: 1 if it failed, its return value if that is an integer 0-255, else 0.
+    """`wippy run APP COMMAND [args...]` (a `meta.command` process) or `wippy run APP -x
+    ns:entry [args...]` (any process entry): run it to completion on the app's terminal host.
+    Args are string payloads (as Wippy passes them) and also the terminal's arguments
+    (`io.args()`); the process's output goes to stdout. Exit code: 1 if it failed, its return
+    value if that is an integer 0-255, else 0.
 
     A WASI command (`wasi:cli/run`, or `method: main`) runs in a terminal context: the same
     arguments through `get-arguments` (when `wasi.args` is empty), the real stdin, and
     `wasi:cli/exit` status N as the exit code (the host itself never exits from the guest)."""
     from .wasm.wasi_config import Terminal, WasiExit
 
-    runtime, problems = _load(args.app, err, terminal=Terminal(tuple(args.args)))
+    problem = _split_run_args(args)
+    if problem:
+        err.print(f"[red]error:[/] {problem}", highlight=False)
+        return EXIT_LOAD
+    command_args = list(args.args)
+    if not args.exec and args.name is None:
+        err.print("[red]error:[/] give a command name (or `list`), or -x ns:entry",
+                  highlight=False)
+        return EXIT_LOAD
+    runtime, problems = _load(args.app, err, terminal=Terminal(tuple(command_args)),
+                              quiet=args.silent)
     try:
         commands = _commands(runtime)
-        if args.name == "list":
-            if args.json or "--json" in args.args:
-                print(json.dumps({"commands": [
-                    {"name": n, "entry": d.entry.id, "kind": d.entry.kind,
-                     "short": d.command.get("short")} for n, d in sorted(commands.items())]}))
-                return EXIT_OK
-            table = Table(title=f"commands in {args.app}")
-            for col in ("command", "entry", "kind", "description"):
-                table.add_column(col)
-            for name, d in sorted(commands.items()):
-                table.add_row(name, d.entry.id, d.entry.kind, str(d.command.get("short") or ""))
-            out.print(table)
-            return EXIT_OK
-        definition = commands.get(args.name)
-        if definition is None:
+        if not args.exec and args.name == "list":
+            return _list_commands(args, commands, out)
+        if args.exec:
+            definition, why = _exec_target(runtime, args.exec)
+        else:
+            definition = commands.get(args.name)
             known = ", ".join(sorted(commands)) or "none"
-            err.print(f"[red]error:[/] no command {args.name!r} (commands: {known})",
-                      highlight=False)
+            why = f"no command {args.name!r} (commands: {known})"
+        if definition is None:
+            err.print(f"[red]error:[/] {escape(why)}", highlight=False)
             return EXIT_LOAD if problems else EXIT_FAILED
+        host_id, why = _terminal_host(runtime, args.host)
+        if host_id is None:
+            err.print(f"[red]error:[/] {escape(why)}", highlight=False)
+            return EXIT_FAILED
         from .lua.modules.process import host_of
 
-        payloads = [] if getattr(definition, "wasi_command", False) else list(args.args)
-        result = host_of(runtime).run_to_end(definition, "cli", payloads)
+        payloads = [] if getattr(definition, "wasi_command", False) else command_args
+        result = host_of(runtime).run_to_end(definition, host_id, payloads)
         sys.stdout.flush()
         failure = result.get("error")
         if isinstance(failure, WasiExit):
             return failure.status
         if failure is not None:
-            err.print(f"[red]error:[/] {failure}", highlight=False)
+            err.print(f"[red]error:[/] {escape(str(failure))}", highlight=False)
             return EXIT_FAILED
         value = result.get("value")
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:
@@ -238,6 +246,79 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_OK
     finally:
         runtime.close()
+
+
+_RUN_VALUE_FLAGS = {"-x": "exec", "--exec": "exec", "--host": "host"}
+_RUN_BOOL_FLAGS = {"-s": "silent", "--silent": "silent", "-c": "console", "--console": "console",
+                   "--json": "json"}
+
+
+def _split_run_args(args: argparse.Namespace) -> str | None:
+    """`wippy run APP [flags] [command] [args...]`: flags up to the first other word (as
+    Wippy's `run` reads them), then the command name (none with -x), then its arguments,
+    passed through untouched."""
+    rest = list(args.rest)
+    while rest and rest[0].startswith("-") and rest[0] != "-":
+        flag, _, inline = rest.pop(0).partition("=")
+        if flag in _RUN_VALUE_FLAGS:
+            if not inline:
+                if not rest:
+                    return f"{flag} needs a value"
+                inline = rest.pop(0)
+            setattr(args, _RUN_VALUE_FLAGS[flag], inline)
+        elif flag in _RUN_BOOL_FLAGS:
+            setattr(args, _RUN_BOOL_FLAGS[flag], True)
+        else:
+            return f"unknown option {flag} for run (options: -x NS:ENTRY, --host ID, -s, -c)"
+    args.name = None if args.exec or not rest else rest.pop(0)
+    args.args = rest
+    return None
+
+
+def _list_commands(args: argparse.Namespace, commands: dict[str, Any], out: Console) -> int:
+    if args.json or "--json" in args.args:
+        print(json.dumps({"commands": [
+            {"name": n, "entry": d.entry.id, "kind": d.entry.kind,
+             "short": d.command.get("short")} for n, d in sorted(commands.items())]}))
+        return EXIT_OK
+    table = Table(title=f"commands in {args.app}")
+    for col in ("command", "entry", "kind", "description"):
+        table.add_column(col)
+    for name, d in sorted(commands.items()):
+        table.add_row(name, d.entry.id, d.entry.kind, str(d.command.get("short") or ""))
+    out.print(table)
+    return EXIT_OK
+
+
+def _exec_target(runtime: Runtime, spec: str) -> tuple[Any, str]:
+    """The process entry `-x ns:entry` names, or (None, why not)."""
+    if spec.count(":") != 1 or not all(spec.split(":")):
+        return None, f"-x expects namespace:entry, got {spec!r}"
+    built = runtime.built.get(spec)
+    if built is None:
+        failed = runtime.failed.get(spec)
+        if failed is not None:
+            return None, f"{spec} failed to load: {failed[1].message}"
+        return None, f"{spec}: no such entry"
+    if built.entry.kind not in ("process.lua", "process.wasm"):
+        return None, (f"{spec} is a {built.entry.kind}; -x runs process entries (process.lua, "
+                      "process.wasm); call functions with `wippy call`")
+    return built, ""
+
+
+def _terminal_host(runtime: Runtime, wanted: str | None) -> tuple[str | None, str]:
+    """The host a CLI process runs on: --host, else the app's only terminal.host. An app
+    without one still runs its commands (on an implicit host named `cli`)."""
+    hosts = sorted(e.id for e in runtime.entries.values() if e.kind == "terminal.host")
+    if wanted:
+        entry = runtime.entries.get(wanted)
+        if entry is None or entry.kind not in ("terminal.host", "process.host"):
+            return None, (f"--host {wanted}: not a terminal.host of this app (terminal hosts: "
+                          f"{', '.join(hosts) or 'none'})")
+        return wanted, ""
+    if len(hosts) > 1:
+        return None, f"several terminal.host entries ({', '.join(hosts)}): choose one with --host"
+    return (hosts[0] if hosts else "cli"), ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,10 +345,19 @@ def build_parser() -> argparse.ArgumentParser:
                    f"(default {DEFAULT_TIMEOUT:g})")
     p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     p.set_defaults(func=cmd_test)
-    p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands)")
+    p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands), "
+                       "or one process entry with -x ns:entry")
     p.add_argument("app")
-    p.add_argument("name", metavar="command", help="a command name, or `list`")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="passed as string payloads")
+    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="[command] args",
+                   help="a command name (or `list`; none with -x), then its arguments, "
+                   "passed as string payloads")
+    p.add_argument("-x", "--exec", metavar="NS:ENTRY", help="run this process entry and exit")
+    p.add_argument("--host", help="terminal host to run on (default: the app's only "
+                   "terminal.host)")
+    p.add_argument("-s", "--silent", action="store_true", help="do not print load errors "
+                   "and warnings")
+    p.add_argument("-c", "--console", action="store_true",
+                   help="accepted for Wippy compatibility (log format); no effect")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
     return parser
@@ -276,8 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = Console(highlight=False, emoji=False)
-    err = Console(stderr=True, highlight=False, emoji=False)
+    out = Console(highlight=False, emoji=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
     return args.func(args, out, err)
 
 

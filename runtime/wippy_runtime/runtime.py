@@ -120,6 +120,10 @@ class Runtime:
             sys.stdout.write(text)
             sys.stdout.flush()
 
+    def has_output_hook(self) -> bool:
+        """Is output routed somewhere other than this process's stdout (a notebook cell)?"""
+        return self._output is not None
+
     def set_output(self, output: Callable[[str], Any] | None) -> None:
         self._output = output
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import ctx, funcs, http_client, json, process, security, time
+from . import ctx, funcs, http_client, io, json, process, security, time
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
@@ -18,6 +18,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "ctx": ctx.install,
     "time": time.install,
     "http_client": http_client.install,
+    "io": io.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
 }
 

@@ -1,0 +1,143 @@
+"""The `io` module: the CLI terminal under `wippy run`, the output hook in a notebook, and
+"no terminal context" everywhere else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from wippy_runtime import Runtime
+from wippy_runtime.errors import UNAVAILABLE, ValidationError
+
+REPO = Path(__file__).resolve().parents[3]
+
+IO_PROBE = """return { main = function()
+  local w = io.write("a", 1, true)
+  local p = io.print("x", nil, 2.5)
+  local e = io.eprint("warn", errors.new("bad"))
+  local line, lerr = io.readline()
+  local raw, rerr = io.raw(true)
+  return { w = w, p = p, e = e, line = line == nil, lerr = lerr and lerr:kind(),
+           lmsg = lerr and lerr:message(), nargs = #io.args(), flush = io.flush(),
+           raw = raw, rmsg = rerr and rerr:message() }
+end }"""
+
+
+def define(rt: Runtime, source: str) -> None:
+    rt.define({"id": "t:io", "kind": "function.lua", "method": "main", "modules": ["io"],
+               "source": source})
+
+
+def test_io_writes_through_the_output_hooks_like_a_notebook_cell():
+    out: list[str] = []
+    err: list[str] = []
+    with Runtime(cache_dir=False, output=out.append, error_output=err.append) as rt:
+        define(rt, IO_PROBE)
+        result = rt.call("t:io")
+    assert "".join(out) == "a1truex\tnil\t2.5\n"
+    assert "".join(err) == "warn\tbad\n"
+    assert result == {"w": True, "p": True, "e": True, "line": True, "lerr": UNAVAILABLE,
+                      "lmsg": "no terminal input here (stdin is only available to `wippy run`)",
+                      "nargs": 0, "flush": True, "rmsg": "raw terminal control unavailable"}
+
+
+def test_without_a_terminal_io_returns_no_terminal_context():
+    with Runtime(cache_dir=False) as rt:
+        define(rt, """return { main = function()
+          local ok, err = io.print("lost")
+          local w, werr = io.write("lost")
+          return { ok = ok == nil, kind = err:kind(), msg = err:message(),
+                   retry = err:retryable(), w = w == nil and werr:message(), n = #io.args() }
+        end }""")
+        assert rt.call("t:io") == {"ok": True, "kind": UNAVAILABLE, "msg": "no terminal context",
+                                   "retry": False, "w": "no terminal context", "n": 0}
+
+
+def test_read_rejects_a_bad_count():
+    with Runtime(cache_dir=False, output=lambda _t: None) as rt:
+        define(rt, """return { main = function()
+          local v, err = io.read("ten") return err:message() end }""")
+        assert rt.call("t:io") == "io.read: n must be an integer"
+
+
+APP = """namespace: app
+entries:
+  - name: terminal
+    kind: terminal.host
+  - name: greet
+    kind: process.lua
+    meta:
+      command: {name: greet, short: Greets someone}
+    modules: [io]
+    method: main
+    source: |
+      local function main(...)
+        io.write("name? ")
+        io.flush()
+        local name = io.readline()
+        local chunk = io.read(3)
+        io.print("hello", name, chunk, #io.args(), ...)
+        io.eprint("bye")
+        local rest, err = io.readline()
+        io.print("then", rest, err)
+        return 4
+      end
+      return main
+  - name: plain
+    kind: function.lua
+    method: main
+    source: "return { main = function() return 1 end }"
+"""
+
+
+def wippy(app: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wippy_runtime", "run", str(app), *args],
+                          input=stdin, capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(REPO / "runtime"), "PATH": "/usr/bin:/bin"})
+
+
+def test_run_x_runs_one_entry_on_the_terminal(write_app):
+    app = write_app({"_index.yaml": APP})
+    proc = wippy(app, "-x", "app:greet", "one", "two", stdin="bob\nxyz")
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stdout == "name? hello\tbob\txyz\t2\tone\ttwo\nthen\tnil\tEOF\n"
+    assert proc.stderr == "bye\n"
+
+
+def test_run_command_uses_the_same_terminal(write_app):
+    app = write_app({"_index.yaml": APP})
+    proc = wippy(app, "-s", "-c", "greet", "--json", stdin="amy\nabclast\n")
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stdout.splitlines() == ["name? hello\tamy\tabc\t1\t--json",
+                                        "then\tlast\tnil"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("-x", "app:plain"), "app:plain is a function.lua; -x runs process entries"),
+    (("-x", "app:nope"), "app:nope: no such entry"),
+    (("-x", "nope"), "-x expects namespace:entry"),
+    (("-x", "app:greet", "--host", "app:greet"), "--host app:greet: not a terminal.host"),
+    (("--frobnicate", "greet"), "unknown option --frobnicate"),
+])
+def test_run_x_errors_are_clear(write_app, args, message):
+    app = write_app({"_index.yaml": APP})
+    proc = wippy(app, *args)
+    assert proc.returncode in (1, 2) and message in proc.stderr, proc.stderr
+
+
+def test_several_terminal_hosts_need_host(write_app):
+    app = write_app({"_index.yaml": APP + "  - name: other\n    kind: terminal.host\n"})
+    proc = wippy(app, "-x", "app:greet", stdin="a\nb")
+    assert proc.returncode == 1 and "choose one with --host" in proc.stderr
+    proc = wippy(app, "-x", "app:greet", "--host", "app:other", stdin="a\nb")
+    assert proc.returncode == 4, proc.stderr
+
+
+def test_terminal_host_fields_are_checked():
+    with Runtime(cache_dir=False) as rt:
+        with pytest.raises(ValidationError, match="t:h: hide_logs must be true or false"):
+            rt.define({"id": "t:h", "kind": "terminal.host", "hide_logs": "no"})
+        rt.define({"id": "t:h", "kind": "terminal.host", "hide_logs": True})
+        assert rt.built["t:h"].info().detail == {"hide_logs": True}
