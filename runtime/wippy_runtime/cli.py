@@ -222,6 +222,10 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
             definition = commands.get(args.name)
             known = ", ".join(sorted(commands)) or "none"
             why = f"no command {args.name!r} (commands: {known})"
+            for entry, exc in runtime.failed.values():
+                command = entry.meta.get("command") if isinstance(entry.meta, dict) else None
+                if isinstance(command, dict) and command.get("name") == args.name:
+                    why = f"command {args.name!r} ({entry.id}) failed to load: {exc}"
         if definition is None:
             err.print(f"[red]error:[/] {escape(why)}", highlight=False)
             return EXIT_LOAD if problems else EXIT_FAILED
