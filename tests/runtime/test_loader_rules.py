@@ -47,9 +47,12 @@ local ch = require("channel")
 return { main = function()
   local c = ch.new(1); c:send(2)
   local v = c:receive()
-  return { v = v, os = type(require("os").time()), p = type(require("payload").new) }
+  local os_ = require("os")
+  return { v = v, os = type(os_.time()), p = type(require("payload").new),
+           platform = os_.platform, diff = os_.difftime(30, 10), exec = os_.execute == nil }
 end }"""))
-    assert rt.call("t:f") == {"v": 2, "os": "number", "p": "userdata"}
+    assert rt.call("t:f") == {"v": 2, "os": "number", "p": "userdata", "platform": "wippy",
+                              "diff": 20, "exec": True}
 
 
 def test_an_unknown_module_is_still_an_error(rt):

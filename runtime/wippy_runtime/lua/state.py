@@ -5,7 +5,8 @@ lupa module do not work with another (stack-notes §5). The state runs with `enc
 (strings are bytes on the Python side, see convert.py) and an attribute filter that denies
 Lua any access to Python objects beyond their registered Wippy methods.
 
-The prelude removes what Wippy removes (`io`, `os` beyond time/clock/date, `debug`, `dofile`,
+The prelude removes what Wippy removes (`io`, `os` beyond time/clock/date/difftime (plus Wippy's
+`os.platform == "wippy"`), `debug`, `dofile`,
 `loadfile`, `package.loadlib`, bytecode `load`, `collectgarbage`), hides the metatable of
 Python objects, refuses `__gc` finalizers, replaces `require` with Wippy's `_G` lookup and
 routes `print` to the runtime's output. `max_memory` caps what the state may allocate (string
@@ -34,7 +35,7 @@ local sink, text_of = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
 local sethook = debug.sethook
 local rawget, error, type = rawget, error, type
-local os_time, os_clock, os_date = os.time, os.clock, os.date
+local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.difftime
 
 -- Python objects are userdata sharing one lupa metatable; hide it so Lua cannot call its
 -- __gc (which would free the host's own functions) or replace its __index.
@@ -86,7 +87,8 @@ end
 
 -- What Wippy removes from the standard library.
 io, debug, dofile, loadfile, collectgarbage, rawlen, loadstring = nil, nil, nil, nil, nil, nil, nil
-os = { time = os_time, clock = os_clock, date = os_date }
+os = { time = os_time, clock = os_clock, date = os_date, difftime = os_difftime,
+       platform = "wippy" }
 package = nil
 python = nil
 unpack = table.unpack

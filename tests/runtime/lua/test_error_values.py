@@ -160,3 +160,14 @@ def test_errors_new_rejects_a_bad_argument(rt):
     lua(rt, "bad", "return { main = function() return errors.new(42) end }")
     with pytest.raises(CallError, match="errors.new expects a message string"):
         rt.call("t:bad")
+
+
+def test_a_payload_of_an_error_has_the_error_format(rt):
+    lua(rt, "p", """return { main = function()
+      local p = payload.new(errors.new({ message = "bad", kind = errors.INVALID }))
+      local plain = payload.new({ a = 1 })
+      return { fmt = p:get_format(), is = p:get_format() == payload.format.ERROR,
+               kind = p:data():kind(), text = tostring(plain) }
+    end }""")
+    assert rt.call("t:p") == {"fmt": "golang/error", "is": True, "kind": INVALID,
+                              "text": "payload(lua/any)"}
