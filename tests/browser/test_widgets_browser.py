@@ -28,6 +28,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
+from wippy_runtime.errors import INVALID
 
 from ..kernel import kernelspec  # noqa: F401  (the `wippy` kernelspec of this checkout)
 
@@ -241,7 +242,7 @@ def _check_trace(page: Page) -> None:
     expect(children.nth(0)).to_contain_text("w:add(4, 4) -> 8")
     failed = tree.locator("details.wippy-span-error > summary")
     expect(failed).to_have_count(1)
-    expect(failed).to_contain_text("w:add('oops', 1) !! INVALID")
+    expect(failed).to_contain_text(f"w:add('oops', 1) !! {INVALID}")
     expect(failed).to_have_css("color", "rgb(198, 40, 40)")
     expect(page.locator(".wippy-traces")).to_contain_text("2 tree(s), 4 call(s)")
     # collapsible: closing the root hides its children

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
+from wippy_runtime.errors import INVALID
 
 from . import kernelspec  # noqa: F401
 from .helpers import Result, ok, run
@@ -243,7 +244,7 @@ def test_trace_widget_shows_nested_calls_with_errors(kc):
     tree = models.value(tree_id)
     root = tree.index("w:twice(4) -&gt; 8")
     child_ok = tree.index("w:add(4, 4) -&gt; 8")
-    child_err = tree.index("w:add(&#x27;oops&#x27;, 1) !! INVALID")
+    child_err = tree.index(f"w:add(&#x27;oops&#x27;, 1) !! {INVALID}")
     assert root < child_ok < child_err
     # the children sit inside the root's <details>: it closes after both
     assert tree.count("<details") == 3 and tree.rindex("</details>") > child_err
