@@ -14,6 +14,7 @@ from . import (
     compress,
     crypto,
     ctx,
+    env,
     funcs,
     hash,
     http_client,
@@ -37,6 +38,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "http_client": http_client.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
     "logger": logger.install,
+    "env": env.install,
     "uuid": uuid.install,
     "hash": hash.install,
     "crypto": crypto.install,
