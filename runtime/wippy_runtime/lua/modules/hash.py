@@ -32,12 +32,17 @@ def fnv1(data: bytes, params: tuple[int, int, int]) -> int:
     return h
 
 
+def _truthy(value: Any) -> bool:
+    """Lua truth: everything but nil and false (0 and "" are true)."""
+    return value is not None and value is not False
+
+
 def _digest(algorithm: str) -> Callable[..., Any]:
     def digest(data: Any = None, raw: Any = None, *_: Any) -> Any:
         if not isinstance(data, bytes):
             return fail("data must be a string", INVALID)
         h = hashlib.new(algorithm, data)
-        return (h.digest() if raw else h.hexdigest().encode()), None
+        return (h.digest() if _truthy(raw) else h.hexdigest().encode()), None
     return digest
 
 
@@ -48,7 +53,7 @@ def _hmac(algorithm: str) -> Callable[..., Any]:
         if not isinstance(secret, bytes):
             return fail("secret must be a string", INVALID)
         h = hmac.new(secret, data, algorithm)
-        return (h.digest() if raw else h.hexdigest().encode()), None
+        return (h.digest() if _truthy(raw) else h.hexdigest().encode()), None
     return mac
 
 

@@ -150,3 +150,30 @@ def test_jwt_encode_needs_a_table(runtime):
                                         r"\(table expected, got string\)"):
         run(runtime, 'return { main = function() return crypto.jwt.encode("x", "k") end }',
             modules=["crypto"])
+
+
+def test_jwt_rs256_with_pem_keys(runtime):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo
+                                           ).decode()
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    other_pem = other.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    out = run(runtime, ERR + """
+return { main = function(private, public, other)
+  local token = crypto.jwt.encode({ sub = "rs", exp = os.time() + 60 }, private, "RS256")
+  local claims = crypto.jwt.verify(token, public, "RS256")
+  local _, wrong = crypto.jwt.verify(token, other, "RS256")
+  local _, bad_key = crypto.jwt.encode({ sub = "x" }, "not a pem", "RS256")
+  return { sub = claims.sub, wrong = e(wrong), bad_key = e(bad_key), token = token }
+end }""", private, public, other_pem, modules=["crypto"])
+    assert out["sub"] == "rs"
+    assert out["wrong"]["kind"] == INTERNAL and out["bad_key"]["kind"] == INVALID
+    head = json.loads(base64.urlsafe_b64decode(out["token"].split(".")[0] + "=="))
+    assert head["alg"] == "RS256"

@@ -15,7 +15,7 @@ def test_digests_hex_and_raw(runtime):
 return { main = function(s)
   return { md5 = hash.md5(s), sha1 = hash.sha1(s), sha256 = hash.sha256(s),
            sha512 = hash.sha512(s), raw = hash.sha256(s, true), raw_md5 = hash.md5(s, true),
-           empty = hash.md5(""), kind = type(hash.md5) }
+           empty = hash.md5(""), kind = type(hash.md5), zero_is_true = #hash.md5(s, 0) }
 end }""", "héllo", modules=["hash"])
     data = "héllo".encode()
     for name in ("md5", "sha1", "sha256", "sha512"):
@@ -25,6 +25,7 @@ end }""", "héllo", modules=["hash"])
     assert len(out["raw_md5"]) == 16
     assert out["empty"] == "d41d8cd98f00b204e9800998ecf8427e"
     assert out["kind"] == "function"
+    assert out["zero_is_true"] == 16  # Lua truth: 0 asks for raw bytes
 
 
 def test_hmacs_match_the_stdlib(runtime):
