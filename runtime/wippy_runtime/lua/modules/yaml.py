@@ -1,9 +1,11 @@
 """The `yaml` module on PyYAML, resolving scalars as YAML 1.2 does (Wippy's Go library).
 
 YAML 1.1's extra booleans (`yes`, `on`, `off`, ...) and bare dates stay strings, as they do in
-the real runtime; integers stay integers, sequences become arrays. `encode` takes a table only
-(an empty table encodes as `[]`, the json module's rule); errors are `nil, err`: INVALID for a
-wrong or empty argument, INTERNAL for a YAML syntax error.
+the real runtime; integers stay integers, sequences become arrays. `encode(table, options)`
+writes block style with map keys sorted (Go's encoder sorts them), and
+`{field_order = {"name", "kind"}}` puts those keys first at every level (the rest follow,
+sorted); an empty table encodes as `[]` (the json module's rule). Errors are `nil, err`:
+INVALID for a wrong or empty argument, INTERNAL for a YAML syntax error.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import yaml as _yaml
 
 from ...errors import INTERNAL, INVALID
 from ..convert import ConversionError, to_lua, to_plain
-from ._common import build, fail, is_table
+from ._common import build, fail, is_table, option
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
@@ -56,10 +58,33 @@ def _plain_keys(value: Any) -> Any:
     return value
 
 
+def _ordered(value: Any, first: dict[str, int]) -> Any:
+    """Maps with `first` keys leading (in that order), then the others sorted."""
+    if isinstance(value, dict):
+        def rank(key: Any) -> tuple[int, int, str]:
+            text_key = str(key)
+            return (0, first[text_key], "") if text_key in first else (1, 0, text_key)
+        return {k: _ordered(value[k], first) for k in sorted(value, key=rank)}
+    if isinstance(value, list):
+        return [_ordered(v, first) for v in value]
+    return value
+
+
+def _field_order(options: Any) -> dict[str, int]:
+    names = option(options, "field_order")
+    if not is_table(names):
+        return {}
+    order: dict[str, int] = {}
+    for i in range(1, len(names) + 1):
+        if isinstance(names[i], bytes):
+            order.setdefault(names[i].decode("utf-8", "replace"), i)
+    return order
+
+
 def install(state: LuaState, runtime: Runtime) -> None:
     lua = state.lua
 
-    def encode(data: Any = None, *_: Any) -> Any:
+    def encode(data: Any = None, options: Any = None, *_: Any) -> Any:
         if data is None:
             return fail("yaml.encode: data is required", INVALID)
         if not is_table(data):
@@ -68,7 +93,8 @@ def install(state: LuaState, runtime: Runtime) -> None:
             plain = to_plain(data)
             if plain == {}:
                 plain = []
-            out = _yaml.dump(_plain_keys(plain), Dumper=_Dumper, sort_keys=False,
+            ordered = _ordered(_plain_keys(plain), _field_order(options))
+            out = _yaml.dump(ordered, Dumper=_Dumper, sort_keys=False,
                              allow_unicode=True, default_flow_style=False)
         except (ConversionError, _yaml.YAMLError, RecursionError) as exc:
             return fail(f"yaml.encode: encode failed: {exc}", INTERNAL)

@@ -50,3 +50,15 @@ end }""", modules=["yaml"])
     assert "line 1" in out["e3"]["message"]
     assert out["e4"]["kind"] == INVALID and "table" in out["e4"]["message"]
     assert out["e5"]["kind"] == INVALID and "required" in out["e5"]["message"]
+
+
+def test_encode_orders_keys(runtime):
+    out = run(runtime, """
+return { main = function()
+  local data = { zebra = 1, alpha = 2, kind = "k", name = "n", nested = { b = 1, name = 2 } }
+  return { sorted = yaml.encode(data),
+           ordered = yaml.encode(data, { field_order = { "name", "kind" } }) }
+end }""", modules=["yaml"])
+    assert out["sorted"].splitlines()[0] == "alpha: 2"
+    assert [line.split(":")[0] for line in out["ordered"].splitlines()] == \
+        ["name", "kind", "alpha", "nested", "  name", "  b", "zebra"]
