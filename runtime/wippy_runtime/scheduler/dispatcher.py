@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CANCELED, INVALID, TIMEOUT, CallError
 from ..lua.active import pop_active, push_active
+from ..lua.tracebacks import clean_traceback
 from .processes import take_started_process
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ class Dispatcher:
                 if isinstance(err, CallError) and err.kind in (CANCELED, TIMEOUT):
                     raise err  # a limit or interrupt ends the whole execution
                 text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-                self.state._print(f"coroutine error: {text}\n".encode())
+                self.state._print(f"coroutine error: {clean_traceback(text)}\n".encode())
             return
         if len(out) == 1 and out[0] is PENDING:
             return  # parked: whoever it waits for calls resume()

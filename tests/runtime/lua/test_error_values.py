@@ -171,3 +171,17 @@ def test_a_payload_of_an_error_has_the_error_format(rt):
     end }""")
     assert rt.call("t:p") == {"fmt": "golang/error", "is": True, "kind": INVALID,
                               "text": "payload(lua/any)"}
+
+
+def test_a_failing_coroutine_reports_without_host_frames():
+    out: list[str] = []
+    with Runtime(cache_dir=False, output=out.append) as rt:
+        lua(rt, "co", """return { main = function()
+          coroutine.spawn(function() error("in a coroutine") end)
+          time.sleep(1)
+          return true
+        end }""", modules=("time",))
+        assert rt.call("t:co") is True
+    text = "".join(out)
+    assert text.startswith("coroutine error: t:co:2: in a coroutine")
+    assert "<python>" not in text and "xpcall" not in text

@@ -18,8 +18,10 @@ from typing import Any
 from ...errors import KIND_NAMES, UNKNOWN, WippyError
 from ..active import active_lua, pop_active, push_active
 from ..exposed import lua_methods
+from ..tracebacks import clean_traceback, split_lua_error
 
-__all__ = ["LuaErrorValue", "active_lua", "pop_active", "push_active"]
+__all__ = ["LuaErrorValue", "active_lua", "clean_traceback", "pop_active", "push_active",
+           "split_lua_error"]
 
 
 def _text(value: Any) -> str:
@@ -30,22 +32,6 @@ def _text(value: Any) -> str:
 
 #: one frame of a Lua traceback: "\tsource:line: in what"
 _FRAME = re.compile(r"^\s*(.+?):(\d+): in (.*)$")
-#: frames of the host's own glue (the prelude, the dispatcher), never shown to users
-_HOST_MARKERS = ('[string "<python>"]', "[C]: in function 'xpcall'", "[C]: in ?")
-
-
-def clean_traceback(text: str) -> str:
-    """A Lua traceback without the host's frames (they mean nothing to a Wippy developer)."""
-    return "\n".join(line for line in text.split("\n")
-                     if not any(marker in line for marker in _HOST_MARKERS))
-
-
-def split_lua_error(text: str) -> tuple[str, str | None]:
-    """Lua's "message\\nstack traceback:\\n..." -> (message, cleaned traceback or None)."""
-    head, sep, tail = text.partition("\nstack traceback:")
-    if not sep:
-        return text, None
-    return head, clean_traceback("stack traceback:" + tail)
 
 
 @lua_methods("kind", "message", "retryable", "details", "stack", "entry")
