@@ -24,6 +24,7 @@ import lupa.lua54 as lupa
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
 from .exposed import attribute_filter
+from . import typed
 from .modules import errors as errors_module
 
 LuaError = lupa.LuaError
@@ -144,6 +145,7 @@ class LuaState:
         self.globals = self.lua.globals()
         self.host = host
         errors_module.install(self.lua)
+        typed.install(self.lua)
         #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
         self.check: LuaCheck | None = None
         #: the dispatcher driving this state now, and the await glue (scheduler/dispatcher.py)
@@ -206,11 +208,7 @@ class LuaState:
         Without raising: the kernel compiles a cell several ways (expression first, then
         statements) and checks whether input is complete, so a failure is an answer, not an
         error. `compile` builds its CompileError on top of this."""
-        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
-        fn, err = out if type(out) is tuple else (out, None)
-        if fn is not None:
-            return fn, None
-        return None, err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        return typed.compile(self._compile, source, chunkname)  # Wippy's typed Lua dialect
 
     def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
         """Call a Lua function with a traceback on error; returns all its results.

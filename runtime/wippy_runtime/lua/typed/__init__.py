@@ -1,0 +1,63 @@
+"""Wippy's typed Lua dialect, read by a small front end that hands Lua 5.4 to lupa.
+
+Real Wippy sources annotate locals, parameters and returns, declare types (`type Point =
+{x: number, y: number}`) that are runtime values (`Point:is(v)`), and cast (`v as T`, `v :: T`).
+The modules, one job each:
+
+- tokens.py    Lua 5.4 tokens with offsets and lines
+- parser.py    the grammar (Lua + types): which spans are annotations, which are declarations
+- lowering.py  typed source -> Lua 5.4, line for line
+- types.lua    the runtime type values; runtime.py installs them into a state
+- cache.py     lowered chunks by content hash
+
+`compile` is the one entry point the Lua state uses: plain Lua (nearly all of it) is compiled
+as it is and never reaches the front end; only a chunk Lua rejects is lowered and compiled
+again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import cache
+from .runtime import install
+from .tokens import LuaSyntaxError
+
+__all__ = ["compile", "install", "lower"]
+
+
+def lower(source: str) -> str:
+    """Typed Lua -> Lua 5.4 with the same lines (cached; raises LuaSyntaxError)."""
+    return cache.lowered(source)
+
+
+def _text(err: Any) -> str:
+    return err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+
+
+def compile(load: Callable[[bytes, bytes], Any], source: str,
+            chunkname: str) -> tuple[Any, str | None]:
+    """(function, None) or (None, message worded as Lua's: "chunkname:LINE: ... near 'x'").
+
+    `load(text, "=" + chunkname)` is the state's raw loader. A syntax error that the front end
+    finds where Lua found it (no dialect construct before it) keeps Lua's own message."""
+    name = ("=" + chunkname).encode()
+    out = load(source.encode("utf-8"), name)
+    fn, err = out if type(out) is tuple else (out, None)
+    if fn is not None:
+        return fn, None
+    lua_message = _text(err)
+    try:
+        text = cache.lowered(source)
+    except LuaSyntaxError as exc:
+        if exc.edits == 0:
+            return None, lua_message
+        return None, f"{chunkname}:{exc.line}: {exc.message}"
+    if text == source:
+        return None, lua_message
+    out = load(text.encode("utf-8"), name)
+    fn, err = out if type(out) is tuple else (out, None)
+    if fn is not None:
+        return fn, None
+    return None, _text(err)
