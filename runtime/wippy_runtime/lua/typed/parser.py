@@ -630,9 +630,10 @@ class Parser:
             return TypeNode("func")
         if v in KEYWORDS and v != "function":
             raise self.error("type expected")
-        if v == "readonly" and self.peek().kind == OP and self.peek().value == "{":
+        if v == "readonly" and not (self.peek().kind in (OP, EOF)
+                                    and self.peek().value not in ("{", "(")):
             self.next()
-            return TypeNode("readonly", items=[self.type_table()])
+            return TypeNode("readonly", items=[self.type_postfix()])
         if v in ("fun", "function") and self.peek().kind == OP and self.peek().value == "(":
             return self.type_fun()
         if v == "typeof" and self.peek().kind == OP and self.peek().value == "(":
