@@ -23,8 +23,8 @@ import lupa.lua54 as lupa
 
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
-from .exposed import attribute_filter
 from . import typed
+from .exposed import attribute_filter
 from .modules import errors as errors_module
 
 LuaError = lupa.LuaError
