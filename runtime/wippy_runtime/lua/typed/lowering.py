@@ -36,6 +36,13 @@ def emit(p: Parser) -> str:
     for d in p.decls:
         text = _decl(d)
         edits.append((d.start, d.end, text + "\n" * src.count("\n", d.start, d.end)))
+    exported = sorted({d.name for d in p.decls if d.exported and d.toplevel})
+    if exported and p.chunk_return:
+        # `export type X` makes X a field of the module table the chunk returns
+        fields = ", ".join(f"{n} = {n}" for n in exported)
+        after, end = p.chunk_return
+        edits.append((after, after, f" {_LIB}.exports({{{fields}}},"))
+        edits.append((end, end, ")"))
     if not edits:
         return src
     edits.sort()

@@ -82,6 +82,8 @@ class Parser:
         self.scopes: list[dict[str, TypeNode]] = [{}]
         self._split_gt: Token | None = None  # the second '>' of a '>>' that closed generics
         self.in_type = 0        # > 0 while reading a type expression
+        #: (after `return`, end of its values) of the chunk's own return statement
+        self.chunk_return: tuple[int, int] | None = None
 
     # -- token helpers --------------------------------------------------------------------------
     @property
@@ -159,6 +161,8 @@ class Parser:
                     if not (self.tok.kind == EOF or self.tok.value in _BLOCK_END
                             or self.is_(";", OP)):
                         self.exprlist()
+                        if self.depth == 0:
+                            self.chunk_return = (t.end, self.toks[self.i - 1].end)
                     self.accept(";")
                     return
                 self.statement()

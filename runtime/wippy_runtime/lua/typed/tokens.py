@@ -9,7 +9,7 @@ Comments and whitespace are skipped, never tokens.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 KEYWORDS = frozenset((
     "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if",
@@ -31,8 +31,7 @@ class LuaSyntaxError(Exception):
         self.edits = edits
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str     # NAME (keywords included), NUMBER, STRING, OP, EOF
     value: str    # the token's text
     start: int    # offset of its first character
@@ -43,92 +42,52 @@ class Token:
         return "near <eof>" if self.kind == EOF else f"near '{self.value}'"
 
 
+# One match: skipped whitespace and comments, then one token (or the end, or a bad character).
 _TOKEN = re.compile(r"""
-    (?P<ws>[ \t\r\f\v]+|\n)
-  | (?P<longcomment>--\[(?P<lceq>=*)\[)
-  | (?P<comment>--[^\n]*)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<number>0[xX](?:[0-9a-fA-F]*\.?[0-9a-fA-F]*)(?:[pP][+-]?[0-9]+)?
-              |(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-  | (?P<longstring>\[(?P<lseq>=*)\[)
-  | (?P<quote>["'])
-  | (?P<op>\.\.\.|\.\.|==|~=|<=|>=|<<|>>|//|::|->|[-+*/%^\#&~|<>=(){}\[\];:,.?!@])
-""", re.X)
+    (?:\s+|--\[(?P<ceq>=*)\[.*?\](?P=ceq)\]|--[^\n]*)*
+    (?:
+      (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<number>(?:0[xX](?:[0-9a-fA-F]*\.?[0-9a-fA-F]*)(?:[pP][+-]?[0-9]+)?
+                 |(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(?![A-Za-z0-9_.]))
+    | (?P<string>"(?:[^"\\\n]|\\z\s*|\\.)*"|'(?:[^'\\\n]|\\z\s*|\\.)*')
+    | (?P<long>\[(?P<seq>=*)\[.*?\](?P=seq)\])
+    | (?P<op>\.\.\.|\.\.|==|~=|<=|>=|<<|>>|//|::|->|[-+*/%^\#&~|<>=(){}\[\];:,.?!@])
+    | (?P<end>\Z)
+    | (?P<bad>.)
+    )""", re.X | re.S)
 
-_NUMBER_TAIL = re.compile(r"[A-Za-z0-9_.]")
-
-
-def _string_end(src: str, pos: int, quote: str, line: int) -> int:
-    """Offset just past the string literal that starts at `pos` (its opening quote)."""
-    i = pos + 1
-    n = len(src)
-    while i < n:
-        c = src[i]
-        if c == quote:
-            return i + 1
-        if c == "\\":
-            if src.startswith("z", i + 1):
-                i += 2
-                while i < n and src[i] in " \t\r\n\f\v":
-                    i += 1
-                continue
-            i += 2
-            continue
-        if c == "\n":
-            break
-        i += 1
-    raise LuaSyntaxError(line, f"unfinished string near '{src[pos:i]}'")
+_KIND = {"name": NAME, "number": NUMBER, "string": STRING, "long": STRING, "op": OP}
 
 
 def tokenize(src: str) -> list[Token]:
     """All tokens of `src`, ending with an EOF token."""
     out: list[Token] = []
-    pos, line, n = 0, 1, len(src)
+    append = out.append
+    count = src.count
+    pos, line = 0, 1
     if src.startswith("#"):  # a first line "#!..." is skipped, as Lua's loader does
         pos = src.find("\n")
-        pos = n if pos < 0 else pos
-    match = _TOKEN.match
-    append = out.append
-    while pos < n:
-        m = match(src, pos)
-        if m is None:
-            raise LuaSyntaxError(line, f"unexpected symbol near '{src[pos]}'")
+        pos = len(src) if pos < 0 else pos
+    for m in _TOKEN.finditer(src, pos):
         kind = m.lastgroup
-        end = m.end()
-        if kind == "ws":
-            if src[pos] == "\n":
-                line += 1
-            pos = end
-            continue
-        if kind == "comment":
-            pos = end
-            continue
-        if kind in ("lceq", "longcomment", "lseq", "longstring"):
-            eq = m.group("lceq") if m.group("longcomment") else m.group("lseq")
-            close = src.find("]" + eq + "]", end)
-            if close < 0:
-                what = "comment" if m.group("longcomment") else "string"
-                raise LuaSyntaxError(line, f"unfinished long {what} near <eof>")
-            end = close + len(eq) + 2
-            if m.group("longstring"):
-                append(Token(STRING, src[pos:end], pos, end, line))
-            line += src.count("\n", pos, end)
-            pos = end
-            continue
-        if kind == "quote":
-            end = _string_end(src, pos, src[pos], line)
-            append(Token(STRING, src[pos:end], pos, end, line))
-            line += src.count("\n", pos, end)
-            pos = end
-            continue
-        if kind == "number" and end < n and _NUMBER_TAIL.match(src, end):
-            tail = _NUMBER_TAIL.match(src, end)
-            while tail:
-                end = tail.end()
-                tail = _NUMBER_TAIL.match(src, end)
-            raise LuaSyntaxError(line, f"malformed number near '{src[pos:end]}'")
-        append(Token(NAME if kind == "name" else NUMBER if kind == "number" else OP,
-                     src[pos:end], pos, end, line))
-        pos = end
-    out.append(Token(EOF, "<eof>", n, n, line))
+        start, end = m.span(kind)
+        line += count("\n", pos, start)
+        pos = start
+        if kind == "end":
+            break
+        if kind == "bad":
+            raise LuaSyntaxError(line, _bad(src, start))
+        append(Token(_KIND[kind], src[start:end], start, end, line))
+    out.append(Token(EOF, "<eof>", len(src), len(src), line))
     return out
+
+
+def _bad(src: str, at: int) -> str:
+    """Lua's words for the character no token starts with."""
+    c = src[at]
+    if c in "\"'":
+        stop = src.find("\n", at)
+        return f"unfinished string near '{src[at:stop if stop >= 0 else len(src)]}'"
+    if c.isdigit() or c == ".":
+        return f"malformed number near '{c}'"
+    return f"unexpected symbol near '{c}'"

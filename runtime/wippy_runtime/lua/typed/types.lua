@@ -323,6 +323,18 @@ function T.generic(name, params, build)
   return g
 end
 
+--- `export type X`: the chunk's `return M, ...` becomes `return exports({X = X}, M, ...)`,
+--- which adds the exported types to the module table M (fields M already has win).
+function T.exports(types, ...)
+  local m = ...
+  if type(m) == "table" then
+    for k, v in pairs(types) do
+      if rawget(m, k) == nil then m[k] = v end
+    end
+  end
+  return ...
+end
+
 --- typeof(value) of a value with no declared type: its shape now.
 function T.of(value)
   local t = type(value)

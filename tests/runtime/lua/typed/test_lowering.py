@@ -120,6 +120,14 @@ def test_annotations_are_blanked_in_place():
     assert out.splitlines()[1:] == src.splitlines()[1:]
 
 
+def test_export_type_joins_the_returned_module_table(state):
+    src = "export type A = number\nlocal M = {}\nreturn M"
+    out = same_lines(src)
+    assert out.endswith("return __wippy_T.exports({A = A}, M)")
+    (m,) = run(state, src)
+    assert m[b"A"] is not None
+
+
 def test_plain_lua_is_not_touched():
     src = "local t = {a = 1}\nreturn t.a\n"
     assert lower(src) == src

@@ -149,7 +149,7 @@ type Inner = {id: string @min_len(2), flags: {Flag} @min_len(1)}
 local function make(id: string, flags: {Flag}): Inner
     return ({id = id, flags = flags} as Inner)
 end
-return { Flag = Flag, Inner = Inner, make = make }
+return { Inner = Inner, make = make }
 """,
         "outer.lua": """
 local inner = require("inner")
@@ -167,6 +167,8 @@ local function main(): {string}
     out[2] = tostring(err)
     local _, err2 = outer.Inner:is({id = "a", flags = {"hot"}})
     out[3] = tostring(err2)
+    local _, err3 = inner.Flag:is("warm")  -- exported, though not in the returned table
+    out[4] = tostring(err3)
     return out
 end
 return { main = main }
@@ -178,6 +180,7 @@ return { main = main }
         "ok",
         'inner.flags[1]: expected "hot" | "cold", got "warm"',
         "id: length 1 is less than min_len 2",
+        'expected "hot" | "cold", got "warm"',
     ]
 
 
