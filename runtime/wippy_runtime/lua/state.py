@@ -59,10 +59,12 @@ python = nil
 unpack = table.unpack
 
 -- `load` of source text only: bytecode would bypass every check.
-_G.load = function(chunk, chunkname, mode, env)
+_G.load = function(chunk, chunkname, mode, ...)
   if mode ~= nil and mode ~= "t" then error("load: only text chunks are allowed", 2) end
   if type(chunk) == "string" and chunk:byte(1) == 27 then error("load: bytecode is not allowed", 2) end
-  return load(chunk, chunkname, "t", env)
+  -- no env argument: the chunk sees the globals (an explicit nil would give it none)
+  if select("#", ...) == 0 then return load(chunk, chunkname, "t") end
+  return load(chunk, chunkname, "t", (...))
 end
 
 -- Wippy's require: a module is whatever global of that name the entry was given.
