@@ -13,6 +13,27 @@ The modules, one job each:
 `compile` is the one entry point the Lua state uses: plain Lua (nearly all of it) is compiled
 as it is and never reaches the front end; only a chunk Lua rejects is lowered and compiled
 again.
+
+Decisions, and why:
+- Plain Lua first. No valid Lua 5.4 program contains a dialect construct (`type X = ...`,
+  `local x: T`, `e as T` are all syntax errors in Lua), so what Lua accepts means the same in
+  the dialect: it is compiled directly, at no cost and with no risk from this front end.
+- Written, not extended: the maintained Python Lua parser (luaparser, ANTLR-generated) has no
+  type syntax, would need the ANTLR tool to regenerate its grammar, and re-prints from its
+  tree; lowering here needs token offsets and blanks spans in place instead.
+- Casts are plain at run time: Wippy checks `as` / `::` statically, and its own tests hand
+  values through casts on purpose (`(123 :: any) :: string` must reach the callee as 123).
+- Syntax errors: when the front end fails before any dialect construct, Lua's own message is
+  kept (same error, Lua's exact words); otherwise the front end's, worded as Lua words them
+  (`near <eof>` included, which is how the kernel tells an unfinished cell).
+- A declared type is a local of its chunk, like any `local`: the chunk-level names are declared
+  on line 1 so a type can refer to a later one or to itself. In a notebook a type is local to
+  its cell. `export type X` also adds X to the module table the chunk returns.
+- The chunk cache is in-process only: lowering costs about 0.5 ms per typed file (40 ms for all
+  of Wippy's runtime test app, a few percent of loading it; bench/bench_typed_lua.py), which
+  a disk cache could at best save once per process.
+- The type library is compiled into a state on first use: states that never run typed code
+  (most pool instances) pay about 30 us for a placeholder, not about 230 us for the library.
 """
 
 from __future__ import annotations

@@ -380,6 +380,8 @@ class Parser:
                         if self.is_(":", OP):
                             self.typed_name_tail()
                         break
+                    if self.tok.kind != NAME or self.tok.value in KEYWORDS:
+                        raise self.error("<name> or '...' expected")
                     name, ty = self.typed_name()
                     if ty is not None:
                         self.scopes[-1][name] = ty
