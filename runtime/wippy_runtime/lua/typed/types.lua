@@ -177,7 +177,7 @@ function T.record(fields, key, value)
   local names = {}
   for i = 1, #fields do names[fields[i][1]] = true end
   return new("record", function(self, v, path)
-    if type(v) ~= "table" and type(v) ~= "userdata" then
+    if type(v) ~= "table" then
       return at(path, "expected " .. self:desc() .. ", " .. got(v))
     end
     for i = 1, #fields do
@@ -192,7 +192,7 @@ function T.record(fields, key, value)
         if msg then return msg end
       end
     end
-    if key and type(v) == "table" then return check_entries(key, value, v, path, names) end
+    if key then return check_entries(key, value, v, path, names) end
     return nil
   end, function()
     local parts = {}
@@ -216,23 +216,26 @@ local function length(v)
   return nil
 end
 
+-- Each rule: nil when v satisfies it, else the message. Numeric rules ignore a non-number bound.
 local rules = {}
 function rules.min_len(v, n)
+  if type(n) ~= "number" then return nil end
   local len = length(v)
   if len and len < n then return "length " .. len .. " is less than min_len " .. n end
 end
 function rules.max_len(v, n)
+  if type(n) ~= "number" then return nil end
   local len = length(v)
   if len and len > n then return "length " .. len .. " exceeds max_len " .. n end
 end
 function rules.min(v, n)
-  if type(v) == "number" and v < n then return "value " .. tostring(v) .. " is less than minimum " .. n end
+  if type(v) == "number" and type(n) == "number" and v < n then return "value " .. tostring(v) .. " is less than minimum " .. n end
 end
 function rules.max(v, n)
-  if type(v) == "number" and v > n then return "value " .. tostring(v) .. " exceeds maximum " .. n end
+  if type(v) == "number" and type(n) == "number" and v > n then return "value " .. tostring(v) .. " exceeds maximum " .. n end
 end
 function rules.pattern(v, re)
-  if type(v) == "string" and not regex_match(re, v) then
+  if type(v) == "string" and type(re) == "string" and not regex_match(re, v) then
     return show(v) .. " does not match pattern " .. show(re)
   end
 end
@@ -247,7 +250,7 @@ function T.constrain(base, constraints)
     for i = 1, #constraints do
       local c = constraints[i]
       local rule = rules[c[1]]
-      if rule then
+      if rule and c[2] ~= nil then
         msg = rule(v, c[2])
         if msg then return at(path, msg) end
       end

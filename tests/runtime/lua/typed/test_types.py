@@ -61,6 +61,7 @@ FAIL = [
     ("Point", "{x = 1}", 'missing required field "y"'),
     ("Point", '{x = 1, y = "2"}', 'y: expected number, got "2"'),
     ("Point", "5", "expected Point, got number 5"),
+    ("Point", 'errors.new("host object")', "expected Point, got userdata"),
     ("ID", '"ab"', "length 2 is less than min_len 3"),
     ("UserID", '"abcdef"', "length 6 exceeds max_len 5"),
     ("ID", "12", "expected string, got number 12"),
