@@ -251,6 +251,8 @@ class Parser:
                 return
             if v in ("type", "export") and self.type_decl():
                 return
+            if v == "interface" and self.interface_decl():
+                return
         self.expr_stat()
 
     def for_stat(self, t: Token) -> None:
@@ -354,6 +356,35 @@ class Parser:
         end = self.toks[self.i - 1].end
         self.decls.append(TypeDecl(start_tok.start, end, name_tok.value, params, ty, exported,
                                    self.depth == 0))
+        return True
+
+    def interface_decl(self) -> bool:
+        """`interface Name [: Base, ...] function m(params): R ... end`: a type whose values
+        are tables with those methods (and the bases' fields)."""
+        start_tok, name_tok, after = self.tok, self.peek(), self.peek(2)
+        if name_tok.kind != NAME or name_tok.value in KEYWORDS:
+            return False
+        if not (after.kind == NAME and after.value in ("function", "end")
+                or after.kind == OP and after.value == ":"):
+            return False
+        self.i += 2
+        bases: list[TypeNode] = []
+        if self.accept(":"):
+            while True:
+                bases.append(TypeNode("ref", path=[self.name().value]))
+                if not self.accept(","):
+                    break
+        node = TypeNode("record")
+        while self.accept("function"):
+            method = self.name().value
+            self.func_params()
+            if self.accept(":"):
+                self.return_types()
+            node.fields.append((method, TypeNode("func"), False))
+        self.expect_match("end", "interface", start_tok.line)
+        ty = TypeNode("inter", items=[*bases, node]) if bases else node
+        self.decls.append(TypeDecl(start_tok.start, self.toks[self.i - 1].end, name_tok.value,
+                                   [], ty, False, self.depth == 0))
         return True
 
     # -- functions -----------------------------------------------------------------------------
@@ -490,6 +521,18 @@ class Parser:
                     self.name()
                     kind = "var"
                     continue
+                if t.value == "::" and self.peek().kind == OP and self.peek().value == "<":
+                    # explicit type arguments of a call, `f::<T>(x)` / `o:m::<T>(x)`: erased
+                    self.next()
+                    self.next()
+                    self.type_expr()
+                    while self.accept(","):
+                        self.type_expr()
+                    self.close_gt()
+                    self.erase_from(t.start)
+                    self.args()
+                    kind = "call"
+                    continue
                 if t.value == "[":
                     self.next()
                     self.expr()
@@ -499,6 +542,8 @@ class Parser:
                 if t.value == ":":
                     self.next()
                     self.name()
+                    if self.is_("::", OP) and self.peek().kind == OP and self.peek().value == "<":
+                        continue  # `o:m::<T>(x)`: the type arguments come next
                     self.args()
                     kind = "call"
                     continue

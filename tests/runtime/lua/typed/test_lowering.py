@@ -103,6 +103,23 @@ local ok = Node:is({value = 1, next = {value = 2}})
 local bad, err = Node:is({value = 1, next = {value = "x"}})
 return ok ~= nil, bad, tostring(err)
 """, (True, None, b"next.value: expected number, got \"x\"")),
+    "interface declaration": ("""
+interface Named
+    function name(self): string
+end
+interface Greeter: Named
+    function greet(self, other: string): (string, error?)
+end
+local g = {name = function() return "g" end, greet = function(_, o) return "hi " .. o end}
+local ok = Greeter:is(g)
+local bad, err = Greeter:is({name = g.name})
+return ok ~= nil, bad, tostring(err)
+""", (True, None, b'missing required field "greet"')),
+    "explicit type arguments of calls": ("""
+local function id(x) return x end
+local o = {m = function(_, v) return v * 2 end}
+return id::<number>(4), o:m::<number>(5)
+""", (4, 10)),
 }
 
 
