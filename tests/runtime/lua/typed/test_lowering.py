@@ -209,12 +209,18 @@ entries:
       end
       return { main = main }
     method: main
-"""})
+  - name: broken_file
+    kind: function.lua
+    source: file://broken.lua
+    method: main
+""", "broken.lua": "type T = {a: number}\nlocal function main(): T\n  return {a = }\nend\n"})
     report = runtime.load(app)
-    (err,) = report.errors
-    assert "app:broken" in str(err)
+    inline, in_file = sorted(report.errors, key=lambda e: str(e))
+    assert "app:broken:" in str(inline) or "app:broken " in str(inline)
     lines = (app / "_index.yaml").read_text().splitlines()
-    assert lines[err.line - 1].strip() == "end"
+    assert lines[inline.line - 1].strip() == "end"
+    assert "app:broken_file" in str(in_file) and in_file.line == 3
+    assert str(app / "broken.lua") in str(in_file)
     assert runtime.call("app:typed", {"x": 5}) == 5
     with pytest.raises(CallError, match="x: expected number"):
         runtime.call("app:typed", {"x": "five"})
