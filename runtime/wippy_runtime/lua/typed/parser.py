@@ -701,7 +701,7 @@ class Parser:
             self.next()
             path.append(self.name().value)
         args: list[TypeNode] = []
-        if self.is_("<", OP):
+        if self.is_("<", OP) and not self._attribute_follows():
             self.next()
             args.append(self.type_expr())
             while self.accept(","):
@@ -710,6 +710,12 @@ class Parser:
         if len(path) == 1 and not args and v in PRIMITIVES:
             return TypeNode("prim", name=v)
         return TypeNode("ref", path=path, items=args)
+
+    def _attribute_follows(self) -> bool:
+        """`<const>` / `<close>` after a local's type is Lua's attribute, not type arguments."""
+        name, close = self.peek(), self.peek(2)
+        return (name.kind == NAME and name.value in ("const", "close")
+                and close.kind == OP and close.value == ">")
 
     def type_typeof(self) -> TypeNode:
         self.next()

@@ -84,8 +84,12 @@ return as, t.type, type_of(1)
     "Lua 5.4 attributes": ("""
 local n <const>: number = 5
 local m: number <const> = 6
-return n + m
-""", (11,)),
+local closed = {}
+do
+    local h: {} <close> = setmetatable({}, {__close = function() closed[1] = true end})
+end
+return n + m, closed[1]
+""", (11, True)),
     "for loop names": ("""
 local total = 0
 for i: integer = 1, 3 do total = total + i end
@@ -143,6 +147,12 @@ def test_export_type_joins_the_returned_module_table(state):
     assert out.endswith("return __wippy_T.exports({A = A}, M)")
     (m,) = run(state, src)
     assert m[b"A"] is not None
+
+
+def test_attributes_are_kept_and_still_checked(state):
+    assert "<const>" in lower("local m: number <const> = 6\nreturn m")
+    fn, err = state.try_compile("local m: number <const> = 6\nm = 7", "c")
+    assert fn is None and err == "c:2: attempt to assign to const variable 'm'"
 
 
 def test_plain_lua_is_not_touched():
