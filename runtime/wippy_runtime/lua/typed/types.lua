@@ -274,7 +274,7 @@ T.is_type = is_type
 
 --- A declared type: gives records their name in messages.
 function T.named(name, t)
-  if rawget(t, "name") == nil then t.name = name end
+  if rawget(t, "name") == nil and t.kind ~= "prim" then t.name = name end  -- prims are shared
   return t
 end
 
