@@ -4,10 +4,11 @@ It does not build a tree of the Lua program: lowering needs only where the diale
 are. It walks the whole grammar (so it knows an annotation's `:` from a method call's, and a
 cast's `as` from a name) and records
 
-- `erase`: source spans that are pure annotation (`: T` on locals, parameters and varargs,
-  return types, `<T>` type parameters, `as T` / `:: T` casts, `!` non-nil assertions), and
-- `decls`: each `type X = ...` / `export type X = ...` with its type as a small tree of
-  `TypeNode`s, which lowering turns into a runtime type value.
+- `erase`: source spans that are pure annotation (`: T` on locals, loop names, parameters and
+  varargs, return types, `<T>` type parameters, `::<T>` call type arguments, `as T` / `:: T`
+  casts, `!` non-nil assertions), and
+- `decls`: each `type X = ...` / `export type X = ...` / `interface X ... end` with its type as
+  a small tree of `TypeNode`s, which lowering turns into a runtime type value.
 
 Everything else is left as it is, so Lua itself still reports the errors this parser does not
 look for (goto scoping, `<const>` assignment, ...). Errors this parser does report are worded as
@@ -276,13 +277,7 @@ class Parser:
     def typed_name(self) -> tuple[str, TypeNode | None]:
         """`Name [: type]`, the annotation erased."""
         name = self.name().value
-        ty = None
-        if self.is_(":", OP):
-            start = self.tok.start
-            self.next()
-            ty = self.type_expr()
-            self.erase_from(start)
-        return name, ty
+        return name, (self.annotation() if self.is_(":", OP) else None)
 
     def local_stat(self) -> None:
         names: list[tuple[str, TypeNode | None]] = []
@@ -293,7 +288,7 @@ class Parser:
                 self.name()
                 self.expect(">")
                 if ty is None and self.is_(":", OP):
-                    _, ty = self.typed_name_tail()
+                    ty = self.annotation()
             names.append((name, ty))
             if not self.accept(","):
                 break
@@ -306,12 +301,13 @@ class Parser:
             else:
                 scope.pop(name, None)
 
-    def typed_name_tail(self) -> tuple[None, TypeNode]:
+    def annotation(self) -> TypeNode:
+        """`: type` (at the ':'), erased."""
         start = self.tok.start
         self.next()
         ty = self.type_expr()
         self.erase_from(start)
-        return None, ty
+        return ty
 
     def expr_stat(self) -> None:
         kind = self.suffixedexp()
@@ -409,7 +405,7 @@ class Parser:
                     if self.is_("...", OP):
                         self.next()
                         if self.is_(":", OP):
-                            self.typed_name_tail()
+                            self.annotation()
                         break
                     if self.tok.kind != NAME or self.tok.value in KEYWORDS:
                         raise self.error("<name> or '...' expected")
