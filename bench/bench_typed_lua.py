@@ -6,7 +6,8 @@
    - warm: front end on, chunk cache filled by an earlier load in this process.
 2. The front end alone on the app's typed sources: lowering vs Lua's own compile of the same
    (lowered) text, and the chunk cache's hit path.
-3. A Lua state with the type library installed (lazily) vs without it.
+3. A new Lua state compiling a plain chunk vs a chunk that declares a type (the first such
+   chunk installs the type library into its state).
 Best of N runs each; the machine is shared, so the load average is printed with the results.
 Run: PYTHONPATH=runtime python bench/bench_typed_lua.py [APP]
 """
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from wippy_runtime.lua import state as state_module
-from wippy_runtime.lua import typed
 from wippy_runtime.lua.state import LuaState
 from wippy_runtime.lua.typed import cache
 from wippy_runtime.lua.typed.lowering import lower
@@ -52,16 +52,18 @@ def load_app(cache_dir: Path) -> int:
 
 
 def plain_compile(load: Any, source: str, chunkname: str) -> tuple[Any, str | None]:
+    """Lua's own compile, no front end."""
     out = load(source.encode("utf-8"), ("=" + chunkname).encode())
     fn, err = out if type(out) is tuple else (out, None)
     return (fn, None) if fn is not None else (None, str(err))
 
 
 def bench_app_load(cache_dir: Path) -> None:
-    front_end = typed.compile
+    front_end = state_module.typed.compile
     load_app(cache_dir)  # warm the WASM compile cache and the OS file cache first
     try:
-        state_module.typed.compile = plain_compile  # type: ignore[attr-defined]
+        state_module.typed.compile = (  # type: ignore[attr-defined]
+            lambda lua, load, source, chunkname: plain_compile(load, source, chunkname))
         errors_without = load_app(cache_dir)
         base = best(lambda: load_app(cache_dir))
     finally:
@@ -114,16 +116,21 @@ def bench_front_end() -> None:
 
 
 def bench_state() -> None:
-    install = typed.install
+    """The type library is installed by the first chunk of a state that declares a type."""
     n = 200
-    t_with = best(lambda: [LuaState() for _ in range(n)])
-    try:
-        state_module.typed.install = lambda lua: None  # type: ignore[attr-defined]
-        t_without = best(lambda: [LuaState() for _ in range(n)])
-    finally:
-        state_module.typed.install = install  # type: ignore[attr-defined]
-    print(f"LuaState(): {t_with / n * 1e6:.0f} us with the type library (lazy), "
-          f"{t_without / n * 1e6:.0f} us without = {t_with / t_without:.2f}x")
+    plain = "local x = 1\nreturn x"
+    decl = "type P = {x: number}\nreturn P"
+    cache.lowered(decl)
+
+    def states(src: str) -> None:
+        for _ in range(n):
+            LuaState().try_compile(src, "b")
+
+    t_plain = best(lambda: states(plain))
+    t_decl = best(lambda: states(decl))
+    print(f"new LuaState + compile of a plain chunk: {t_plain / n * 1e6:.0f} us; of a chunk "
+          f"declaring a type (installs the type library): {t_decl / n * 1e6:.0f} us "
+          f"= {t_decl / t_plain:.2f}x")
 
 
 def main() -> None:

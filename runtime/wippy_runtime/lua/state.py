@@ -147,7 +147,6 @@ class LuaState:
         self.globals = self.lua.globals()
         self.host = host
         errors_module.install(self.lua)
-        typed.install(self.lua)
         #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
         self.check: LuaCheck | None = None
         #: the dispatcher driving this state now, and the await glue (scheduler/dispatcher.py)
@@ -210,7 +209,7 @@ class LuaState:
         Without raising: the kernel compiles a cell several ways (expression first, then
         statements) and checks whether input is complete, so a failure is an answer, not an
         error. `compile` builds its CompileError on top of this."""
-        return typed.compile(self._compile, source, chunkname)  # Wippy's typed Lua dialect
+        return typed.compile(self.lua, self._compile, source, chunkname)  # + Wippy's typed Lua
 
     def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
         """Call a Lua function with a traceback on error; returns all its results.

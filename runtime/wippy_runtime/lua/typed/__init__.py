@@ -32,8 +32,8 @@ Decisions, and why:
 - The chunk cache is in-process only: lowering costs about 0.5 ms per typed file (40 ms for all
   of Wippy's runtime test app, a few percent of loading it; bench/bench_typed_lua.py), which
   a disk cache could at best save once per process.
-- The type library is compiled into a state on first use: states that never run typed code
-  (most pool instances) pay about 30 us for a placeholder, not about 230 us for the library.
+- The type library is installed into a state when the first chunk there declares a type:
+  states that never do (most pool instances, all plain Lua) pay nothing for it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import cache
+from .lowering import USES_LIBRARY
 from .runtime import install
 from .tokens import LuaSyntaxError
 
@@ -57,12 +58,14 @@ def _text(err: Any) -> str:
     return err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
 
 
-def compile(load: Callable[[bytes, bytes], Any], source: str,
+def compile(lua: Any, load: Callable[[bytes, bytes], Any], source: str,
             chunkname: str) -> tuple[Any, str | None]:
     """(function, None) or (None, message worded as Lua's: "chunkname:LINE: ... near 'x'").
 
-    `load(text, "=" + chunkname)` is the state's raw loader. A syntax error that the front end
-    finds where Lua found it (no dialect construct before it) keeps Lua's own message."""
+    `lua` is the state's lupa runtime (the type library is installed into it the first time a
+    chunk that declares types is compiled); `load(text, "=" + chunkname)` its raw loader. A
+    syntax error that the front end finds where Lua found it (no dialect construct before it)
+    keeps Lua's own message."""
     name = ("=" + chunkname).encode()
     out = load(source.encode("utf-8"), name)
     fn, err = out if type(out) is tuple else (out, None)
@@ -77,6 +80,8 @@ def compile(load: Callable[[bytes, bytes], Any], source: str,
         return None, f"{chunkname}:{exc.line}: {exc.message}"
     if text == source:
         return None, lua_message
+    if text.startswith(USES_LIBRARY):
+        install(lua, load)
     out = load(text.encode("utf-8"), name)
     fn, err = out if type(out) is tuple else (out, None)
     if fn is not None:

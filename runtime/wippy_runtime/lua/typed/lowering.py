@@ -17,6 +17,8 @@ from .parser import Parser, TypeDecl, TypeNode, parse
 #: the global the type library is installed as (runtime.py); chunks alias it as a local
 LIBRARY_GLOBAL = "__wippy_types"
 _LIB = "__wippy_T"
+#: how a lowered chunk that needs the type library begins
+USES_LIBRARY = f"local {_LIB} = {LIBRARY_GLOBAL};"
 _PRIM_FIELD = {"function": "t_function", "nil": "t_nil"}
 
 
@@ -49,7 +51,7 @@ def emit(p: Parser) -> str:
     out: list[str] = []
     if p.decls:
         names = sorted({d.name for d in p.decls if d.toplevel})
-        out.append(f"local {_LIB} = {LIBRARY_GLOBAL};")
+        out.append(USES_LIBRARY)
         if names:
             out.append(f"local {', '.join(names)};")
     pos = 0

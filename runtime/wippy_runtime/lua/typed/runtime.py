@@ -1,12 +1,14 @@
 """Installs the runtime type library (types.lua) into a Lua state.
 
-Lowered chunks reach it through one global; the library itself is loaded on first use (a state
-that never runs typed code pays for an empty table, not for compiling the library).
+Lowered chunks that declare types reach it through one global. It is installed when the first
+such chunk is compiled in a state (typed/__init__.py), so the many states that never see a
+type declaration (most pool instances, plain Lua) never pay for compiling it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,23 +17,8 @@ from ...errors import INVALID
 from ..modules.errors import LuaErrorValue
 from .lowering import LIBRARY_GLOBAL
 
-_SOURCE = (Path(__file__).with_name("types.lua")).read_text(encoding="utf-8")
-
-# The global is a placeholder whose first field read compiles the library into it. Everything
-# it uses is captured now, before any user code can replace a global.
-_LAZY = r"""
-local source, make_error, regex_match = ...
-local load, assert, pairs, rawset, rawget, setmetatable = load, assert, pairs, rawset, rawget, setmetatable
-local env = _ENV
-local lib = {}
-setmetatable(lib, { __index = function(t, k)
-  setmetatable(t, nil)
-  local library = assert(load(source, "=wippy-types", "t", env))(make_error, regex_match)
-  for name, value in pairs(library) do rawset(t, name, value) end
-  return rawget(t, k)
-end })
-return lib
-"""
+_SOURCE_BYTES = (Path(__file__).with_name("types.lua")).read_bytes()
+_GLOBAL = LIBRARY_GLOBAL.encode()
 
 
 def _make_error(message: bytes) -> LuaErrorValue:
@@ -52,8 +39,11 @@ def _regex_match(pattern: bytes, text: bytes) -> bool:
         return False
 
 
-def install(lua: Any) -> None:
-    """Bind the type library's global in `lua` (a lupa LuaRuntime)."""
-    lib = lua.execute(_LAZY.encode("utf-8"), _SOURCE.encode("utf-8"), _make_error,
-                      _regex_match)
-    lua.globals()[LIBRARY_GLOBAL.encode()] = lib
+def install(lua: Any, load: Callable[[bytes, bytes], Any]) -> None:
+    """Bind the type library's global in `lua` (a lupa LuaRuntime) once; `load` is the state's
+    raw loader (it names the chunk, so the library's own frames read "wippy-types:LINE")."""
+    g = lua.globals()
+    if g[_GLOBAL] is None:
+        out = load(_SOURCE_BYTES, b"=wippy-types")
+        fn = out[0] if type(out) is tuple else out
+        g[_GLOBAL] = fn(_make_error, _regex_match)

@@ -192,9 +192,13 @@ def test_unknown_type_is_reported_when_checked():
     assert state.call(fn) == (b"m: unknown type Missing",)
 
 
-def test_state_without_typed_code_does_not_load_the_library():
+def test_library_is_installed_by_the_first_chunk_that_declares_a_type():
     state = LuaState()
+    state.call(state.compile("local x: number = 1\nreturn x", "a", entry="t:a"))
+    assert state.globals[b"__wippy_types"] is None
+    state.call(state.compile("type A = number\nreturn A:is(1)", "b", entry="t:b"))
     lib = state.globals[b"__wippy_types"]
-    assert list(lib.keys()) == []
-    state.call(state.compile("type A = number\nreturn A:is(1)", "a", entry="t:a"))
-    assert b"record" in list(lib.keys())
+    assert lib[b"record"] is not None
+    lib[b"probe"] = 1
+    state.call(state.compile("type B = string\nreturn B:is('x')", "c", entry="t:c"))
+    assert state.globals[b"__wippy_types"][b"probe"] == 1  # installed once per state
