@@ -283,7 +283,7 @@ class Runtime:
             if entry_id in self.built:
                 raise CallError(f"{self.built[entry_id].entry.kind} entries are not callable",
                                 entry=entry_id, kind=INVALID)
-            raise CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
+            raise CallError(self.why_not_callable(entry_id), entry=entry_id, kind=NOT_FOUND)
         sec = self.security
         if actor is None and scope is None and context is None:
             ctx = current()
@@ -296,6 +296,17 @@ class Runtime:
             raise CallError(denied, entry=entry_id, kind=PERMISSION_DENIED)
         # to_plain also normalises for Python callers (a valid UTF-8 list<u8> becomes str)
         return to_plain(call_in(ctx, target.invoke, args))
+
+    def why_not_callable(self, entry_id: str) -> str:
+        """Why `entry_id` has no target: it failed to load (and why), is not a function, or
+        does not exist. (A test runner calling every test shows the load error this way.)"""
+        failed = self.failed.get(entry_id)
+        if failed is not None and entry_id not in self.built:
+            return f"failed to load: {failed[1].message}"
+        built = self.built.get(entry_id)
+        if built is not None:
+            return f"{built.entry.kind} entries are not callable"
+        return "no such entry"
 
     # -- interruption ---------------------------------------------------------------------
     def interrupt(self) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from wippy_runtime import Runtime
-from wippy_runtime.errors import LoadError, ValidationError
+from wippy_runtime.errors import NOT_FOUND, CallError, LoadError, ValidationError
 
 
 @pytest.fixture
@@ -156,3 +156,20 @@ def test_a_bad_lock_file_is_a_clear_error_naming_it(rt, write_app, lock, message
     report = rt.load(app)
     (err,) = report.errors
     assert message in str(err) and str(app / "wippy.lock") in str(err)
+
+
+def test_calling_an_entry_that_failed_to_load_says_why(rt):
+    rt.load_text("namespace: t\nentries:\n  - name: bad\n    kind: function.lua\n"
+                 "    method: main\n    modules: [nosuch]\n"
+                 "    source: 'return { main = function() end }'\n")
+    rt.define(lua_entry(id="t:caller", modules=["funcs"], source="""
+return { main = function()
+  local _, err = funcs.call("t:bad")
+  local _, none = funcs.call("t:none")
+  return { err = tostring(err), kind = err:kind(), none = tostring(none) }
+end }"""))
+    out = rt.call("t:caller")
+    assert out["err"].startswith("t:bad: failed to load: unknown module 'nosuch'")
+    assert out["kind"] == NOT_FOUND and out["none"] == "t:none: no such entry"
+    with pytest.raises(CallError, match="t:bad: failed to load: unknown module 'nosuch'"):
+        rt.call("t:bad")

@@ -1,14 +1,15 @@
 """Lua tracebacks as a Wippy developer should see them: their own frames only.
 
 The host runs every execution through a few Lua chunks of its own (the sandbox prelude, the
-dispatcher's glue) and `xpcall`; their frames say nothing about the user's code, so errors,
+dispatcher's glue, the typed-Lua type library) and `xpcall`; their frames say nothing about the user's code, so errors,
 `err:stack()` and the kernel's tracebacks leave them out.
 """
 
 from __future__ import annotations
 
 #: markers of the host's own frames
-_HOST_MARKERS = ('[string "<python>"]', "[C]: in function 'xpcall'", "[C]: in ?")
+_HOST_MARKERS = ('[string "<python>"]', "[C]: in function 'xpcall'", "[C]: in ?",
+                 "\twippy-types:")
 
 
 def clean_traceback(text: str) -> str:

@@ -52,7 +52,7 @@ def _failure(lua: Any, exc: BaseException, entry: str) -> Any:
     return LuaErrorValue(f"{type(exc).__name__}: {exc}", entry=entry)
 
 
-def _missing(target_id: Any) -> LuaErrorValue:
+def _missing(target_id: Any, runtime: Runtime | None = None) -> LuaErrorValue:
     if not isinstance(target_id, bytes):
         return LuaErrorValue(f"funcs.call: target must be a string \"namespace:name\", got "
                              f"{type(target_id).__name__}", INVALID)
@@ -61,7 +61,8 @@ def _missing(target_id: Any) -> LuaErrorValue:
         parse_id(text)
     except InvalidIdError as exc:
         return LuaErrorValue(f"funcs.call: {exc.message}", INVALID)
-    return LuaErrorValue(f"{text}: no such entry", NOT_FOUND, entry=text)
+    why = runtime.why_not_callable(text) if runtime is not None else "no such entry"
+    return LuaErrorValue(f"{text}: {why}", NOT_FOUND, entry=text)
 
 
 @lua_methods("response", "channel", "is_complete", "is_canceled", "result", "error", "cancel")
@@ -155,7 +156,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
         """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
         target = targets.get(target_id)
         if target is None:
-            return None, _missing(target_id)
+            return None, _missing(target_id, runtime)
         return run_here(target, args)
 
     def run_here(target: Any, args: tuple) -> Any:
@@ -177,7 +178,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
         """`funcs.call` under a dispatcher: may hop to the pool's workers (returns PENDING)."""
         target = targets.get(target_id)
         if target is None:
-            return None, _missing(target_id)
+            return None, _missing(target_id, runtime)
         if target.offload and should_offload(target, state.dispatcher):
             if security.strict_mode or current() is not None:
                 err = denied(target)
@@ -204,7 +205,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
     def async_(target_id: Any, *args: Any) -> Any:
         target = targets.get(target_id)
         if target is None:
-            return None, _missing(target_id)
+            return None, _missing(target_id, runtime)
         err = denied(target)
         if err is not None:
             return None, err
