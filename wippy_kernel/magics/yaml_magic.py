@@ -42,6 +42,8 @@ class YamlMagic(Magic):
         if defined:
             ctx.display(source_bundle(text, "yaml", "defined: " +
                                       ", ".join(e.id for e in defined)))
+        for warning in report.warnings:  # e.g. unknown fields, which Wippy ignores too
+            ctx.stdout(f"warning: {warning}\n")
         if not report.entries and not report.errors:
             raise MagicError("LoadError", "no entries found (expected `namespace:` and "
                              "`entries:`, or a bare list with --namespace)")

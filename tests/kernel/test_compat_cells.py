@@ -1,4 +1,4 @@
-"""Wippy's `io` in a notebook cell: output goes to the cell's streams."""
+"""Real Wippy code in notebook cells: Wippy's `io` writes to the cell, unknown fields warn."""
 
 from __future__ import annotations
 
@@ -33,3 +33,12 @@ def test_io_in_an_entry_called_from_a_cell_writes_to_the_cell(kc):
     assert res.stdout == "hi\tthere\n"
     no_stdin = ok(kc, "select(2, io.readline()):kind()")
     assert no_stdin.result == '"Unavailable"'
+
+
+def test_yaml_cell_warns_about_unknown_fields_and_defines_the_entry(kc):
+    res = ok(kc, "%%yaml\nnamespace: nb\nentries:\n  - name: tagged\n    kind: function.lua\n"
+                 "    method: main\n    security: {actor: {id: x}}\n"
+                 "    source: 'return { main = function() return 5 end }'\n")
+    assert "warning: nb:tagged: unknown field(s) for function.lua: security (ignored)" \
+        in res.stdout
+    assert ok(kc, 'funcs.call("nb:tagged")').result == "5"
