@@ -270,7 +270,9 @@ class LuaState:
         err = out[1] if len(out) > 1 else None
         if isinstance(err, errors_module.LuaErrorValue):
             exc = CallError(str(err), entry=entry, kind=err._kind)
-            exc.error_value = err  # type: ignore[attr-defined]
+            # kept whole for a funcs.call caller (kind, retryable, details); a process's EXIT
+            # result names the failed entry instead (LuaErrorValue.from_exception)
+            exc.raised_value = err  # type: ignore[attr-defined]
             raise exc
         if err == b"not enough memory" and self.max_memory:
             raise self._memory_error(entry)

@@ -58,9 +58,12 @@ class LuaErrorValue:
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> LuaErrorValue:
-        value = getattr(exc, "error_value", None)
-        if isinstance(value, LuaErrorValue):
-            return value
+        """An error value naming the entry the exception is about (a process's EXIT result
+        says which entry failed); `funcs.call` passes a callee's own value through instead."""
+        raised = getattr(exc, "raised_value", None)
+        if isinstance(exc, WippyError) and isinstance(raised, LuaErrorValue):
+            return cls(str(exc), exc.kind, entry=exc.entry, retryable=raised._retryable,
+                       details=raised._details, stack=raised._stack)
         if isinstance(exc, WippyError):
             return cls(str(exc), exc.kind, entry=exc.entry)
         return cls(str(exc) or type(exc).__name__, UNKNOWN)
