@@ -94,6 +94,8 @@ def lua_repr(v: Any, depth: int = 0, seen: set[int] | None = None) -> str:
 
 
 def _lua_tostring(v: Any) -> str:
+    if hasattr(v, "_kind") and hasattr(v, "_message"):  # a Wippy error value
+        return f"error({v._kind}): {v._message}"
     t = lupa.lua_type(v)
     if t in ("function", "userdata", "thread"):
         return f"{t}: 0x{id(v):x}"

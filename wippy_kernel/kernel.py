@@ -200,7 +200,8 @@ class WippyKernel(Kernel):
             raise MagicError("UsageError", f"unknown magic {prefix}{seg.name} (line "
                              f"{seg.first_line}); %lsmagic lists them")
         ctx = MagicContext(session=self.wippy, display=self._display,
-                           stdout=lambda t: self._stream("stdout", t), cwd=Path.cwd(),
+                           stdout=lambda t: self._stream("stdout", t),
+                           stderr=lambda t: self._stream("stderr", t), cwd=Path.cwd(),
                            body_line=seg.first_line + 1)
         magic.run(ctx, seg.text, seg.body)
         return None

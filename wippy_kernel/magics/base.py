@@ -37,6 +37,7 @@ class MagicContext:
     session: Session
     display: Callable[[dict[str, Any]], None]
     stdout: Callable[[str], None]
+    stderr: Callable[[str], None] = lambda text: None
     cwd: Path = field(default_factory=Path.cwd)
     body_line: int = 2  # the cell line of the body's first line (cell magics)
     widget: Callable[[Any], None] | None = None
@@ -97,9 +98,17 @@ def define_entry(ctx: MagicContext, definition: dict[str, Any], *, body: str,
     On failure the previous version keeps serving (Runtime.define's contract) and the error
     points at the cell line (`wat_line` / `lua_line` counted from the body's first line)."""
     rt = ctx.session.runtime
+    warnings_before = len(rt.warnings)
     try:
         rt.define(definition)
     except LoadError as exc:
+        if language == "wat":
+            located = wat_cell_error(exc, body, ctx.body_line, definition["id"])
+            if located is not None:
+                if definition["id"] in rt.targets:
+                    located.traceback.append(
+                        f"(the previous version of {definition['id']} keeps serving)")
+                raise located from None
         line = getattr(exc, "wat_line", None) or getattr(exc, "lua_line", None)
         if line is None:  # Lua chunk errors read "<entry>:<line>: ..."
             m = re.search(re.escape(definition["id"]) + r":(\d+):", str(exc))
@@ -110,10 +119,53 @@ def define_entry(ctx: MagicContext, definition: dict[str, Any], *, body: str,
             err.traceback.append(f"(the previous version of {entry_id} keeps serving)")
         raise MagicError(err.ename, err.evalue, err.traceback) from None
     entry_id = definition["id"]
+    for warning in rt.warnings[warnings_before:]:
+        ctx.stderr(f"warning: {warning}\n")
     info = next((i for i in rt.describe() if i.id == entry_id), None)
     title = entry_id + (f"  ({info.kind}; {info.signature})" if info and info.signature else
                         f"  ({definition['kind']})")
     ctx.display(source_bundle(body, language, title))
+
+
+_WAT_SYNTAX = re.compile(r"invalid WAT at line \d+, column \d+: ([^\n]*)")
+
+
+def wat_cell_error(exc: LoadError, body: str, body_line: int, entry_id: str
+                   ) -> MagicError | None:
+    """A WAT error with one position, the cell's: syntax errors (wasmtime gives the body's
+    line) and validation errors (wasmtime gives a byte offset of the binary)."""
+    import wasmtime
+
+    from ..wat_locate import locate, offset_of
+
+    message = getattr(exc, "message", None) or str(exc)
+    line = getattr(exc, "wat_line", None)
+    column = getattr(exc, "wat_column", None)
+    reason = ""
+    if line is not None:
+        m = _WAT_SYNTAX.search(message)
+        reason = m.group(1) if m else message.split("\n", 1)[0]
+        what = "invalid WAT"
+    else:
+        offset = offset_of(message)
+        if offset is None:
+            return None
+        try:
+            where = locate(body, bytes(wasmtime.wat2wasm(body)), offset)
+        except Exception:
+            where = None
+        if where is None:
+            return None
+        line, column = where
+        reason = message.split(f"offset {offset}:", 1)[-1].strip()
+        what = "invalid WebAssembly"
+    cell_line = body_line + line - 1
+    src = body.split("\n")[line - 1] if 0 < line <= len(body.split("\n")) else ""
+    evalue = f"{entry_id}: {what} at cell line {cell_line}, column {column}: {reason}"
+    gutter = len(str(cell_line))
+    tb = [f"CompileError: {evalue}", f"  {cell_line} | {src}",
+          f"  {' ' * gutter} | {' ' * (max(column, 1) - 1)}^"]
+    return MagicError("CompileError", evalue, tb)
 
 
 def entry_id_arg(value: str) -> str:

@@ -122,6 +122,16 @@ return host
 CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
 
 
+#: traceback lines that are the host's own plumbing (the pcall wrapper compiled from Python
+#: strings, the xpcall under it), not the user's code
+_HOST_FRAME = re.compile(r'\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
+
+
+def without_host_frames(text: str) -> str:
+    """A Lua traceback as the user's code sees it: the host's wrapper frames removed."""
+    return "\n".join(ln for ln in text.split("\n") if not _HOST_FRAME.search(ln))
+
+
 class LuaState:
     """One Lua state: a function.lua instance, a library host, or the kernel's session."""
 
@@ -241,7 +251,8 @@ class LuaState:
                     err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
-        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        text = without_host_frames(
+            err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err))
         exc = CallError(f"Lua error: {text}", entry=entry)
         exc.lua_traceback = text  # type: ignore[attr-defined]
         raise exc
