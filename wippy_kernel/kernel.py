@@ -195,16 +195,25 @@ class WippyKernel(Kernel):
                 values.pop()
             return value_bundle(values) if is_expr and values else None
         magic = registry().get(seg.name)
-        if magic is None or magic.cell != (seg.type == "cell"):
+        if magic is None or not magic.accepts(seg.type == "cell"):
             prefix = "%%" if seg.type == "cell" else "%"
             raise MagicError("UsageError", f"unknown magic {prefix}{seg.name} (line "
                              f"{seg.first_line}); %lsmagic lists them")
         ctx = MagicContext(session=self.wippy, display=self._display,
                            stdout=lambda t: self._stream("stdout", t),
                            stderr=lambda t: self._stream("stderr", t), cwd=Path.cwd(),
-                           body_line=seg.first_line + 1)
-        magic.run(ctx, seg.text, seg.body)
+                           body_line=seg.first_line + 1,
+                           run_body=lambda text, line: self._run_body(text, line, chunkname))
+        magic.run(ctx, seg.text, seg.body if seg.type == "cell" else None)
         return None
+
+    def _run_body(self, text: str, first_line: int, chunkname: str) -> dict[str, Any] | None:
+        """A cell magic's body run as cell text whose first line is cell line `first_line`."""
+        result = None
+        for seg in split_cell(text):
+            seg.first_line += first_line - 1
+            result = self._run_segment(seg, chunkname)
+        return result
 
     def _help_page(self, code: str) -> dict[str, str] | None:
         req = help_request(code)

@@ -41,6 +41,9 @@ class MagicContext:
     cwd: Path = field(default_factory=Path.cwd)
     body_line: int = 2  # the cell line of the body's first line (cell magics)
     widget: Callable[[Any], None] | None = None
+    #: run cell text (Lua and magics) as a cell would, lines counted from the given cell
+    #: line; returns the last expression's display bundle (`%%trace` runs its body with it)
+    run_body: Callable[[str, int], dict[str, Any] | None] | None = None
 
 
 class Magic:
@@ -48,13 +51,23 @@ class Magic:
 
     name: str = ""
     cell: bool = False  # True: a `%%cell` magic, whose body is the rest of the cell
+    line_too: bool = False  # a cell magic that also works as a `%line` magic (`%trace`)
+
+    def accepts(self, as_cell: bool) -> bool:
+        """Does `%name` (as_cell False) or `%%name` (True) reach this magic?"""
+        return self.cell == as_cell or (self.line_too and not as_cell)
+
+    @property
+    def forms(self) -> list[str]:
+        """How it is written: `%name`, `%%name`, or both."""
+        out = ["%" + self.name] if (not self.cell or self.line_too) else []
+        return out + (["%%" + self.name] if self.cell else [])
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """Declare the magic's options (argparse)."""
 
     def parser(self) -> argparse.ArgumentParser:
-        prefix = "%%" if self.cell else "%"
-        p = _Parser(prog=prefix + self.name, add_help=False,
+        p = _Parser(prog=" | ".join(self.forms), add_help=False,
                     description=inspect.getdoc(self) or "")
         self.add_arguments(p)
         return p
