@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
-
 from wippy_runtime.errors import INVALID
 
 from . import kernelspec  # noqa: F401

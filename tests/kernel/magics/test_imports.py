@@ -5,8 +5,6 @@ from __future__ import annotations
 from ..helpers import ok, run
 from .conftest import ADD, widget_with_fallback  # noqa: F401
 
-
-
 P1 = """%%wat m:p1 --import wasi1 --method f
 (module
   (import "wasi_snapshot_preview1" "fd_write"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from ..helpers import ok, run
+from ..helpers import ok
 from .conftest import ADD, widget_with_fallback  # noqa: F401
-
 
 
 def _wait_for_notice(kc, needle: str, timeout: float = 20) -> str:

@@ -6,7 +6,6 @@ from ..helpers import ok, run
 from .conftest import ADD, widget_with_fallback  # noqa: F401
 
 
-
 def test_lua_magic_calls_wat(kc):
     res = ok(kc, '%%lua m:twice\nlocal function twice(x)\n  return funcs.call("m:add", x, x)\n'
              'end\nreturn { twice = twice }')

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..helpers import ok, run
+from ..helpers import ok
 from .conftest import ADD, widget_with_fallback  # noqa: F401
-
 
 
 def test_pools_shows_widget_with_html_fallback_by_default(kc):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..helpers import ok, run
+from ..helpers import ok
 from .conftest import ADD, widget_with_fallback  # noqa: F401
-
 
 
 def test_trace_shows_nested_calls(kc):

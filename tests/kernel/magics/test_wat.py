@@ -6,7 +6,6 @@ from ..helpers import ok, run
 from .conftest import ADD, widget_with_fallback  # noqa: F401
 
 
-
 def test_wat_magic_defines_and_echoes_highlighted_source(kc):
     res = ok(kc, ADD)
     html = res.displays[0]["text/html"]

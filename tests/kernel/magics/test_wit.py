@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..helpers import ok, run
+from ..helpers import ok
 from .conftest import ADD, widget_with_fallback  # noqa: F401
-
 
 
 def test_wit_magic_feeds_next_wat(kc):

@@ -6,7 +6,6 @@ from ..helpers import ok, run
 from .conftest import ADD, widget_with_fallback  # noqa: F401
 
 
-
 def test_yaml_magic_many_entries_and_bare_list(kc, tmp_path):
     ok(kc, '%%yaml\nversion: "1.0"\nnamespace: y\nentries:\n  - name: hi\n'
            '    kind: function.lua\n    method: main\n    source: |\n'
