@@ -188,12 +188,13 @@ class WippyKernel(Kernel):
         from .magics import MagicContext, MagicError, registry
 
         if seg.type == "lua":
-            fn, is_expr = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
+            fn, _ = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
             values = list(self.wippy.run(fn))
             # `r, err` pairs (funcs.call) show as `r`: trailing nils after a value are noise
             while len(values) > 1 and values[-1] is None:
                 values.pop()
-            return value_bundle(values) if is_expr and values else None
+            # an expression's value, or what an explicit `return` gave back
+            return value_bundle(values) if values else None
         magic = registry().get(seg.name)
         if magic is None or not magic.accepts(seg.type == "cell"):
             prefix = "%%" if seg.type == "cell" else "%"

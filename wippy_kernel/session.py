@@ -122,15 +122,18 @@ class Session:
         fn, _ = self.state.try_compile(f"{pad}return {code}", chunkname)
         if fn is not None:
             return fn, True
-        fn, err = self.state.try_compile(pad + code, chunkname)
-        if fn is not None:
-            return fn, False
+        # The last line as the cell's value, as in IPython, unless it ends with `;`. Tried
+        # before the plain chunk: Lua reads `f()` followed by a line `{...}` as the call
+        # `f(){...}`, while a reader means "then show this table".
         lines = code.rstrip().split("\n")
-        if len(lines) > 1:
+        if len(lines) > 1 and not lines[-1].rstrip().endswith(";"):
             head = "\n".join(lines[:-1])
             alt, _ = self.state.try_compile(f"{pad}{head}\nreturn {lines[-1]}", chunkname)
             if alt is not None:
                 return alt, True
+        fn, err = self.state.try_compile(pad + code, chunkname)
+        if fn is not None:
+            return fn, False
         raise lua_syntax_error(err or "syntax error", code, first_line)
 
     def run(self, fn: Any) -> tuple[Any, ...]:
