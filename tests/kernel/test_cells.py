@@ -207,7 +207,7 @@ def test_tab_after_percent_lists_line_and_cell_magics(kc):
     matches = complete(kc, "%")["matches"]
     for name in ("%%wat", "%%lua", "%%yaml", "%%wit", "%%trace", "%trace", "%pools", "%call"):
         assert name in matches, matches
-    assert complete(kc, "%w")["matches"] == ["%%wat", "%%wit"]
+    assert complete(kc, "%wi")["matches"] == ["%wippy", "%%wit"]
     assert "%%trace" not in complete(kc, "x = 1\n%tr")["matches"]  # not on a later line
 
 
