@@ -225,8 +225,9 @@ class PoolsWidget(W.VBox):
         self.stats = stats
         self.heading = W.HTML(value=_heading(stats, LIVE), _dom_classes=("wippy-pools-title",))
         self._header = W.HBox([
-            W.HTML(f"<b title='{html.escape(HELP.get(h, ''), quote=True)}'>{html.escape(h)}"
-                   + (" &#9432;" if h in HELP else "") + "</b>", layout=self._layouts[key])
+            W.HTML(f"<b title='{html.escape(HELP.get(h, ''), quote=True)}'"
+                   + (" style='border-bottom:1px dotted;cursor:help'" if h in HELP else "")
+                   + f">{html.escape(h)}</b>", layout=self._layouts[key])
             for key, h, _w in COLUMNS])
         self.empty = W.HTML("<i>no pools (no callable entries)</i>")
         super().__init__([self.heading, self._header, *self._sync_rows(stats)],

@@ -1,7 +1,7 @@
 """The call-trace widget: recorded call trees, newest first, as nested `<details>` blocks.
 
 One `HTML` widget holds the trees (a model per span would cost a comm per call); the browser's
-own `<details>` makes every call collapsible. Roots start open and deeper calls closed (a
+own `<details>` makes every call collapsible. Roots with calls start open and deeper calls closed (a
 failing path starts open, so an error is never hidden), inside a bounded scrolling box. Each
 call shows a duration bar on a time axis shared by every tree in view (the bar starts where the
 call started within its tree, and one scale serves all trees, so long and short calls compare
@@ -66,7 +66,8 @@ def _bar(span: Span, root: Span, scale_ns: int) -> str:
 
 def span_html(span: Span, depth: int = 0, root: Span | None = None,
               scale_ns: int | None = None) -> str:
-    """One call and its children; roots and failing paths start open, deeper calls closed."""
+    """One call and its children; roots with calls and failing paths start open, the rest
+    closed."""
     e = html.escape
     root = root or span
     scale_ns = scale_ns or max(1, _end(root) - root.start_ns)
@@ -83,7 +84,8 @@ def span_html(span: Span, depth: int = 0, root: Span | None = None,
         classes += " wippy-span-error"
     elif failed:
         classes += " wippy-path-error"
-    opened = " open" if depth == 0 or failed else ""
+    # roots show their calls; a leaf's summary already says everything, so it stays closed
+    opened = " open" if (depth == 0 and span.children) or failed else ""
     summary = f"{_bar(span, root, scale_ns)}{e(span.entry)}({e(span.args)}) {e(outcome)}  [{e(took)}]"
     body = [f"<div class='wippy-span-body'>kind: {e(span.kind)} · thread: {e(span.thread)}",
             f"\nargs: {e(span.args) or '(none)'}"]
