@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from wippy_runtime.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
