@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from wippy_runtime.lua.state import without_host_frames
+
 from .ansi import bold_red
 
-#: traceback lines of the host's own plumbing
-_HOST_FRAME = re.compile(r'\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
 _LUA_ERROR = "Lua error: "
 
 
@@ -35,7 +35,7 @@ class CellError(Exception):
 
 def clean_lines(text: str) -> list[str]:
     """`text` split into lines, without the host's frames."""
-    return [ln for ln in text.replace("\r\n", "\n").split("\n") if not _HOST_FRAME.search(ln)]
+    return without_host_frames(text.replace("\r\n", "\n")).split("\n")
 
 
 def _strip_prefixes(message: str, entry: str | None) -> str:

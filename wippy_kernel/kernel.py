@@ -88,7 +88,7 @@ class WippyKernel(Kernel):
         self._start_session.set()
         return self._session.result()
 
-    # -- kernel_info: never claim a debugger (jupyter-notes pitfall 1) -----------------------
+    # -- kernel_info: never claim a debugger (JupyterLab would show a toggle that does nothing)
     @property
     def kernel_info(self) -> dict[str, Any]:
         # Built here rather than from super().kernel_info: that imports ipykernel.debugger

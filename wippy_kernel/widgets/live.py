@@ -1,4 +1,5 @@
-"""One background thread that refreshes displayed live widgets (the `%pools --widget` view).
+"""One background thread that refreshes displayed live widgets (`%pools`; `%trace` while tracing
+is on).
 
 Why a thread: a widget's model only changes when the kernel sends `comm_msg` updates, and cells
 may run for a long time (or not at all) while the user watches a pool fill up. The thread calls
