@@ -124,12 +124,21 @@ CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re
 
 #: traceback lines that are the host's own plumbing (the pcall wrapper compiled from Python
 #: strings, the xpcall under it), not the user's code
-_HOST_FRAME = re.compile(r'\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
+_HOST_FRAME = re.compile(r'^\s+\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
+#: an error raised inside a host wrapper: the message is the user's, the location is not
+_HOST_LOCATION = re.compile(r'^\[string "<python>"\]:\d+: ')
 
 
 def without_host_frames(text: str) -> str:
-    """A Lua traceback as the user's code sees it: the host's wrapper frames removed."""
-    return "\n".join(ln for ln in text.split("\n") if not _HOST_FRAME.search(ln))
+    """A Lua traceback as the user's code sees it: the host's wrapper frames removed (and the
+    host's location in front of a message raised inside a wrapper)."""
+    out = []
+    for line in text.split("\n"):
+        if _HOST_LOCATION.match(line):
+            out.append(_HOST_LOCATION.sub("", line, count=1))
+        elif not _HOST_FRAME.search(line):
+            out.append(line)
+    return "\n".join(out)
 
 
 class LuaState:
