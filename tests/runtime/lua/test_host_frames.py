@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError
 from wippy_runtime.lua.state import without_host_frames
