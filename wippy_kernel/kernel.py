@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .session import CellError, Session
 
 #: seconds after start-up when the session is built even if no kernel_info request came
-SESSION_START_DELAY = 1.0
+SESSION_START_DELAY = 5.0
 
 
 def _build_session() -> Session:
