@@ -32,7 +32,8 @@ KEY_OUTPUTS = {
                              'escape = "not-permitted"', 'actor = "alice"',
                              "permission denied: funcs.call on sec:add"],
     "05-live-prototyping": ['"Hello, ada!"', "errors = 0", "PASS live:greet_test",
-                            "live:greet       2"],
+                            "live:greet       2", 'hottest = "roof"',
+                            'reading 1: celsius: expected number, got "hot"'],
 }
 
 
