@@ -40,5 +40,5 @@ def test_yaml_cell_warns_about_unknown_fields_and_defines_the_entry(kc):
                  "    method: main\n    security: {actor: {id: x}}\n"
                  "    source: 'return { main = function() return 5 end }'\n")
     assert "warning: nb:tagged: unknown field(s) for function.lua: security (ignored)" \
-        in res.stdout
+        in res.stderr
     assert ok(kc, 'funcs.call("nb:tagged")').result == "5"

@@ -27,6 +27,7 @@ from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
 from . import typed
 from .exposed import attribute_filter
 from .modules import errors as errors_module
+from .tracebacks import clean_traceback
 
 LuaError = lupa.LuaError
 LuaMemoryError = lupa.LuaMemoryError
@@ -162,6 +163,10 @@ return host
 CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
 
 
+#: the host's frames out of a Lua traceback (kept under this name for the kernel's imports)
+without_host_frames = clean_traceback
+
+
 class LuaState:
     """One Lua state: a function.lua instance, a library host, or the kernel's session."""
 
@@ -284,12 +289,13 @@ class LuaState:
                     err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
-        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-        # The message is Lua's own ("entry:line: text"); the traceback, without the host's
-        # frames, travels apart (the kernel shows it, a funcs.call caller gets `err:stack()`).
+        text = without_host_frames(
+            err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err))
+        exc = CallError(f"Lua error: {text}", entry=entry)
+        exc.lua_traceback = text  # type: ignore[attr-defined]
+        # A funcs.call caller gets Lua's own message ("entry:line: text") as `err:message()`
+        # and the user's frames as `err:stack()`.
         message, trace = errors_module.split_lua_error(text)
-        exc = CallError(f"Lua error: {message}", entry=entry)
-        exc.lua_traceback = f"{message}\n{trace}" if trace else message  # type: ignore[attr-defined]
         exc.error_value = errors_module.LuaErrorValue(  # type: ignore[attr-defined]
             message, exc.kind, entry=entry, stack=trace)
         raise exc
