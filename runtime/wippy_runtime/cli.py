@@ -156,8 +156,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
-    """Run the app's tests; per-test lines for failures (and passes with -v), then a table of
-    suites. Exit code: 0 all passed, 1 a test failed (or none found), 2 the app had load
+    """Run the app's tests; a line per test (only failures with -q), then a table of suites. Exit code: 0 all passed, 1 a test failed (or none found), 2 the app had load
     errors."""
     from .app_tests import LOAD_ERROR, iter_failures, run_tests, summarize
 
@@ -166,7 +165,7 @@ def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
     t0 = time.perf_counter()
 
     def show(result: Any) -> None:
-        if args.json or (result.ok and not args.verbose):
+        if args.json or (result.ok and args.quiet):
             return
         mark = "[green]PASS[/]" if result.ok else "[red]FAIL[/]"
         line = f"{mark} {result.id}"
@@ -410,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"per-test time limit; a test running longer fails as a timeout "
                    f"(default {DEFAULT_TIMEOUT:g})")
-    p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    p.add_argument("-q", "--quiet", action="store_true", help="list failing tests only")
     p.set_defaults(func=cmd_test)
     p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands), "
                        "or one process entry with -x ns:entry")

@@ -113,18 +113,18 @@ def test_filter_runs_matching_tests_only(write_app):
 
 def test_cli_prints_a_table_per_suite_and_one_line_causes(write_app):
     app = write_app({"_index.yaml": APP})
-    proc = wippy("test", str(app))
+    proc = wippy("test", str(app), "-q")
     assert proc.returncode == 2, proc.stdout + proc.stderr  # a load error: exit code 2
     out = proc.stdout
     assert "FAIL t:boom" in out and "runtime error: Lua error: t:boom:1: expected failure" in out
     assert "FAIL t:unloadable  load error: _index.yaml:" in out  # path relative to the app
-    assert "PASS" not in out  # passes only with -v
+    assert "PASS" not in out  # -q: failures only
     rows = {line.split()[1]: line.split()[2:] for line in out.splitlines()
             if line.startswith("│")}
     assert rows["alpha"] == ["│", "1", "│", "1", "│", "2", "│"]
     assert rows["beta"] == ["│", "0", "│", "2", "│", "2", "│"]
     assert "2 passed, 3 failed (1 failed, 1 load error, 1 runtime error)" in out
-    assert "PASS t:ok" in wippy("test", str(app), "-v").stdout
+    assert "PASS t:ok" in wippy("test", str(app)).stdout
 
 
 def test_cli_json_has_suites_and_statuses(write_app):
