@@ -20,7 +20,9 @@ from wasmtime._func import maybe_raise_last_exn
 
 from ..lua.convert import to_plain
 from ..wit.abi import flatten
-from ..wit.convert import LUA_INT_MAX, WitValueError, lower_value
+from ..wit.convert import lower_value
+from ..wit.errors import WitValueError
+from ..wit.plain import LUA_INT_MAX
 from ..wit.types import INT_RANGES, Primitive
 
 #: WIT primitive -> its one core value type (the canonical ABI's flattening): the primitives
