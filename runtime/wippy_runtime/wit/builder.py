@@ -9,7 +9,7 @@ names them (`[method]blob.read`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from lark import Token, Tree
 
@@ -64,9 +64,9 @@ class Builder:
         resolver = Resolver(self._iface_scope)
         for scope, raw, sink, key in self.pending_funcs:
             sink[key] = resolver.resolve_func(scope, raw)
-        for scope, sink in self.type_sinks:
+        for scope, types in self.type_sinks:
             for name, d in scope.defs.items():
-                sink[name] = resolver.resolve_name(scope, name, d.name)
+                types[name] = resolver.resolve_name(scope, name, d.name)
                 if d.docs and scope is self.top:
                     self.doc.type_docs[name] = d.docs
         return self.doc
@@ -104,7 +104,7 @@ class Builder:
 
     # ---- helpers for names and docs ----
     def _name(self, node: Tree) -> Name:
-        tok: Token = node.children[0]
+        tok = _token(node.children[0])
         text = tok.value[1:] if tok.value.startswith("%") else tok.value
         return Name(text, tok.line or 0, tok.column or 0)
 
@@ -235,13 +235,15 @@ class Builder:
             if it.data == "res_constructor":
                 params = self._params(it.children[0])
                 key = f"[constructor]{res.text}"
-                out.append((key, (key, params, [OwnType(ref)], self._docs(it.meta.line))))
+                out.append((key, (key, params, [_raw_handle(OwnType, ref)],
+                                  self._docs(it.meta.line))))
             else:
                 mname = self._name(it.children[0])
                 _, params, results, _ = self._functype(mname.text, it.children[1])
                 if it.data == "res_method":
                     key = f"[method]{res.text}.{mname.text}"
-                    params = [(Name("self", mname.line, mname.column), BorrowType(ref))] + params
+                    params = [(Name("self", mname.line, mname.column),
+                               _raw_handle(BorrowType, ref))] + params
                 else:
                     key = f"[static]{res.text}.{mname.text}"
                 out.append((key, (key, params, results, self._docs(mname.line))))
@@ -252,8 +254,7 @@ class Builder:
         kind = node.data
         ch = node.children
         if kind == "prim":
-            text = ch[0].value
-            return PRIMITIVES[text]
+            return PRIMITIVES[_token(ch[0]).value]
         if kind == "ref_t":
             n = self._name(ch[0])
             return Ref(n.text, n.line, n.column)
@@ -274,7 +275,7 @@ class Builder:
         if kind in ("own_t", "borrow_t"):
             n = self._name(ch[0])
             ref = Ref(n.text, n.line, n.column)
-            return OwnType(ref) if kind == "own_t" else BorrowType(ref)  # type: ignore[arg-type]
+            return _raw_handle(OwnType if kind == "own_t" else BorrowType, ref)
         raise AssertionError(kind)  # pragma: no cover
 
     def _params(self, node: Tree | None) -> list[tuple[Name, Any]]:
@@ -329,7 +330,7 @@ class Builder:
         for it in item.children[1:]:
             kind = it.data
             if kind in ("world_func", "world_inline_iface", "world_iface_ref"):
-                direction = it.children[0].children[0].value
+                direction = _token(it.children[0].children[0]).value
                 target = world.exports if direction == "export" else world.imports
                 if kind == "world_iface_ref":
                     path = self._path(it.children[1])
@@ -370,3 +371,15 @@ class Builder:
             scope.uses[alias.text] = (path, orig.text, alias)
 
     # ---- resolution ----
+
+
+def _token(node: Token | Tree) -> Token:
+    """A child the grammar makes a token (lark types children as either)."""
+    assert isinstance(node, Token), node
+    return node
+
+
+def _raw_handle(kind: type[OwnType] | type[BorrowType], ref: Ref) -> OwnType | BorrowType:
+    """`own<name>` / `borrow<name>` before resolution: the handle holds the `Ref` where the
+    resolved type holds its `ResourceType` (resolution replaces it, see `scopes`)."""
+    return kind(cast(ResourceType, ref))

@@ -85,15 +85,15 @@ class CoreAbiFunction:
                 f"`{self.type}` passes strings, lists or many values through linear memory, "
                 f"so the module must export {' and '.join(missing)}"
             )
-        if self.needs_realloc:
-            rt = realloc.type(store)  # type: ignore[union-attr]
+        realloc_func = realloc if isinstance(realloc, Func) else None
+        if realloc_func is not None and self.needs_realloc:
+            rt = realloc_func.type(store)
             if [str(t) for t in rt.params] != ["i32"] * 4 or [str(t) for t in rt.results] != [
                 "i32"
             ]:
                 raise CoreAbiError('"cabi_realloc" must have type (i32, i32, i32, i32) -> i32')
         post = exports.get(f"cabi_post_{export_name}")
-        mem = LinearMemory(store, memory if isinstance(memory, Memory) else None,
-                      realloc if isinstance(realloc, Func) else None)
+        mem = LinearMemory(store, memory if isinstance(memory, Memory) else None, realloc_func)
         post_func = post if isinstance(post, Func) else None
 
         def call(args: Sequence[Any]) -> Any:

@@ -92,6 +92,7 @@ class LinearMemory:
         if n == self._len:
             return
         base = ctypes.cast(self.memory.data_ptr(self.store), ctypes.c_void_p).value
+        assert base is not None, "wasm memory has no data pointer"
         self.view = memoryview((ctypes.c_ubyte * n).from_address(base)).cast("B")
         self._len = n
 

@@ -74,15 +74,15 @@ class ComponentFunction:
     def __call__(self, store: Any, func: wc.Func, args: Sequence[Any]) -> Any:
         checked = self._check_args(args)
         n = self._n
-        params = (_Val * n)() if n else None
+        params = (_Val * n)()
         try:
             for i, w in enumerate(self._writers):
                 w(params[i], checked[i])
             if self._reader is None:
-                _call(store, func, params, n, None, 0)
+                _call(store, func, params if n else None, n, None, 0)
                 return None
             result = _Val()
-            _call(store, func, params, n, byref(result), 1)
+            _call(store, func, params if n else None, n, byref(result), 1)
             try:
                 return self._reader(result)
             finally:

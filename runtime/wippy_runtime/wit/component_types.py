@@ -60,10 +60,14 @@ def _opt(vt: Any) -> WitType | None:
     return None if vt is None else wit_type_of(vt)
 
 
+def _constant(prim: Primitive) -> Callable[[Any], WitType]:
+    return lambda vt: prim
+
+
 #: One translation per wasmtime component type class (they are disjoint classes, so a
 #: dict keyed by class replaces a chain of isinstance checks).
 _FROM_WASMTIME: dict[type, Callable[[Any], WitType]] = {
-    **{cls: (lambda vt, p=prim: p) for cls, prim in _PRIM_OF.items()},
+    **{cls: _constant(prim) for cls, prim in _PRIM_OF.items()},
     wc.ListType: lambda vt: ListType(wit_type_of(vt.element)),
     wc.RecordType: lambda vt: RecordType(
         "record", tuple(Field(n, wit_type_of(t)) for n, t in vt.fields)),
