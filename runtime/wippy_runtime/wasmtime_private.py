@@ -30,7 +30,6 @@ __all__ = [
     "func_call_unchecked",
     "store_context",
     "func_ref",
-    "component_func_ref",
     "error_from_ptr",
     "trap_from_ptr",
     "raise_pending_host_exception",
@@ -52,7 +51,7 @@ __all__ = [
     "component_valflags_new_uninit",
     "component_val_new",
     "component_val_delete",
-    "component_func_call",
+    "call_component_func",
     "resource_any_clone",
     "resource_any_consume",
     "take_resource",
@@ -77,11 +76,6 @@ def store_context(store: wasmtime.Store) -> Any:
 
 def func_ref(func: wasmtime.Func) -> Any:
     """A by-reference handle to a core function's `wasmtime_func_t`, for C calls."""
-    return ctypes.byref(func._func)
-
-
-def component_func_ref(func: Any) -> Any:
-    """A by-reference handle to a component function's C struct, for C calls."""
     return ctypes.byref(func._func)
 
 
@@ -153,7 +147,20 @@ component_valtuple_new_uninit = _ffi.wasmtime_component_valtuple_new_uninit
 component_valflags_new_uninit = _ffi.wasmtime_component_valflags_new_uninit
 component_val_new = _ffi.wasmtime_component_val_new
 component_val_delete = _ffi.wasmtime_component_val_delete
-component_func_call = _ffi.wasmtime_component_func_call
+_component_func_call = _ffi.wasmtime_component_func_call
+
+
+def call_component_func(store: Any, func: Any, params: Any, n: int, result: Any,
+                        nresults: int) -> None:
+    """`wasmtime_component_func_call` on prepared C values; raises the host function's own
+    exception if one caused the failure, else the `WasmtimeError`. One Python call on the
+    hot path, as the private handles are read inside it."""
+    err = _component_func_call(ctypes.byref(func._func), store._context(), params, n, result,
+                               nresults)
+    if err:
+        error = wasmtime.WasmtimeError._from_ptr(err)
+        _component_pending()
+        raise error
 
 
 def resource_any_clone(resource: ResourceAny) -> Any:

@@ -19,15 +19,7 @@ from typing import Any
 
 import wasmtime.component as wc
 
-from ..wasmtime_private import (
-    ComponentVal,
-    component_func_call,
-    component_func_ref,
-    component_val_delete,
-    error_from_ptr,
-    raise_pending_component_host_exception,
-    store_context,
-)
+from ..wasmtime_private import ComponentVal, call_component_func, component_val_delete
 from .component_read import reader
 from .component_types import check_compatible, func_type_of
 from .component_write import writer
@@ -38,7 +30,7 @@ __all__ = ["ComponentFunction"]
 
 _Val = ComponentVal
 _VAL_DELETE = component_val_delete
-_FUNC_CALL = component_func_call
+_call = call_component_func
 
 
 class ComponentFunction:
@@ -91,10 +83,3 @@ class ComponentFunction:
             for i in range(n):
                 _VAL_DELETE(byref(params[i]))
 
-
-def _call(store: Any, func: wc.Func, params: Any, n: int, result: Any, nres: int) -> None:
-    err = _FUNC_CALL(component_func_ref(func), store_context(store), params, n, result, nres)
-    if err:
-        error = error_from_ptr(err)
-        raise_pending_component_host_exception()  # a Python exception from a host function
-        raise error
