@@ -14,10 +14,6 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.validators
-
 from ...errors import INTERNAL, INVALID
 from ..convert import ConversionError, to_lua, to_plain
 from ._common import build, error
@@ -49,8 +45,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _jsonschema() -> Any:
+    """jsonschema, imported on first validation, not with the module: its format checkers
+    import rfc3987-syntax, which builds a lark grammar (~1 s of CPU) that every process
+    importing the runtime would otherwise pay."""
+    import jsonschema
+    import jsonschema.exceptions
+    import jsonschema.validators
+
+    return jsonschema
+
+
 @functools.lru_cache(maxsize=100)
 def _validator(schema_text: str) -> Any:
+    jsonschema = _jsonschema()
     schema = json.loads(schema_text)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     cls.check_schema(schema)
@@ -94,6 +103,7 @@ def _jsonable_schema(value: Any) -> Any:
 
 def _check(schema: Any, data: Any) -> Any:
     """`true`, or `false, err` (INVALID) naming the failing rule and its place."""
+    jsonschema = _jsonschema()
     try:
         validator = _validator(_schema_text(schema))
     except _Invalid as exc:
