@@ -115,4 +115,5 @@ def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], i
     if not path:
         names += KEYWORDS
     matches = sorted({n for n in names if n.startswith(word) and not n.startswith("__")})
-    return matches, cursor_pos - len(word), cursor_pos + len(re.match(r"\w*", code[cursor_pos:]).group(0))
+    tail = re.match(r"\w*", code[cursor_pos:])  # always matches (possibly empty)
+    return matches, cursor_pos - len(word), cursor_pos + (len(tail.group(0)) if tail else 0)

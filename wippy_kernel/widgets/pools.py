@@ -100,6 +100,8 @@ def _label_style(key: str, s: PoolStats) -> dict[str, Any]:
 class PoolsWidget(W.VBox):
     """`%pools --widget`: every pool of `runtime`; `refresh()` re-reads `pool_stats()`."""
 
+    children: tuple[Any, ...]  # the VBox trait, declared for mypy (ipywidgets is untyped)
+
     def __init__(self, runtime: Any, **kwargs: Any) -> None:
         self._runtime = runtime
         self._lock = threading.Lock()
@@ -135,9 +137,9 @@ class PoolsWidget(W.VBox):
                 return
             rows = self._sync_rows(stats)
             self.heading.value = _heading(stats)
-            children = (self.heading, self._header, *rows)
-            if tuple(self.children) != children:
-                self.children = children
+            wanted = (self.heading, self._header, *rows)
+            if tuple(self.children) != wanted:
+                self.children = wanted
 
     def close(self) -> None:
         """Close the rows' widgets too (the refresher drops a view without a comm)."""

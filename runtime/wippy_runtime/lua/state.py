@@ -254,4 +254,4 @@ class LuaState:
 
     def close(self) -> None:
         self.globals = None
-        self.lua = None  # type: ignore[assignment]
+        self.lua = None

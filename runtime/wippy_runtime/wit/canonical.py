@@ -66,7 +66,8 @@ class CoreAbiFunction:
             else None
         self._result_lifter = flat_lifter(rtype) if rtype is not None else None
 
-    def bind(self, store: Any, instance: Instance, export_name: str) -> Callable[[tuple], Any]:
+    def bind(self, store: Any, instance: Instance,
+             export_name: str) -> Callable[[Sequence[Any]], Any]:
         """A callable `(args) -> plain value` for `export_name` of `instance`."""
         exports = instance.exports(store)
         func = exports.get(export_name)

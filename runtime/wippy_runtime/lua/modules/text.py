@@ -33,10 +33,8 @@ if TYPE_CHECKING:
     from ...runtime import Runtime
     from ..state import LuaState
 
-try:  # the parser behind `re`; used only to refuse what RE2 cannot do
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+# the parser behind `re`; used only to refuse what RE2 cannot do
+from re import _parser as _sre_parse
 
 _UNSUPPORTED = {"ASSERT": "lookaround", "ASSERT_NOT": "lookaround",
                 "GROUPREF": "backreference", "GROUPREF_EXISTS": "conditional"}
@@ -277,7 +275,7 @@ class Differ:
     def patch_apply(self, *args: Any) -> Any:
         a = self._args(args)
         table = a[0] if a else None
-        if not is_table(table):
+        if not is_table(table) or table is None:
             raise bad_argument("differ:patch_apply", 2, "table", table)
         base = text(check_string(a[1] if len(a) > 1 else None, "differ:patch_apply", 3))
         patches = []
@@ -459,7 +457,7 @@ class Splitter:
     def split_batch(self, *args: Any) -> Any:
         a = self._args(args)
         pages = a[0] if a else None
-        if not is_table(pages):
+        if not is_table(pages) or pages is None:
             raise bad_argument("splitter:split_batch", 2, "table", pages)
         result = self.lua.table()
         n = 0
