@@ -6,7 +6,7 @@ is not valid UTF-8), list (a Lua sequence), dict (any other Lua table; an empty 
 
 Lowering is split in two so that every backend shares one validator and one set of error
 messages: `lowerer(t)` turns a plain value into a *checked* value, and the backends
-(`component_values` for wasmtime components, `canonical` for core modules) turn checked
+(`component_write` for wasmtime components, `canonical_lower` for core modules) turn checked
 values into their representation. Checked values are:
 
 ==================  ===========================================================
