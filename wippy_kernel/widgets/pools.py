@@ -137,9 +137,9 @@ class PoolsWidget(W.VBox):
                 return
             rows = self._sync_rows(stats)
             self.heading.value = _heading(stats)
-            wanted = (self.heading, self._header, *rows)
-            if tuple(self.children) != wanted:
-                self.children = wanted
+            children = (self.heading, self._header, *rows)
+            if tuple(self.children) != children:
+                self.children = children
 
     def close(self) -> None:
         """Close the rows' widgets too (the refresher drops a view without a comm)."""

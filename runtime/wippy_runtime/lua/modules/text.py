@@ -275,7 +275,7 @@ class Differ:
     def patch_apply(self, *args: Any) -> Any:
         a = self._args(args)
         table = a[0] if a else None
-        if not is_table(table) or table is None:
+        if not is_table(table):
             raise bad_argument("differ:patch_apply", 2, "table", table)
         base = text(check_string(a[1] if len(a) > 1 else None, "differ:patch_apply", 3))
         patches = []
@@ -457,7 +457,7 @@ class Splitter:
     def split_batch(self, *args: Any) -> Any:
         a = self._args(args)
         pages = a[0] if a else None
-        if not is_table(pages) or pages is None:
+        if not is_table(pages):
             raise bad_argument("splitter:split_batch", 2, "table", pages)
         result = self.lua.table()
         n = 0
