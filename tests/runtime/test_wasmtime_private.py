@@ -9,7 +9,7 @@ import wasmtime
 from wippy_runtime import wasmtime_private as wp
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = [ROOT / "runtime" / "wippy_runtime", ROOT / "wippy_kernel"]
+PACKAGES = [ROOT / "runtime" / "wippy_runtime", ROOT / "wippy_kernel", ROOT / "bench"]
 PRIVATE_ATTRS = {"_ffi", "_bindings", "_func", "_context", "_from_ptr", "_consume", "_ptr",
                  "_enter", "take_pointer", "maybe_raise_last_exn"}
 

@@ -1,7 +1,7 @@
 """The fast path for core-module calls with numeric signatures.
 
 wasmtime-py's `Func.__call__` rebuilds the function type and converts every value through
-`Val` on each call (~24 µs, stack-notes §1). Here the signature is known once, so we generate a
+`Val` on each call (~24 µs). Here the signature is known once, so we generate a
 small Python function per (instance, export) that checks the arguments against their WIT types,
 writes them into a reused `wasmtime_val_raw_t` buffer and calls `wasmtime_func_call_unchecked`
 directly (~1.5 µs). Generated code keeps the checks inline, which is what makes it fast.
