@@ -45,21 +45,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@functools.cache
-def _jsonschema() -> Any:
-    """jsonschema, imported on first validation, not with the module: its format checkers
-    import rfc3987-syntax, which builds a lark grammar (~1 s of CPU) that every process
-    importing the runtime would otherwise pay."""
-    import jsonschema
-    import jsonschema.exceptions
-    import jsonschema.validators
-
-    return jsonschema
-
-
 @functools.lru_cache(maxsize=100)
 def _validator(schema_text: str) -> Any:
-    jsonschema = _jsonschema()
+    # imported on first use: `import jsonschema` loads its format checkers, which can take
+    # seconds (rfc3987-syntax builds a grammar at import), and every Lua state gets `json`
+    import jsonschema
+    import jsonschema.validators
+
     schema = json.loads(schema_text)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     cls.check_schema(schema)
@@ -103,7 +95,8 @@ def _jsonable_schema(value: Any) -> Any:
 
 def _check(schema: Any, data: Any) -> Any:
     """`true`, or `false, err` (INVALID) naming the failing rule and its place."""
-    jsonschema = _jsonschema()
+    import jsonschema.exceptions
+
     try:
         validator = _validator(_schema_text(schema))
     except _Invalid as exc:
