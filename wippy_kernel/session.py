@@ -175,7 +175,7 @@ class Session:
     def call_error(self, exc: CallError) -> CellError:
         if self.interrupted.is_set():
             return interrupted_error()
-        text = getattr(exc, "lua_traceback", None)
+        text = exc.traceback
         if not text:
             return CellError(type(exc).__name__, str(exc), [str(exc)])
         lines = [ln for ln in text.split("\n")

@@ -158,7 +158,11 @@ class Runtime:
         if isinstance(entry, dict):
             d = dict(entry)
             if "id" in d:
-                namespace, d["name"] = str(d.pop("id")).split(":", 1)
+                entry_id = str(d.pop("id"))
+                try:
+                    namespace, d["name"] = parse_id(entry_id)
+                except InvalidIdError as exc:
+                    raise ValidationError(exc.message, entry=entry_id, field="id") from None
             root = base_dir or Path.cwd()
             entry = make_entry(d, namespace or "", 0, None, None, None, root, root)
         errors = self.apply([entry])
@@ -196,7 +200,8 @@ class Runtime:
             self.failed[entry_id] = (entry, exc)
             batch.errors.append(exc)
         except WippyError as exc:
-            err = entry.error(LoadError, exc.message)
+            err = entry.error(LoadError, exc.message, exc.field, source_line=exc.source_line,
+                              source_column=exc.source_column, traceback=exc.traceback)
             self.failed[entry_id] = (entry, err)
             batch.errors.append(err)
         finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,15 +94,12 @@ def define_entry(ctx: MagicContext, definition: dict[str, Any], *, body: str,
     """Define or replace one entry from a cell body and echo it highlighted.
 
     On failure the previous version keeps serving (Runtime.define's contract) and the error
-    points at the cell line (`wat_line` / `lua_line` counted from the body's first line)."""
+    points at the cell line (the error's `source_line`, counted from the body's first line)."""
     rt = ctx.session.runtime
     try:
         rt.define(definition)
     except LoadError as exc:
-        line = getattr(exc, "wat_line", None) or getattr(exc, "lua_line", None)
-        if line is None:  # Lua chunk errors read "<entry>:<line>: ..."
-            m = re.search(re.escape(definition["id"]) + r":(\d+):", str(exc))
-            line = int(m.group(1)) if m else None
+        line = exc.source_line
         err = load_error(exc, body=body, body_line=ctx.body_line, line_in_body=line)
         entry_id = definition["id"]
         if entry_id in rt.targets:

@@ -122,7 +122,7 @@ class LuaInstance(InstanceBase):
             err = results[1]
             if isinstance(err, LuaErrorValue):
                 exc = CallError(err._message, entry=self.entry_id, kind=err._kind)
-                exc.error_value = err  # type: ignore[attr-defined]
+                exc.error_value = err
                 raise exc
             text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(to_plain(err))
             raise CallError(text, entry=self.entry_id)

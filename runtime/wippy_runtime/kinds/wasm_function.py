@@ -327,10 +327,14 @@ def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
     if isinstance(exc, WasiExit):  # the runtime's exit-with-code, raised inside a host call
         return exc, True
     if isinstance(exc, WitValueError):
-        return CallError(str(exc), entry=entry_id, kind=INVALID), False
+        return CallError(str(exc), entry=entry_id, kind=INVALID, param=exc.param,
+                         index=exc.index), False
     if isinstance(exc, CoreAbiError):
         return CallError(str(exc), entry=entry_id), True
-    if isinstance(exc, (ArgumentError, ArityError)):
+    if isinstance(exc, ArgumentError):
+        return CallError(str(exc), entry=entry_id, kind=INVALID, param=exc.name,
+                         index=exc.index + 1), False
+    if isinstance(exc, ArityError):
         return CallError(str(exc), entry=entry_id, kind=INVALID), False
     if isinstance(exc, ResultError):
         return CallError(str(exc), entry=entry_id), False
@@ -340,7 +344,7 @@ def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
             return limited, True
     if isinstance(exc, wasmtime.Trap):
         err = TrapError(trap_message(exc), entry=entry_id)
-        err.trap_code = exc.trap_code  # type: ignore[attr-defined]
+        err.trap_code = exc.trap_code
         return err, True
     if isinstance(exc, wasmtime.WasmtimeError):
         return TrapError(trap_message(exc), entry=entry_id), True

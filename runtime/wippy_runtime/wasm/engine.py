@@ -109,10 +109,8 @@ def wat_error(message: str, *, entry: str, file: str | None,
     if snippet:
         text += "\n" + snippet
     file_line = line_offset + wat_line - 1 if line_offset is not None else None
-    err = CompileError(text, entry=entry, file=file, line=file_line)
-    err.wat_line = wat_line  # type: ignore[attr-defined]
-    err.wat_column = col  # type: ignore[attr-defined]
-    return err
+    return CompileError(text, entry=entry, file=file, line=file_line, field="source",
+                        source_line=wat_line, source_column=col)
 
 
 def _clip(text: str, width: int = _SNIPPET_WIDTH * 2) -> str:
