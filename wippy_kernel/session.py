@@ -26,9 +26,9 @@ from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import CHUNK_LINE, LuaState
-from wippy_runtime.registry.watch import ProjectWatcher
 from wippy_runtime.scheduler.dispatcher import Dispatcher
 from wippy_runtime.scheduler.dispatcher import install as install_dispatch
+from wippy_runtime.watch import ProjectWatcher
 
 #: The `entry` a cell's execution is reported under (CallErrors raised by its hook).
 CELL_ENTRY = "cell"

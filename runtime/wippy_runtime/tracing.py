@@ -21,7 +21,7 @@ from .lua.convert import to_plain
 
 if TYPE_CHECKING:
     from .kinds.base import Target
-    from .runtime import Runtime
+    from .registry.live import Registry
 
 MAX_REPR = 120
 
@@ -62,8 +62,9 @@ class Span:
 class Tracer:
     """Records spans for every call while enabled. Keeps the last `max_roots` call trees."""
 
-    def __init__(self, runtime: Runtime, max_roots: int = 200) -> None:
-        self._runtime = runtime
+    def __init__(self, registry: Registry, max_roots: int = 200) -> None:
+        self._registry = registry
+        registry.on_target.append(self._on_target)
         self.enabled = False
         self.roots: deque[Span] = deque(maxlen=max_roots)
         self._ids = itertools.count(1)
@@ -75,19 +76,23 @@ class Tracer:
         if self.enabled:
             return
         self.enabled = True
-        for target in list(self._runtime.targets.values()):
+        for target in list(self._registry.targets.values()):
             self.attach(target)
 
     def stop(self) -> None:
         if not self.enabled:
             return
         self.enabled = False
-        for target in list(self._runtime.targets.values()):
+        for target in list(self._registry.targets.values()):
             self.detach(target)
 
     def clear(self) -> None:
         with self._lock:
             self.roots.clear()
+
+    def _on_target(self, target: Target) -> None:
+        if self.enabled:
+            self.attach(target)
 
     def attach(self, target: Target) -> None:
         """Wrap one target's invoke (idempotent)."""

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import LoadError
-from .entry import FILE_SCHEME, Entry
-from .loader import SKIP_DIRS, load_path
+from .errors import LoadError
+from .registry.entry import FILE_SCHEME, Entry
+from .registry.loader import SKIP_DIRS, load_path
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
+    from .runtime import Runtime
 
 
 @dataclass
