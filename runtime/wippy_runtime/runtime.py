@@ -186,14 +186,14 @@ class Runtime:
         if actor is None and scope is None and context is None:
             ctx = current()
             if ctx is None and not sec.strict_mode:
-                return to_plain(target.invoke(args))
+                return to_plain(target.pool.invoke(args))
         else:
             ctx = sec.context_for(actor, scope, context)
         denied = sec.call_denied(ctx, entry_id)
         if denied is not None:
             raise CallError(denied, entry=entry_id, kind=PERMISSION_DENIED)
         # to_plain also normalises for Python callers (a valid UTF-8 list<u8> becomes str)
-        return to_plain(call_in(ctx, target.invoke, args))
+        return to_plain(call_in(ctx, target.pool.invoke, args))
 
     # -- interruption ---------------------------------------------------------------------
     def interrupt(self) -> None:
@@ -205,14 +205,7 @@ class Runtime:
     def _busy_stores(self) -> list[tuple[Any, Callable[[], bool]]]:
         out: list[tuple[Any, Callable[[], bool]]] = []
         for target in list(self.targets.values()):
-            warm = target._warm
-            if target._owner and warm is not None and getattr(warm, "store", None) is not None:
-                out.append((warm.store, lambda t=target, i=warm: bool(t._owner) and t._warm is i))
-            pool = target.pool
-            for inst in list(pool.in_use.values()):
-                store = getattr(inst, "store", None)
-                if store is not None:
-                    out.append((store, lambda p=pool, i=inst: id(i) in p.in_use))
+            out.extend(target.pool.busy_stores())
         return out
 
     # -- introspection --------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Call traces: a tree of nested calls with timings, arguments, results and errors.
 
-Tracing costs nothing while it is off: `Tracer.start()` wraps each target's `invoke` (and
-targets registered while it runs), `stop()` puts the original back, so the `funcs.call` hot
-path is untouched unless someone is looking. Nesting follows the calling thread: a call made
+Tracing costs nothing while it is off: `Tracer.start()` wraps each target pool's call path
+through the pool's one hook, `observe` (and targets registered while it runs), `stop()` puts
+the original back, so the `funcs.call` hot path is untouched unless someone is looking. Nesting follows the calling thread: a call made
 while another runs on the same thread is its child (Lua -> funcs.call -> WASM is synchronous on
 one thread); a call that hops to a worker thread starts a new root there.
 """
@@ -13,6 +13,7 @@ import itertools
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -95,40 +96,32 @@ class Tracer:
             self.attach(target)
 
     def attach(self, target: Target) -> None:
-        """Wrap one target's invoke (idempotent)."""
-        if getattr(target, "_untraced_invoke", None) is not None:
-            return
-        original = target.invoke
+        """Route one target's calls through a span (the pool's `observe` hook)."""
         tracer = self
 
-        def traced_invoke(args: tuple) -> Any:
-            span = tracer._open(target, args)
-            try:
-                value = original(args)
-            except GuestError as exc:
-                tracer._close(span, error=f"err: {_short(exc.payload)}", kind="result")
-                raise
-            except CallError as exc:
-                tracer._close(span, error=exc.message, kind=exc.kind)
-                raise
-            except BaseException as exc:
-                tracer._close(span, error=f"{type(exc).__name__}: {exc}", kind="INTERNAL")
-                raise
-            tracer._close(span, result=value)
-            return value
+        def wrap(original: Callable[[tuple], Any]) -> Callable[[tuple], Any]:
+            def traced_invoke(args: tuple) -> Any:
+                span = tracer._open(target, args)
+                try:
+                    value = original(args)
+                except GuestError as exc:
+                    tracer._close(span, error=f"err: {_short(exc.payload)}", kind="result")
+                    raise
+                except CallError as exc:
+                    tracer._close(span, error=exc.message, kind=exc.kind)
+                    raise
+                except BaseException as exc:
+                    tracer._close(span, error=f"{type(exc).__name__}: {exc}", kind="INTERNAL")
+                    raise
+                tracer._close(span, result=value)
+                return value
 
-        target._untraced_invoke = original  # type: ignore[attr-defined]
-        target.invoke = traced_invoke  # type: ignore[method-assign]
+            return traced_invoke
+
+        target.pool.observe(wrap)
 
     def detach(self, target: Target) -> None:
-        original = getattr(target, "_untraced_invoke", None)
-        if original is None:
-            return
-        target._untraced_invoke = None  # type: ignore[attr-defined]
-        if getattr(original, "__self__", None) is target:
-            del target.invoke  # the bound method again
-        else:
-            target.invoke = original  # type: ignore[method-assign]
+        target.pool.observe(None)
 
     # -- spans --------------------------------------------------------------------------
     def _stack(self) -> list[Span]:

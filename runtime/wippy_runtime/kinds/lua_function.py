@@ -20,9 +20,8 @@ from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
 from ..scheduler.dispatcher import install as install_dispatch
 from ..scheduler.offload import CHAIN
-from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
-from ..scheduler.pools import Pool
-from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target
+from ..scheduler.pool_config import PoolConfig, PoolConfigError, PoolPlan, select_pool
+from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target, pool_text
 
 _KNOWN = {"source", "method", "modules", "imports", "pool", "limits", "options", "lifecycle"}
 
@@ -138,11 +137,15 @@ class LuaInstance(InstanceBase):
 class LuaFunctionTarget(Target):
     kind = "lua"
 
-    def __init__(self, entry: Entry, pool: Pool, source: LuaSource, runtime: Any,
-                 method: str) -> None:
-        super().__init__(entry, pool)
+    def __init__(self, entry: Entry, plan: PoolPlan, generation: int, source: LuaSource,
+                 runtime: Any, method: str) -> None:
+        super().__init__(entry)
         self.source, self.runtime, self.method = source, runtime, method
         self.limit_ms = lua_limit_ms(entry)
+        self._open_pool(plan, generation)
+        # Lazy pools start empty; make (and keep) one instance now so a chunk that fails or
+        # lacks `method` is a load error naming the entry, not a surprise at the first call.
+        self.pool.ensure_instance()
 
     def new_instance(self) -> LuaInstance:
         state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard,
@@ -164,10 +167,8 @@ class LuaFunctionTarget(Target):
         return LuaInstance(state, fn, self.entry_id, self.limit_ms)
 
     def info(self) -> EntryInfo:
-        plan = self.pool.plan
         return EntryInfo(self.entry_id, self.entry.kind, method=self.method,
-                         pool=plan.type if plan.type == "inline" else
-                         f"{plan.type}(max {plan.max_instances})",
+                         pool=pool_text(self.pool),
                          imports=[f"{a}={lib.entry.id}" for a, lib in self.source.imports.items()],
                          detail={"modules": self.source.modules, "meta": self.entry.meta})
 
@@ -194,15 +195,8 @@ def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
         pool_cfg = PoolConfig.from_data(entry.data.get("pool"))
     except PoolConfigError as exc:
         raise entry.error(ValidationError, str(exc), "pool") from None
-    pool = Pool(entry.id, select_pool(pool_cfg), factory=lambda: None, generation=ctx.generation)
-    target = LuaFunctionTarget(entry, pool, source, ctx.runtime, method)
-    pool._factory = target.new_instance
-    target.start()
-    if pool.instances == 0:
-        # Lazy pools start empty; make (and keep) one instance now so a chunk that fails or
-        # lacks `method` is a load error naming the entry, not a surprise at the first call.
-        pool.release(pool.acquire())
-    return target
+    return LuaFunctionTarget(entry, select_pool(pool_cfg), ctx.generation, source,
+                             ctx.runtime, method)
 
 
 def build_lua_library(entry: Entry, ctx: BuildContext) -> LuaLibrary:

@@ -30,8 +30,7 @@ from ..lua.convert import ConversionError, to_plain
 from ..registry import Entry
 from ..scheduler.limits import limit_error
 from ..scheduler.offload import ALWAYS
-from ..scheduler.pool_config import select_pool
-from ..scheduler.pools import Pool
+from ..scheduler.pool_config import PoolPlan, select_pool
 from ..wasm.binary import is_component, is_wasm
 from ..wasm.core_call import (
     CORE_TYPE,
@@ -66,7 +65,7 @@ from ..wit import (
     core_flat_types,
     parse_signatures,
 )
-from .base import BuildContext, EntryInfo, InstanceBase, Target
+from .base import BuildContext, EntryInfo, InstanceBase, Target, pool_text
 from .fs_directory import FsDirectory
 from .wasm_config import WasmConfig, parse_wasm_config
 
@@ -129,7 +128,6 @@ def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
     hosts = HostContext(ctx.runtime, declared, setup)
     hosts.warn(setup.warnings)
     plan = select_pool(cfg.pool)
-    pool = Pool(entry.id, plan, factory=lambda: None, generation=ctx.generation)
     line = entry.origin.line
     if component:
         compiled = engine.compile_component(data, entry=entry.id, file=entry.origin.file, line=line)
@@ -138,15 +136,10 @@ def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
             # entries share an instance only when they would link and configure it alike
             wasi_key = json.dumps(cfg.wasi, sort_keys=True, default=str)
             group = (hashlib.sha256(data).hexdigest(), tuple(sorted(ids)), wasi_key)
-        target: Target = ComponentFunctionTarget(entry, pool, cfg, engine, compiled, group, hosts)
-    else:
-        module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
-        target = CoreFunctionTarget(entry, pool, cfg, engine, module, hosts)
-    pool._factory = target.new_instance
-    if target.imports:
-        target.offload = ALWAYS  # an import may block (sleep, I/O): never on the dispatcher
-    target.start()
-    return target
+        return ComponentFunctionTarget(entry, plan, ctx.generation, cfg, engine, compiled, group,
+                                       hosts)
+    module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
+    return CoreFunctionTarget(entry, plan, ctx.generation, cfg, engine, module, hosts)
 
 
 def _imports_detail(plan: LinkPlan, setup: WasiSetup) -> dict[str, Any]:
@@ -215,9 +208,9 @@ class CoreFunctionTarget(Target):
 
     kind = "core"
 
-    def __init__(self, entry: Entry, pool: Pool, cfg: WasmConfig, engine: WasmEngine,
-                 module: wasmtime.Module, hosts: HostContext) -> None:
-        super().__init__(entry, pool)
+    def __init__(self, entry: Entry, plan: PoolPlan, generation: int, cfg: WasmConfig,
+                 engine: WasmEngine, module: wasmtime.Module, hosts: HostContext) -> None:
+        super().__init__(entry)
         self.cfg, self.engine, self.module = cfg, engine, module
         self.abi: CoreAbiFunction | None = None
         self.declared: FuncType | None = None
@@ -269,6 +262,10 @@ class CoreFunctionTarget(Target):
                         f"wit signature {declared} passes data through linear memory, so the "
                         f"module must export {' and '.join(repr(m) for m in missing)}"))
 
+        if self.imports:
+            self.offload = ALWAYS  # an import may block (sleep, I/O): never on the dispatcher
+        self._open_pool(plan, generation)
+
     def new_instance(self) -> CoreInstance:
         store = _new_store(self.engine, self.entry_id, self._wasi)
         try:
@@ -292,7 +289,7 @@ class CoreFunctionTarget(Target):
 
     def info(self) -> EntryInfo:
         return EntryInfo(self.entry_id, self.entry.kind, method=self.cfg.method,
-                         signature=self.signature_text, pool=_pool_text(self.pool),
+                         signature=self.signature_text, pool=pool_text(self.pool),
                          imports=list(self.cfg.imports),
                          detail={"module": "core", "module_imports": self.imports,
                                  "wit_inferred": self.inferred,
@@ -357,11 +354,6 @@ def map_wasm_error(entry_id: str, exc: BaseException) -> tuple[CallError, bool]:
     return CallError(f"{type(exc).__name__}: {exc}", entry=entry_id), True
 
 
-def _pool_text(pool: Pool) -> str:
-    plan = pool.plan
-    return plan.type if plan.type == "inline" else f"{plan.type}(max {plan.max_instances})"
-
-
 class InstanceReset(CallError):
     """A shared component instance was replaced under this entry's warm instance."""
 
@@ -386,11 +378,10 @@ class ComponentFunctionTarget(Target):
 
     kind = "component"
 
-    def __init__(self, entry: Entry, pool: Pool, cfg: WasmConfig, engine: WasmEngine,
-                 component: Component, group: tuple | None, hosts: HostContext) -> None:
-        if group is not None:  # inline entries of one binary share an instance (resources)
-            pool.inline_lock = engine.groups.lock(group)
-        super().__init__(entry, pool)
+    def __init__(self, entry: Entry, plan: PoolPlan, generation: int, cfg: WasmConfig,
+                 engine: WasmEngine, component: Component, group: tuple | None,
+                 hosts: HostContext) -> None:
+        super().__init__(entry)
         self.cfg, self.engine, self.component = cfg, engine, component
         self.group = group
         self._group_owner = engine.groups.owner(group) if group is not None else None
@@ -420,6 +411,16 @@ class ComponentFunctionTarget(Target):
         else:  # the probe becomes the group's shared instance unless the group has one
             self._probe = None
             engine.groups.get(group, lambda: (store, instance))
+        if self.imports:
+            self.offload = ALWAYS  # an import may block (sleep, I/O): never on the dispatcher
+        if group is None:
+            self._open_pool(plan, generation)
+        else:  # inline entries of one binary share an instance and its lock (resources)
+            owner = self._group_owner
+            assert owner is not None
+            self._open_pool(plan, generation, lock=engine.groups.lock(group),
+                            held_elsewhere=lambda: owner.ident == _get_ident(),
+                            private_call=self._private_call)
 
     def _instantiate(self) -> tuple[wasmtime.Store, Any]:
         store = _new_store(self.engine, self.entry_id, self._wasi, self._http)
@@ -503,21 +504,18 @@ class ComponentFunctionTarget(Target):
             fn = self.engine.guard.limited(store, fn, self.cfg.max_execution_ms)
         return ComponentInstance(store, instance, func, fn)
 
-    def _invoke_contended(self, args: tuple) -> Any:
-        """The group lock is taken. If this thread holds it (a `funcs` call from inside the
-        shared instance came back to the group), run on a private instance: waiting would
-        deadlock, and entering the shared instance again is refused by wasmtime."""
-        owner = self._group_owner
-        if owner is not None and owner.ident == _get_ident():
-            inst = self.new_instance(private=True)
-            try:
-                return inst.fn(*args)
-            except BaseException as exc:
-                err, _ = self._map_error(exc)
-                raise err from None
-            finally:
-                inst.close()
-        return super()._invoke_contended(args)
+    def _private_call(self, args: tuple) -> Any:
+        """This thread is inside the group's shared instance (a `funcs` call from it came back
+        to the group): run on a private instance, as waiting would deadlock and wasmtime
+        refuses to enter the shared instance again."""
+        inst = self.new_instance(private=True)
+        try:
+            return inst.fn(*args)
+        except BaseException as exc:
+            err, _ = self._map_error(exc)
+            raise err from None
+        finally:
+            inst.close()
 
     def _map_error(self, exc: BaseException) -> tuple[CallError, bool]:
         if isinstance(exc, InstanceReset):
@@ -537,7 +535,7 @@ class ComponentFunctionTarget(Target):
 
     def info(self) -> EntryInfo:
         return EntryInfo(self.entry_id, self.entry.kind, method=self.cfg.method,
-                         signature=self.signature_text, pool=_pool_text(self.pool),
+                         signature=self.signature_text, pool=pool_text(self.pool),
                          imports=list(self.cfg.imports),
                          detail={"module": "component", "shared_instance": self.group is not None,
                                  "module_imports": self.imports, "exports": self.exports,

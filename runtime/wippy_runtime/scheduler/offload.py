@@ -90,14 +90,10 @@ def should_offload(target: Target, disp: Dispatcher | None) -> bool:
     if mode == NEVER or disp is None or disp.current is None:
         return False
     pool = target.pool
-    ident = threading.get_ident()
-    lock = target._inline_lock
-    if lock is not None and lock.locked():
-        group = getattr(target, "_group_owner", None)
-        if target._owner == ident or (group is not None and group.ident == ident):
-            return False  # re-entrant (WASM -> funcs -> here): this thread holds the lock
-    elif pool._holders.get(ident):
-        return False  # this thread holds an instance: stay, the pool gives a transient one
+    if pool.held_here():
+        # re-entrant (WASM -> funcs -> here): this thread holds the lock or an instance;
+        # stay, the pool gives a private instance
+        return False
     if mode == ALWAYS:
         return True
     if not disp.busy():
@@ -111,8 +107,8 @@ def invoke_here(target: Target, args: tuple | list) -> Any:
     """The body of a job: the target's normal call path, or a transient instance when the
     entry is already running further up this call chain (it would wait for itself)."""
     if target.entry_id in CHAIN.get():
-        return target._invoke_pooled(tuple(args), transient=True)
-    return target.invoke(tuple(args))
+        return target.pool.invoke_transient(tuple(args))
+    return target.pool.invoke(tuple(args))
 
 
 def submit(target: Target, args: list[Any], disp: Dispatcher,
@@ -126,7 +122,7 @@ def submit(target: Target, args: list[Any], disp: Dispatcher,
                         kind=UNAVAILABLE)
     ctx = contextvars.copy_context()
     post = disp.post
-    with pool._cond:
+    with pool.mutex:
         pool.queued += 1
     disp.inflight += 1
     started = [False]
@@ -137,7 +133,7 @@ def submit(target: Target, args: list[Any], disp: Dispatcher,
 
     def job() -> None:
         started[0] = True
-        with pool._cond:
+        with pool.mutex:
             pool.queued -= 1
         try:
             value = ctx.run(invoke_here, target, args)
@@ -154,7 +150,7 @@ def submit(target: Target, args: list[Any], disp: Dispatcher,
 
     def on_cancel(f: Future[None]) -> None:
         if f.cancelled() and not started[0]:
-            with pool._cond:
+            with pool.mutex:
                 pool.queued -= 1
             post(lambda: finish(None, CallError("canceled", entry=target.entry_id,
                                                 kind="CANCELED")))

@@ -29,7 +29,7 @@ class SharedInstance:
 class GroupOwner:
     """The thread currently inside a group's shared instance (0: none).
 
-    Set and cleared around every call on the shared instance, so unlike `Target._owner` it is
+    Set and cleared around every call on the shared instance, so unlike `InlinePool.owner` it is
     never stale: a thread that finds the group lock taken and sees its own ident here is
     making a re-entrant call (component -> `funcs` -> an entry of the same group) and must not
     wait for the lock it holds.

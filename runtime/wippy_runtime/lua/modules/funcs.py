@@ -164,7 +164,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
             if err is not None:
                 return None, err
         try:
-            value = target.invoke(args)
+            value = target.pool.invoke(args)
         except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
             return None, to_lua(lua, exc.payload)
         except CallError as exc:

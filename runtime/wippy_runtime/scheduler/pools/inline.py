@@ -1,0 +1,145 @@
+"""The inline pool: one warm instance, calls run on the caller's thread one at a time.
+
+Wippy's `type: inline`: no worker, no queue; the call runs right where it is made. The hot
+path of every `funcs.call` to an inline entry is this module's `invoke` closure: it takes the
+lock without blocking, runs the warm instance and counts the call, touching nothing else (busy
+is derived from the lock, so there is no counter to keep).
+
+Re-entrancy: `owner` is the thread that last took the lock (set on every acquisition, never
+cleared). When the lock is taken and `owner` is this thread, the call is re-entrant (an entry
+calling itself through `funcs.call`) and runs on a private instance instead of deadlocking; a
+stale `owner` can at worst cost one private instance, never a wrong result. Entries that
+share one lock (the inline entries of one component, wasm/instance_groups.py) pass
+`held_elsewhere`: "this thread is inside the shared instance through another entry", and a
+`private_call` that knows how to run on a private instance of the group.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from time import perf_counter_ns
+from typing import Any
+
+from ..pool_config import INLINE, PoolPlan
+from .base import BusyStores, ErrorMapper, Factory, Pool, PoolStats, get_ident
+
+
+class InlinePool(Pool):
+    type = INLINE
+
+    def __init__(self, entry_id: str, plan: PoolPlan, factory: Factory,
+                 map_error: ErrorMapper, generation: int = 1, *,
+                 lock: threading.Lock | None = None,
+                 held_elsewhere: Callable[[], bool] | None = None,
+                 private_call: Callable[[tuple], Any] | None = None) -> None:
+        self.lock = lock if lock is not None else threading.Lock()
+        self.warm: Any = None
+        self.owner = 0
+        self._held_elsewhere = held_elsewhere
+        self._private_call = private_call
+        super().__init__(entry_id, plan, factory, map_error, generation)
+
+    def start(self) -> None:
+        self.warm = self.factory()
+        self.instances = 1
+
+    def ensure_instance(self) -> None:
+        if self.warm is None and not self.retired:
+            with self.lock:
+                if self.warm is None:
+                    self.start()
+
+    def _make_invoke(self) -> Callable[[tuple], Any]:
+        lock = self.lock
+        acquire, release = lock.acquire, lock.release
+        pool = self
+        clock, ident = perf_counter_ns, get_ident  # closure cells: cheaper than globals
+
+        def invoke(args: tuple) -> Any:
+            if not acquire(False):
+                return pool._contended(args)
+            try:
+                pool.owner = ident()
+                inst = pool.warm
+                if inst is None:
+                    inst = pool._new_warm()
+                t0 = clock()
+                try:
+                    value = inst.fn(*args)
+                except BaseException as exc:
+                    pool._failure(inst, exc, clock() - t0)
+                    raise  # _failure always raises; this keeps linters honest
+                elapsed = clock() - t0
+                pool.calls += 1
+                pool.total_ns += elapsed
+                pool.last_ns = elapsed
+                return value
+            finally:
+                if pool.retired:
+                    pool._close_warm()
+                release()
+
+        return invoke
+
+    def _contended(self, args: tuple) -> Any:
+        if self.held_here():
+            if self._private_call is not None:
+                return self._private_call(args)
+            return self.invoke_transient(args)
+        self.queued += 1
+        try:
+            self.lock.acquire()
+        finally:
+            self.queued -= 1
+        self.lock.release()
+        return self.invoke(args)
+
+    def held_here(self) -> bool:
+        if not self.lock.locked():
+            return False
+        held_elsewhere = self._held_elsewhere
+        return self.owner == get_ident() or (held_elsewhere is not None and held_elsewhere())
+
+    def _new_warm(self) -> Any:
+        inst = self.warm = self.factory()
+        self.instances += 1
+        return inst
+
+    def _failure(self, inst: Any, exc: BaseException, elapsed: int) -> None:
+        self.record(elapsed, True)
+        err, discard = self.map_error(exc)
+        if discard:
+            self.warm = None
+            self.instances -= 1
+            self.replaced += 1
+            inst.close()
+        raise err from None
+
+    def busy_stores(self) -> BusyStores:
+        warm, lock = self.warm, self.lock
+        store = getattr(warm, "store", None)
+        if store is None or not lock.locked():
+            return []
+        return [(store, lambda: lock.locked() and self.warm is warm)]
+
+    def stats(self) -> PoolStats:
+        busy = 1 if self.lock.locked() else 0
+        return self._stats(idle=self.instances - busy, busy=busy)
+
+    def retire(self) -> None:
+        self.retired = True
+        self._shutdown_executor()
+        # An in-flight call closes the warm instance itself when it finishes.
+        if self.lock.acquire(False):
+            try:
+                self._close_warm()
+            finally:
+                self.lock.release()
+
+    def _close_warm(self) -> None:
+        warm, self.warm = self.warm, None
+        if warm is not None:
+            self.instances -= 1
+            warm.close()
+        self.closed = True
