@@ -9,8 +9,8 @@ dispatcher path that entries and notebook cells take) that calls
   (b) a component export taking a record argument (`transform-users` of the users fixture),
 
 and, for the second call of each (the first warms instances), records with `sys.setprofile`
-every Python function entered under `runtime/wippy_runtime/` between the funcs module's call
-and its return to Lua. Worker threads are traced too (`threading.setprofile`), so a call that
+every Python function entered under `runtime/wippy_runtime/` between Lua calling funcs.call's
+Python body and its return to Lua (generated code counts as the module generating it). Worker threads are traced too (`threading.setprofile`), so a call that
 hops is counted in full.
 
 Run: python -m bench.trace_call_files
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "runtime" / "wippy_runtime"
 FIXTURES = ROOT / "tests" / "fixtures" / "components"
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
-FUNCS_FILE = str(ENGINE / "lua" / "modules" / "funcs.py")
+DISPATCHER_FILE = str(ENGINE / "scheduler" / "dispatcher.py")
 
 CALLER = """
 local users = {{id = 1, name = "ada", tags = {"x"}, active = true}}
@@ -48,6 +48,14 @@ end }
 
 
 CORE_CALL_FILE = str(ENGINE / "wasm" / "core_call.py")
+
+
+def _called_from_lua(frame: Any) -> bool:
+    """Lua code calls Python from inside a coroutine the dispatcher resumes: the newest Python
+    frame below such a call is the dispatcher's `_step` (it only resumes coroutines)."""
+    back = frame.f_back
+    return back is not None and back.f_code.co_name == "_step" and \
+        back.f_code.co_filename == DISPATCHER_FILE
 
 
 def _engine(filename: str) -> bool:
@@ -73,8 +81,8 @@ class FileTrace:
                 self._add(filename)  # a worker thread running (part of) the call
             return
         if self.entered is None:
-            if event == "call" and filename == FUNCS_FILE:
-                self.entered = frame  # Lua entered the funcs module
+            if event == "call" and _called_from_lua(frame) and frame.f_code.co_name == "call":
+                self.entered = frame  # Lua called funcs.call's Python body
                 self._add(filename)
             return
         if event == "return" and frame is self.entered:

@@ -16,24 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from .build import Builder
+from .calls import Calls
 from .errors import (
     INVALID,
-    NOT_FOUND,
-    PERMISSION_DENIED,
     CallError,
     LoadError,
     ValidationError,
     WippyError,
 )
 from .kinds.base import EntryInfo, Resource, Target
-from .lua.convert import to_plain
+from .lua.convert import ConversionError, to_plain
 from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
 from .registry.live import Registry
 from .registry.loader import make_entry
 from .scheduler.pools import PoolStats
-from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security, current
-from .security.context import call_in
+from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security
 from .tracing import Tracer
 from .wasm.engine import WasmEngine
 
@@ -58,6 +56,8 @@ class Runtime:
         self._output = output
         self._error_output = error_output
         self.warnings: list[str] = []
+        #: the one call pipeline (resolve, permission, placement, invoke, errors)
+        self.calls = Calls(self.registry, self.security)
         self.builder = Builder(self.registry, self, self.warnings.append)
         #: call traces, off until `tracer.start()` (costs nothing while off)
         self.tracer = Tracer(self.registry)
@@ -172,28 +172,17 @@ class Runtime:
         `actor`, `scope` (a Scope or policy ids) and `context` (values for `ctx.get`) set the
         execution context the entry and all its nested calls run in; parts not given are
         inherited from the current one. The call itself needs `funcs.call` on `entry_id`."""
-        target = self.targets.get(entry_id)
-        if target is None:
-            try:
-                parse_id(entry_id)
-            except InvalidIdError as exc:
-                raise CallError(exc.message, kind=INVALID) from None
-            if entry_id in self.built:
-                raise CallError(f"{self.built[entry_id].entry.kind} entries are not callable",
-                                entry=entry_id, kind=INVALID)
-            raise CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
-        sec = self.security
+        try:
+            plain = tuple(to_plain(a) for a in args)  # tuples become lists; cycles refused
+        except ConversionError as exc:
+            raise CallError(f"bad argument: {exc}", entry=entry_id, kind=INVALID) from None
         if actor is None and scope is None and context is None:
-            ctx = current()
-            if ctx is None and not sec.strict_mode:
-                return to_plain(target.pool.invoke(args))
+            value = self.calls.call(entry_id, plain)
         else:
-            ctx = sec.context_for(actor, scope, context)
-        denied = sec.call_denied(ctx, entry_id)
-        if denied is not None:
-            raise CallError(denied, entry=entry_id, kind=PERMISSION_DENIED)
+            ctx = self.security.context_for(actor, scope, context)
+            value = self.calls.call(entry_id, plain, ctx=ctx)
         # to_plain also normalises for Python callers (a valid UTF-8 list<u8> becomes str)
-        return to_plain(call_in(ctx, target.pool.invoke, args))
+        return to_plain(value)
 
     # -- interruption ---------------------------------------------------------------------
     def interrupt(self) -> None:

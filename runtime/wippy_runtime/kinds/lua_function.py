@@ -98,14 +98,13 @@ class LuaInstance(InstanceBase):
         self.limit_ms = limit_ms
         self.fn = self.call
 
-    def call(self, *args: Any) -> Any:
+    def call(self, args: tuple) -> Any:
+        """Run the method with plain `args` (converted into this state here, once) on a
+        dispatcher of its own; return its plain value."""
         state = self.state
         lua = state.lua
         state.start_execution(self.entry_id, self.limit_ms)
-        try:
-            lua_args = [to_lua(lua, to_plain(a)) for a in args]
-        except ConversionError as exc:
-            raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind="INVALID") from None
+        lua_args = [to_lua(lua, a) for a in args]
         token = CHAIN.set(CHAIN.get() | {self.entry_id})  # re-entrancy across worker hops
         try:
             out = Dispatcher(state, self.entry_id).run(self.method, tuple(lua_args))

@@ -102,6 +102,11 @@ def to_plain(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> Any:
     return value  # Python-side opaque objects (errors, handles) pass through unchanged
 
 
+def plain_args(args: tuple) -> tuple:
+    """Call arguments from Lua -> plain values (ConversionError for one with no plain form)."""
+    return tuple([to_plain(a) for a in args])
+
+
 def to_lua(lua: lupa.LuaRuntime, value: Any) -> Any:
     """Plain Python data -> a Lua value of `lua` (tables are built in that state)."""
     t = type(value)

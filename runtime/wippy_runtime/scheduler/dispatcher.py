@@ -136,7 +136,7 @@ class Dispatcher:
             self.process.attach(self)
 
     def busy(self) -> bool:
-        """Is there other work a call on this thread would hold up? (offload.should_offload)"""
+        """Is there other work a call on this thread would hold up? (calls.Calls.hops)"""
         return bool(self.ready or self.timers or self.inflight or self._external
                     or self.parked())
 

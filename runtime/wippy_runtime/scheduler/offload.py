@@ -47,7 +47,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UNAVAILABLE, CallError
-from .pool_config import STATIC
 
 if TYPE_CHECKING:
     from ..kinds.base import Target
@@ -82,25 +81,6 @@ def overflow_executor() -> ThreadPoolExecutor:
     from .dispatcher import executor
 
     return executor()
-
-
-def should_offload(target: Target, disp: Dispatcher | None) -> bool:
-    """Decide on the dispatcher thread whether this call hops (see the module docstring)."""
-    mode = target.offload
-    if mode == NEVER or disp is None or disp.current is None:
-        return False
-    pool = target.pool
-    if pool.held_here():
-        # re-entrant (WASM -> funcs -> here): this thread holds the lock or an instance;
-        # stay, the pool gives a private instance
-        return False
-    if mode == ALWAYS:
-        return True
-    if not disp.busy():
-        return False
-    if target.kind == "lua" or pool.plan.type == STATIC:
-        return True
-    return pool.total_ns > pool.calls * HOP_NS
 
 
 def invoke_here(target: Target, args: tuple | list) -> Any:

@@ -7,12 +7,14 @@ runs the same component bytes with the same host imports on an *inline* pool sha
 instance (and one lock, so calls stay serialised as an inline pool's are). A trap breaks the
 shared instance for everyone: it is dropped, the group gets a fresh one on the next call, and
 handles from the old one are no longer valid — the same as Wippy replacing a trapped instance.
+Members hear of it through `on_reset` (no per-call check on the hot path).
 Other pool types keep one instance per pool slot, as Wippy does.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -27,12 +29,10 @@ class SharedInstance:
 
 
 class GroupOwner:
-    """The thread currently inside a group's shared instance (0: none).
-
-    Set and cleared around every call on the shared instance, so unlike `InlinePool.owner` it is
-    never stale: a thread that finds the group lock taken and sees its own ident here is
-    making a re-entrant call (component -> `funcs` -> an entry of the same group) and must not
-    wait for the lock it holds.
+    """The thread that last took the group's lock (0: none): the inline pools of the group
+    share it (scheduler/pools/inline.py `Owner`), so a thread that finds the lock taken and
+    sees its own ident here is making a re-entrant call (component -> `funcs` -> an entry of
+    the same group) and must not wait for the lock it holds.
     """
 
     __slots__ = ("ident",)
@@ -47,6 +47,7 @@ class InstanceGroups:
         self._current: dict[Hashable, SharedInstance] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._owners: dict[Hashable, GroupOwner] = {}
+        self._on_reset: dict[Hashable, list[weakref.WeakMethod]] = {}
 
     def lock(self, key: Hashable) -> threading.Lock:
         """The call lock every entry of the group uses as its inline pool lock."""
@@ -56,6 +57,14 @@ class InstanceGroups:
     def owner(self, key: Hashable) -> GroupOwner:
         with self._mutex:
             return self._owners.setdefault(key, GroupOwner())
+
+    def on_reset(self, key: Hashable, callback: Callable[[SharedInstance], None]) -> None:
+        """Call `callback(broken)` (a bound method, held weakly) when the group's shared
+        instance is discarded, so members can stop using it."""
+        with self._mutex:
+            members = self._on_reset.setdefault(key, [])
+            members[:] = [m for m in members if m() is not None]
+            members.append(weakref.WeakMethod(callback))  # type: ignore[arg-type]
 
     def clear(self) -> None:
         """Drop every shared instance (runtime shutdown: stores with custom stdio must be
@@ -79,5 +88,10 @@ class InstanceGroups:
         """The group's instance trapped: nobody may use it again."""
         with self._mutex:
             shared = self._current.pop(key, None)
+            members = list(self._on_reset.get(key, ()))
         if shared is not None:
             shared.broken = True
+            for ref in members:
+                callback = ref()
+                if callback is not None:
+                    callback(shared)

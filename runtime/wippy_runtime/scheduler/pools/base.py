@@ -4,7 +4,7 @@ their statistics.
 A pool is built with everything it needs (`factory` makes an instance, `map_error` turns an
 instance's exception into a CallError and says whether the instance is spoiled); nothing is
 patched in afterwards. `invoke(args)` is the pool's call path: it picks an instance, runs
-`instance.fn(*args)` and returns the plain value or raises CallError naming the entry.
+`instance.fn(args)` and returns the plain value or raises CallError naming the entry.
 
 The one documented hook is `observe(wrap)`: the call path becomes `wrap(call_path)` until
 `observe(None)` restores it (tracing uses it; it costs nothing while unused).
@@ -23,7 +23,8 @@ from ..pool_config import PoolPlan
 
 
 class Instance(Protocol):
-    """An instance in a pool: `fn(*args)` runs the entry's method on it."""
+    """An instance in a pool: `fn(args)` runs the entry's method on it (`args`: a tuple
+    of plain values), returning a plain value."""
 
     fn: Callable[..., Any]
 
@@ -131,7 +132,7 @@ class Pool:
         inst = self.factory()
         t0 = perf_counter_ns()
         try:
-            value = inst.fn(*args)
+            value = inst.fn(args)
         except BaseException as exc:
             self.record(perf_counter_ns() - t0, True)
             err, _ = self.map_error(exc)

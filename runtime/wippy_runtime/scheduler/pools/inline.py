@@ -9,9 +9,8 @@ Re-entrancy: `owner` is the thread that last took the lock (set on every acquisi
 cleared). When the lock is taken and `owner` is this thread, the call is re-entrant (an entry
 calling itself through `funcs.call`) and runs on a private instance instead of deadlocking; a
 stale `owner` can at worst cost one private instance, never a wrong result. Entries that
-share one lock (the inline entries of one component, wasm/instance_groups.py) pass
-`held_elsewhere`: "this thread is inside the shared instance through another entry", and a
-`private_call` that knows how to run on a private instance of the group.
+share one lock (the inline entries of one component, wasm/instance_groups.py) share its
+`Owner` too, and pass a `private_call` that runs on a private instance of the group.
 """
 
 from __future__ import annotations
@@ -25,18 +24,27 @@ from ..pool_config import INLINE, PoolPlan
 from .base import BusyStores, ErrorMapper, Factory, Pool, PoolStats, get_ident
 
 
+class Owner:
+    """Which thread last took an inline lock (0: none yet). Pools that share one lock share
+    one Owner, so a thread inside any of them is recognised by all."""
+
+    __slots__ = ("ident",)
+
+    def __init__(self) -> None:
+        self.ident = 0
+
+
 class InlinePool(Pool):
     type = INLINE
 
     def __init__(self, entry_id: str, plan: PoolPlan, factory: Factory,
                  map_error: ErrorMapper, generation: int = 1, *,
-                 lock: threading.Lock | None = None,
-                 held_elsewhere: Callable[[], bool] | None = None,
+                 lock: threading.Lock | None = None, owner: Owner | None = None,
                  private_call: Callable[[tuple], Any] | None = None) -> None:
         self.lock = lock if lock is not None else threading.Lock()
+        #: the thread that last took `lock` (shared with the pools sharing the lock)
+        self.owner = owner if owner is not None else Owner()
         self.warm: Any = None
-        self.owner = 0
-        self._held_elsewhere = held_elsewhere
         self._private_call = private_call
         super().__init__(entry_id, plan, factory, map_error, generation)
 
@@ -54,19 +62,20 @@ class InlinePool(Pool):
         lock = self.lock
         acquire, release = lock.acquire, lock.release
         pool = self
+        owner = self.owner
         clock, ident = perf_counter_ns, get_ident  # closure cells: cheaper than globals
 
         def invoke(args: tuple) -> Any:
             if not acquire(False):
                 return pool._contended(args)
             try:
-                pool.owner = ident()
+                owner.ident = ident()
                 inst = pool.warm
                 if inst is None:
                     inst = pool._new_warm()
                 t0 = clock()
                 try:
-                    value = inst.fn(*args)
+                    value = inst.fn(args)
                 except BaseException as exc:
                     pool._failure(inst, exc, clock() - t0)
                     raise  # _failure always raises; this keeps linters honest
@@ -96,10 +105,7 @@ class InlinePool(Pool):
         return self.invoke(args)
 
     def held_here(self) -> bool:
-        if not self.lock.locked():
-            return False
-        held_elsewhere = self._held_elsewhere
-        return self.owner == get_ident() or (held_elsewhere is not None and held_elsewhere())
+        return self.lock.locked() and self.owner.ident == get_ident()
 
     def _new_warm(self) -> Any:
         inst = self.warm = self.factory()

@@ -74,14 +74,17 @@ class SlotPool(Pool):
         discard = False
         t0 = perf_counter_ns()
         try:
-            value = inst.fn(*args)
+            value = inst.fn(args)
         except BaseException as exc:
             self.record(perf_counter_ns() - t0, True)
             err, discard = self.map_error(exc)
             raise err from None
         finally:
             self.release(inst, discard=discard)
-        self.record(perf_counter_ns() - t0, False)
+        elapsed = perf_counter_ns() - t0
+        self.calls += 1
+        self.total_ns += elapsed
+        self.last_ns = elapsed
         return value
 
     # -- acquire / release -----------------------------------------------------------------

@@ -21,7 +21,7 @@ class Counter:
         self.closed = False
         self.gate: threading.Event | None = None
 
-    def fn(self, *args: Any) -> Any:
+    def fn(self, args: tuple) -> Any:
         if args and args[0] == "boom":
             raise CallError("boom", entry="t:x")
         if args and args[0] == "trap":

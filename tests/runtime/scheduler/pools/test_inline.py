@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from wippy_runtime.errors import CallError
-from wippy_runtime.scheduler.pools import InlinePool
+from wippy_runtime.scheduler.pools import InlinePool, Owner
 
 from .pool_helpers import pool_of, wait_for
 
@@ -37,7 +37,7 @@ def test_a_reentrant_call_on_the_same_thread_gets_a_private_instance():
     pool, made, log = pool_of({"type": "inline"})
     seen = []
 
-    def nested(*_args):
+    def nested(_args):
         seen.append(pool.held_here())
         return pool.invoke(("inner",))
 
@@ -99,11 +99,17 @@ def test_the_observe_hook_wraps_and_restores_the_call_path():
     assert pool.invoke is plain
 
 
-def test_a_shared_lock_held_through_another_entry_uses_the_private_call():
-    lock = threading.Lock()
-    inside = [False]
-    pool, _, _ = pool_of({"type": "inline"}, lock=lock, held_elsewhere=lambda: inside[0],
+def test_pools_sharing_a_lock_and_owner_see_a_thread_inside_either():
+    lock, owner = threading.Lock(), Owner()
+    other, _, _ = pool_of({"type": "inline"}, lock=lock, owner=owner)
+    pool, _, _ = pool_of({"type": "inline"}, lock=lock, owner=owner,
                          private_call=lambda args: ("private", args))
-    with lock:  # another entry of the group is running on this thread
-        inside[0] = True
-        assert pool.invoke((1,)) == ("private", (1,))
+    seen = []
+
+    def inside_other(args):  # an entry of the group calls back into a sibling entry
+        seen.append(pool.held_here())
+        return pool.invoke(("x",))
+
+    other.warm.fn = inside_other
+    assert other.invoke(()) == ("private", ("x",))
+    assert seen == [True] and not pool.held_here()

@@ -45,7 +45,7 @@ def test_idle_instances_expire():
 def test_a_thread_holding_an_instance_gets_a_transient_one_when_full():
     pool, made, log = pool_of({"type": "lazy", "max_size": 1})
 
-    def nested(*_):
+    def nested(_args):
         assert pool.held_here()
         return pool.invoke(("inner",))
 
