@@ -25,7 +25,7 @@ from .funcs_executor import Executor
 from .payload import Payload
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 def error_value(exc: CallError) -> Any:
@@ -108,7 +108,7 @@ class Future:
         return True, None
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     # Lua values never leave this thread: arguments become plain here, results Lua again
     call, call_here, start_async = runtime.calls.lua_entry_points(

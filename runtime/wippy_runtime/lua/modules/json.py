@@ -11,7 +11,7 @@ from ..convert import ConversionError, to_lua, to_plain
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -36,7 +36,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def encode(value: Any) -> Any:
