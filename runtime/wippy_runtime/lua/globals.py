@@ -40,6 +40,15 @@ local function await(a, ...)
   return a, ...
 end
 local function wrap(f) return function(...) return await(f(...)) end end
+-- For primitives that always return two values (value, err), like funcs.call: no vararg
+-- pass-through on the way back (it is every Lua call's path).
+local function wrap2(f)
+  return function(...)
+    local a, b = f(...)
+    if a == PENDING then return after(yield(PENDING)) end
+    return a, b
+  end
+end
 
 local Channel = {}
 Channel.__index = Channel
@@ -58,7 +67,7 @@ channel = {
 coroutine.spawn = function(fn) return P.spawn(fn) end
 local arm = P.arm_current
 local run_body = function(f, ...) arm() return PENDING, P.pcall(f, ...) end
-return { await = await, wrap = wrap, channel_object = channel_object, body = run_body }
+return { await = await, wrap = wrap, wrap2 = wrap2, channel_object = channel_object, body = run_body }
 """
 
 

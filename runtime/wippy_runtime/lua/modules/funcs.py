@@ -126,7 +126,7 @@ def install(state: LuaState, runtime: LuaHost) -> None:
 
     glue = state.async_glue
     module = lua.table()
-    module[b"call"] = glue[b"wrap"](call) if glue is not None else call_here
+    module[b"call"] = glue[b"wrap2"](call) if glue is not None else call_here
     module[b"async"] = async_
     # Executor:call is a Python method called straight from Lua: it cannot yield, so it
     # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).
