@@ -2,17 +2,17 @@
 
 Wippy's `type: inline`: no worker, no queue; the call runs right where it is made. The hot
 path of every `funcs.call` to an inline entry is this module's `invoke` closure: it takes the
-lock without blocking, runs the warm instance and counts the call, touching nothing else (busy
-is derived from the lock, so there is no counter to keep). Every call is counted; one in eight
+gate's token without blocking, runs the warm instance and counts the call, touching nothing
+else (busy is derived from the gate, so there is no counter to keep). Every call is counted; one in eight
 is timed (reading the clock twice would cost as much as all the rest), and the pool's total
 time is that sample's mean times the calls.
 
-Re-entrancy: `owner` is the thread that last took the lock (set on every acquisition, never
-cleared). When the lock is taken and `owner` is this thread, the call is re-entrant (an entry
-calling itself through `funcs.call`) and runs on a private instance instead of deadlocking; a
-stale `owner` can at worst cost one private instance, never a wrong result. Entries that
-share one lock (the inline entries of one component, wasm/instance_groups.py) share its
-`Owner` too, and pass a `private_call` that runs on a private instance of the group.
+Re-entrancy: the gate's `owner` is the thread that last took its token (set on every take,
+never cleared). When the token is taken and `owner` is this thread, the call is re-entrant (an
+entry calling itself through `funcs.call`) and runs on a private instance instead of
+deadlocking; a stale `owner` can at worst cost one private instance, never a wrong result.
+Entries that share one gate (the inline entries of one component, wasm/instance_groups.py)
+pass a `private_call` that runs on a private instance of the group.
 """
 
 from __future__ import annotations
@@ -30,14 +30,41 @@ from .base import BusyStores, ErrorMapper, Factory, Pool, PoolStats, get_ident
 SAMPLE_MASK = 7
 
 
-class Owner:
-    """Which thread last took an inline lock (0: none yet). Pools that share one lock share
-    one Owner, so a thread inside any of them is recognised by all."""
+class Gate:
+    """One call at a time through an inline pool (shared by the pools of one instance group).
 
-    __slots__ = ("ident",)
+    `free` holds one token while nobody is inside: taking it is `list.pop()` and giving it
+    back `list.append()`, each one atomic C call (a quarter of a Lock's acquire + release,
+    which matters on the hot path). Waiters sleep on `cond`; whoever gives the token back
+    wakes one when `waiting` says someone sleeps (a waiter counts itself before it looks at
+    the token, so no wake-up is lost; its bounded wait is only a safety net). `owner` is the
+    thread that took the token last (set on every take, never cleared).
+    """
+
+    __slots__ = ("free", "cond", "waiting", "owner")
 
     def __init__(self) -> None:
-        self.ident = 0
+        self.free: list[bool] = [True]
+        self.cond = threading.Condition(threading.Lock())
+        self.waiting = 0
+        self.owner = 0
+
+    def busy(self) -> bool:
+        return not self.free
+
+    def wake(self) -> None:
+        with self.cond:
+            self.cond.notify()
+
+    def wait_free(self) -> None:
+        """Block until the token is back (it may be taken again before the caller retries)."""
+        with self.cond:
+            self.waiting += 1
+            try:
+                while not self.free:
+                    self.cond.wait(0.05)
+            finally:
+                self.waiting -= 1
 
 
 class InlinePool(Pool):
@@ -45,11 +72,10 @@ class InlinePool(Pool):
 
     def __init__(self, entry_id: str, plan: PoolPlan, factory: Factory,
                  map_error: ErrorMapper, generation: int = 1, *,
-                 lock: threading.Lock | None = None, owner: Owner | None = None,
+                 gate: Gate | None = None,
                  private_call: Callable[[tuple], Any] | None = None) -> None:
-        self.lock = lock if lock is not None else threading.Lock()
-        #: the thread that last took `lock` (shared with the pools sharing the lock)
-        self.owner = owner if owner is not None else Owner()
+        #: one call at a time (shared with the other pools of an instance group)
+        self.gate = gate if gate is not None else Gate()
         self.warm: Any = None
         self._private_call = private_call
         #: the timed calls (one in every SAMPLE_MASK + 1) and their time
@@ -63,22 +89,32 @@ class InlinePool(Pool):
 
     def ensure_instance(self) -> None:
         if self.warm is None and not self.retired:
-            with self.lock:
+            gate = self.gate
+            while True:
+                try:
+                    gate.free.pop()
+                    break
+                except IndexError:
+                    gate.wait_free()
+            try:
                 if self.warm is None:
                     self.start()
+            finally:
+                self._give_back()
 
     def _make_invoke(self) -> Callable[[tuple], Any]:
-        lock = self.lock
-        acquire, release = lock.acquire, lock.release
+        gate = self.gate
+        take, give = gate.free.pop, gate.free.append
         pool = self
-        owner = self.owner
         clock, ident = perf_counter_ns, get_ident  # closure cells: cheaper than globals
 
         def invoke(args: tuple) -> Any:
-            if not acquire(False):
+            try:
+                take()
+            except IndexError:
                 return pool._contended(args)
             try:
-                owner.ident = ident()
+                gate.owner = ident()
                 inst = pool.warm
                 if inst is None:
                     inst = pool._new_warm()
@@ -104,7 +140,9 @@ class InlinePool(Pool):
             finally:
                 if pool.retired:
                     pool._close_warm()
-                release()
+                give(True)
+                if gate.waiting:
+                    gate.wake()
 
         return invoke
 
@@ -115,14 +153,20 @@ class InlinePool(Pool):
             return self.invoke_transient(args)
         self.queued += 1
         try:
-            self.lock.acquire()
+            self.gate.wait_free()
         finally:
             self.queued -= 1
-        self.lock.release()
         return self.invoke(args)
 
     def held_here(self) -> bool:
-        return self.lock.locked() and self.owner.ident == get_ident()
+        gate = self.gate
+        return not gate.free and gate.owner == get_ident()
+
+    def _give_back(self) -> None:
+        gate = self.gate
+        gate.free.append(True)
+        if gate.waiting:
+            gate.wake()
 
     def _new_warm(self) -> Any:
         inst = self.warm = self.factory()
@@ -144,11 +188,11 @@ class InlinePool(Pool):
         raise err from None
 
     def busy_stores(self) -> BusyStores:
-        warm, lock = self.warm, self.lock
+        warm, gate = self.warm, self.gate
         store = getattr(warm, "store", None)
-        if store is None or not lock.locked():
+        if store is None or gate.free:
             return []
-        return [(store, lambda: lock.locked() and self.warm is warm)]
+        return [(store, lambda: not gate.free and self.warm is warm)]
 
     def record(self, elapsed_ns: int, failed: bool) -> None:
         """A call made outside the fast path (a private or transient instance): timed."""
@@ -170,18 +214,21 @@ class InlinePool(Pool):
         pass  # derived from the sample (the base class initialises it)
 
     def stats(self) -> PoolStats:
-        busy = 1 if self.lock.locked() else 0
+        busy = 0 if self.gate.free else 1
         return self._stats(idle=self.instances - busy, busy=busy)
 
     def retire(self) -> None:
         self.retired = True
         self._shutdown_executor()
         # An in-flight call closes the warm instance itself when it finishes.
-        if self.lock.acquire(False):
-            try:
-                self._close_warm()
-            finally:
-                self.lock.release()
+        try:
+            self.gate.free.pop()
+        except IndexError:
+            return
+        try:
+            self._close_warm()
+        finally:
+            self._give_back()
 
     def _close_warm(self) -> None:
         warm, self.warm = self.warm, None
