@@ -60,6 +60,9 @@ class Target:
     #: when a call from a Lua coroutine runs on a worker thread (scheduler/offload.py);
     #: `_open_pool` refines it (inline WASM: NEVER); WASM with imports sets ALWAYS
     offload = WHEN_BUSY
+    #: calls back into the runtime (the `funcs` host): it waits as long as its callees do, so
+    #: even inline it does not hold a busy dispatcher's other coroutines up
+    calls_back = False
     pool: Pool
 
     def __init__(self, entry: Entry) -> None:
@@ -71,7 +74,8 @@ class Target:
         instantiation error fails the load)."""
         self.pool = make_pool(self.entry_id, plan, self.new_instance, self.map_error,
                               generation, **options)
-        if plan.type == INLINE and self.offload == WHEN_BUSY and self.kind != "lua":
+        if plan.type == INLINE and self.offload == WHEN_BUSY and self.kind != "lua" and \
+                not self.calls_back:
             self.offload = NEVER  # inline WASM that cannot block stays on the caller's path
         self.pool.start()
 
