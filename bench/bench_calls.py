@@ -16,10 +16,10 @@ import time
 import wasmtime
 from wippy_runtime import Runtime
 from wippy_runtime import wasmtime_private as wp
+from wippy_runtime.lua.globals import install_scheduling
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import LuaState
 from wippy_runtime.scheduler.dispatcher import Dispatcher
-from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 N = 200_000
@@ -82,7 +82,7 @@ def main() -> None:
     # What entries and notebook cells actually run: funcs.call through the dispatcher's
     # await glue, inside a running execution (a root coroutine).
     live = LuaState()
-    install_dispatch(live)
+    install_scheduling(live)
     MODULES["funcs"](live, rt)
     live_loop = live.lua.execute(LOOP_FUNCS)
     live_call = live.lua.globals()[b"funcs"][b"call"]
