@@ -163,6 +163,15 @@ return host
 CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
 
 
+def _chunk_line(text: str, chunkname: str | None) -> int | None:
+    """The line of Lua's "chunkname:LINE: message" when the error is in chunk `chunkname`
+    (an entry's chunk is named after the entry), else None."""
+    if not chunkname or not text.startswith(chunkname + ":"):
+        return None
+    digits = text[len(chunkname) + 1:].split(":", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
 #: the host's frames out of a Lua traceback (kept under this name for the kernel's imports)
 without_host_frames = clean_traceback
 
@@ -238,11 +247,9 @@ class LuaState:
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
             file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
-            exc = CompileError(f"Lua syntax error at line {line}: {detail}" if line else
+            raise CompileError(f"Lua syntax error at line {line}: {detail}" if line else
                                f"Lua syntax error: {detail}", entry=entry, file=file,
-                               line=file_line)
-            exc.lua_line = line  # type: ignore[attr-defined]
-            raise exc
+                               line=file_line, field="source", source_line=line)
         return fn
 
     def try_compile(self, source: str, chunkname: str) -> tuple[Any, str | None]:
@@ -291,14 +298,27 @@ class LuaState:
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
         text = without_host_frames(
             err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err))
-        exc = CallError(f"Lua error: {text}", entry=entry)
-        exc.lua_traceback = text  # type: ignore[attr-defined]
+        exc = CallError(f"Lua error: {text}", entry=entry, traceback=text,
+                        source_line=_chunk_line(text, entry))
         # A funcs.call caller gets Lua's own message ("entry:line: text") as `err:message()`
         # and the user's frames as `err:stack()`.
         message, trace = errors_module.split_lua_error(text)
-        exc.error_value = errors_module.LuaErrorValue(  # type: ignore[attr-defined]
-            message, exc.kind, entry=entry, stack=trace)
+        exc.error_value = errors_module.LuaErrorValue(message, exc.kind, entry=entry,
+                                                      stack=trace)
         raise exc
+
+    def activate(self) -> None:
+        """This state runs on this thread now (until `deactivate`): Python functions Lua calls
+        build their tables here (an error's details for the caller of a `funcs.call`)."""
+        errors_module.push_active(self.lua)
+
+    def deactivate(self) -> None:
+        errors_module.pop_active()
+
+    @staticmethod
+    def user_traceback(text: str) -> str:
+        """A Lua traceback without the host's frames."""
+        return clean_traceback(text)
 
     def _memory_error(self, entry: str | None) -> CallError:
         # Free what the failed execution built now, so the next call starts clean.
@@ -308,4 +328,4 @@ class LuaState:
 
     def close(self) -> None:
         self.globals = None
-        self.lua = None  # type: ignore[assignment]
+        self.lua = None

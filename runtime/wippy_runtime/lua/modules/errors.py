@@ -69,8 +69,9 @@ class LuaErrorValue:
         return cls(str(exc) or type(exc).__name__, UNKNOWN)
 
     def _copy(self, **changes: Any) -> LuaErrorValue:
-        fields = {"retryable": self._retryable, "details": self._details, "entry": self._entry,
-                  "stack": self._stack, "context": self._context}
+        fields: dict[str, Any] = {"retryable": self._retryable, "details": self._details,
+                                  "entry": self._entry, "stack": self._stack,
+                                  "context": self._context}
         fields.update(changes)
         kind = fields.pop("kind", self._kind)
         return LuaErrorValue(self._message, kind, **fields)

@@ -17,7 +17,7 @@ from ..convert import to_lua
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 #: bytes `io.read()` asks for when not told (Wippy's default)
@@ -51,7 +51,7 @@ def _no_terminal() -> tuple[None, LuaErrorValue]:
     return None, LuaErrorValue("no terminal context", UNAVAILABLE, retryable=False)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def has_output() -> bool:
