@@ -42,7 +42,7 @@ class LuaErrorValue:
     that field set (Wippy's builder style: `errors.new("x"):kind(errors.INVALID)`).
     """
 
-    __slots__ = ("_kind", "_message", "_retryable", "_details", "_entry", "_stack", "_context")
+    __slots__ = ("_kind", "_message", "_retryable", "_details", "_entry", "_stack", "_prefix")
 
     def __init__(self, message: str, kind: str = UNKNOWN, *, retryable: bool | None = False,
                  details: Any = None, entry: str | None = None, stack: str | None = None,
@@ -54,7 +54,7 @@ class LuaErrorValue:
         self._entry = entry
         self._stack = stack
         #: what `errors.wrap` added in front (kept apart: `message()` stays the original)
-        self._context = context
+        self._prefix = context
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> LuaErrorValue:
@@ -71,7 +71,7 @@ class LuaErrorValue:
     def _copy(self, **changes: Any) -> LuaErrorValue:
         fields: dict[str, Any] = {"retryable": self._retryable, "details": self._details,
                                   "entry": self._entry, "stack": self._stack,
-                                  "context": self._context}
+                                  "context": self._prefix}
         fields.update(changes)
         kind = fields.pop("kind", self._kind)
         return LuaErrorValue(self._message, kind, **fields)
@@ -127,7 +127,7 @@ class LuaErrorValue:
         return out
 
     def __str__(self) -> str:
-        return f"{self._context}: {self._message}" if self._context else self._message
+        return f"{self._prefix}: {self._message}" if self._prefix else self._message
 
     def __repr__(self) -> str:
         return f"LuaErrorValue({self._kind!r}, {str(self)!r})"
@@ -170,7 +170,7 @@ def errors_wrap(err: Any, context: Any = None, *_: Any) -> Any:
         return None
     prefix = _text(context) if context is not None else None
     if isinstance(err, LuaErrorValue):
-        joined = f"{prefix}: {err._context}" if prefix and err._context else (prefix or err._context)
+        joined = f"{prefix}: {err._prefix}" if prefix and err._prefix else (prefix or err._prefix)
         return err._copy(context=joined)
     return LuaErrorValue(_text(err), retryable=None, context=prefix)
 
