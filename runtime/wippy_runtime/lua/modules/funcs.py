@@ -21,8 +21,10 @@ from ...registry.ids import InvalidIdError, parse_id
 from ...scheduler import offload
 from ...scheduler.dispatcher import PENDING
 from ...security import current
+from ...security.context import call_in
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
+from . import lua_object
 from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
 from .funcs_executor import Executor
@@ -155,7 +157,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
         """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
         target = targets.get(target_id)
         if target is None:
-            return None, _missing(target_id)
+            return process_call(target_id, args, None)
         return run_here(target, args)
 
     def run_here(target: Any, args: tuple) -> Any:
@@ -163,6 +165,9 @@ def install(state: LuaState, runtime: Runtime) -> None:
             err = denied(target)
             if err is not None:
                 return None, err
+        return run_unchecked(target, args)
+
+    def run_unchecked(target: Any, args: tuple) -> Any:
         try:
             value = target.invoke(args)
         except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
@@ -177,35 +182,73 @@ def install(state: LuaState, runtime: Runtime) -> None:
         """`funcs.call` under a dispatcher: may hop to the pool's workers (returns PENDING)."""
         target = targets.get(target_id)
         if target is None:
-            return None, _missing(target_id)
+            return process_call(target_id, args, None)
         if target.offload and should_offload(target, state.dispatcher):
             if security.strict_mode or current() is not None:
                 err = denied(target)
                 if err is not None:
                     return None, err
-            disp = state.dispatcher
-            task = disp.current
-
-            def done(value: Any, exc: BaseException | None) -> None:
-                if exc is not None:
-                    disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
-                elif type(value) in _SCALARS:
-                    disp.resume(task, (value, None))
-                else:
-                    disp.resume(task, (to_lua(lua, value), None))
-
-            try:
-                hop(target, args, done)
-            except CallError as exc:
-                return None, error_value(exc)
-            return PENDING
+            return call_unchecked(target, args)
         return run_here(target, args)
 
-    def async_(target_id: Any, *args: Any) -> Any:
+    def call_unchecked(target: Any, args: tuple) -> Any:
+        disp = state.dispatcher
+        if disp is None or disp.current is None or not target.offload:
+            return run_unchecked(target, args)
+        task = disp.current
+
+        def done(value: Any, exc: BaseException | None) -> None:
+            if exc is not None:
+                disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
+            elif type(value) in _SCALARS:
+                disp.resume(task, (value, None))
+            else:
+                disp.resume(task, (to_lua(lua, value), None))
+
+        try:
+            hop(target, args, done)
+        except CallError as exc:
+            return None, error_value(exc)
+        return PENDING
+
+    def process_call(target_id: Any, args: tuple, ctx: Any) -> Any:
+        """A process entry called as a function: run on its `default_host` and wait."""
+        from . import process_exec
+
+        name = target_id.decode("utf-8", "replace") if isinstance(target_id, bytes) else None
+        definition = runtime.built.get(name) if name else None
+        if definition is None or not hasattr(definition, "run"):
+            return None, _missing(target_id)
+        return process_exec.call_process(state, runtime, definition, args, ctx, async_=False)
+
+    def call_as(ctx: Any, target_id: Any, *args: Any) -> Any:
+        """`Executor:call`: the permission to call is the caller's (judged here, in the
+        caller's context); the callee then runs with the executor's identity `ctx`."""
         target = targets.get(target_id)
         if target is None:
-            return None, _missing(target_id)
+            return process_call(target_id, args, ctx)
         err = denied(target)
+        if err is not None:
+            return None, err
+        if target.offload and should_offload(target, state.dispatcher):
+            return call_in(ctx, call_unchecked, target, args)
+        return call_in(ctx, run_unchecked, target, args)
+
+    def async_(target_id: Any, *args: Any) -> Any:
+        return async_as(None, target_id, *args)
+
+    def async_as(ctx: Any, target_id: Any, *args: Any) -> Any:
+        target = targets.get(target_id)
+        if target is None:
+            name = target_id.decode("utf-8", "replace") if isinstance(target_id, bytes) else ""
+            definition = runtime.built.get(name)
+            if definition is not None and hasattr(definition, "run"):
+                from . import process_exec
+
+                return process_exec.call_process(state, runtime, definition, args, ctx,
+                                                 async_=True)
+            return None, _missing(target_id)
+        err = denied(target)  # the caller's permission, as for Executor:call
         if err is not None:
             return None, err
         disp = state.dispatcher
@@ -213,16 +256,19 @@ def install(state: LuaState, runtime: Runtime) -> None:
             return None, LuaErrorValue("funcs.async needs a running execution", INVALID)
         future = Future(state, target.entry_id)
         try:
-            future.job = hop(target, args, future.complete)
+            future.job = (hop(target, args, future.complete) if ctx is None else
+                          call_in(ctx, hop, target, args, future.complete))
         except CallError as exc:
             return None, error_value(exc)
-        return future, None
+        return future_face(future), None
 
+    future_face = lua_object.wrapper(state, Future, "funcs.Future")
+    executor_face = lua_object.wrapper(state, Executor, "funcs.Executor",
+                                       awaited=("call", "async"))
     glue = state.async_glue
     module = lua.table()
     module[b"call"] = glue[b"wrap"](call) if glue is not None else call_here
-    module[b"async"] = async_
-    # Executor:call is a Python method called straight from Lua: it cannot yield, so it
-    # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).
-    module[b"new"] = lambda *_: Executor(call_here, security)
+    module[b"async"] = lua_object.function(state, async_)
+    module[b"new"] = lua_object.function(
+        state, lambda *_: executor_face(Executor(call_as, async_as, security, executor_face)))
     state.bind("funcs", module)
