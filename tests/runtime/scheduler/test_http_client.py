@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from conftest import lua
+from wippy_runtime.errors import CallError
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -178,3 +179,49 @@ return { main = main }""", modules=["http_client", "time"])
     assert out["ok"] == 10
     assert elapsed < 1.0, f"10 x 200 ms requests took {elapsed:.2f}s (serial would be 2 s)"
     assert out["ticks"] >= 3  # the dispatcher kept other coroutines running meanwhile
+
+
+BATCH = """
+local function main(base, bad)
+  local responses, errors = http_client.request_batch({
+    { "GET", base .. "/sleep?s=0.2&i=1" },
+    { "post", base .. "/echo", { body = "two" } },
+    { "GET", bad },
+  })
+  local out = { first = responses[1] and responses[1].status_code,
+                second = responses[2] and json.decode(responses[2].body),
+                third_missing = responses[3] == nil, errors_nil = errors == nil }
+  if errors then
+    out.first_error_nil = errors[1] == nil
+    out.third_kind = errors[3]:kind()
+    out.third_retryable = errors[3]:retryable()
+  end
+  return out
+end
+return { main = main }"""
+
+
+def test_request_batch_runs_concurrently_and_reports_per_request(rt, server):
+    from wippy_runtime.errors import INTERNAL, INVALID
+
+    lua(rt, "b", BATCH, modules=["http_client", "json"])
+    t0 = time.perf_counter()
+    out = rt.call("t:b", server, f"http://127.0.0.1:{_closed_port()}/")
+    assert out["first"] == 200 and out["second"]["method"] == "POST"
+    assert out["second"]["body"] == "two"
+    assert out["third_missing"] and not out["errors_nil"] and out["first_error_nil"]
+    assert out["third_kind"] == INTERNAL and out["third_retryable"] is True
+    out = rt.call("t:b", server, server + "/sleep?s=0.2&i=3")
+    assert out["errors_nil"] and out["third_missing"] is False
+    assert time.perf_counter() - t0 < 1.5  # three 200 ms requests overlapped, twice
+    lua(rt, "bad", """
+local function main(which)
+  if which == "empty" then return http_client.request_batch({}) end
+  local r, err = http_client.request_batch(which == "shape" and { "GET" } or { { 1, "x" } })
+  return { r == nil, err:kind(), err:message() }
+end
+return { main = main }""", modules=["http_client"])
+    with pytest.raises(CallError, match="requests table cannot be empty"):
+        rt.call("t:bad", "empty")
+    assert rt.call("t:bad", "shape") == [True, INVALID, "request 1: each request must be a table"]
+    assert rt.call("t:bad", "method") == [True, INVALID, "request 1: method must be a string"]
