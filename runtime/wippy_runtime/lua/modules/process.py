@@ -1,10 +1,18 @@
-"""The `process` module (wippy-lua-modules §4): identity, spawning, messages, events.
+"""The `process` module: identity, spawning, messages, events, links, names.
 
 Bound as a global for every Lua entry (Wippy makes `process` a global). The host side lives in
-scheduler/processes.py; this module is the receiver side: on the receiving execution's
-dispatcher thread it turns deliveries (plain data) into Lua values in its own state and puts
-them into the right channel: `process.events()`, `process.listen(topic)` or `process.inbox()`.
-Deliveries that arrive before the channel is asked for are kept and handed over then.
+scheduler/processes.py (PIDs, threads, monitors, links, names); this module checks arguments
+and permissions (Wippy's `process.spawn`, `process.send`, `process.terminate`, ... on the
+target), and is the receiver side: on the receiving execution's dispatcher thread it turns
+deliveries (plain data) into Lua values in its own state and puts them into the right channel:
+`process.events()`, `process.listen(topic)` or `process.inbox()`; each is one channel per
+process (or topic), so repeated calls return the same object. Deliveries that arrive before
+the channel is asked for are kept and handed over then. A LINK_DOWN for a process that does not
+trap links is not delivered: it stops the process ("linked process failed"), as in Wippy.
+
+Errors are `nil, err` with Wippy's kinds; `with_context` / `with_options` raise on a denial, as
+Wippy's Spawner does. `process.upgrade` (hot code replacement) is refused with a clear error.
+Every function is a Lua function (`type(process.pid) == "function"`); `exec` yields.
 """
 
 from __future__ import annotations
