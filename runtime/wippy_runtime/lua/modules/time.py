@@ -514,9 +514,15 @@ class Timer:
             self.item = None
         return stopped
 
-    def reset(self, *a: Any) -> bool:
+    def reset(self, d: Any = None, *_: Any) -> bool:
+        try:
+            ns = to_ns(d)
+        except DurationError as exc:
+            raise CallError(f"timer:reset: {exc}", kind=INVALID) from None
+        if ns <= 0:
+            raise CallError("timer:reset: duration must be > 0", kind=INVALID)
         active = self.stop()
-        self.ns = to_ns(a[-1])
+        self.ns = ns
         self.fired = False
         self.item = self.disp.call_later(self.ns, self._fire)
         return active

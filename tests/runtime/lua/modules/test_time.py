@@ -155,6 +155,8 @@ def test_locations_and_their_errors(rt):
     ("time.now():add('soon')", "bad argument #2 to 'add' (time: invalid duration \"soon\")"),
     ("time.parse(nil, 'x')", "bad argument #1 to 'parse' (string expected, got nil)"),
     ("time.fixed_zone('X')", "bad argument #2 to 'fixed_zone' (number expected, got nil)"),
+    ("time.timer('1s'):reset('soon')", "timer:reset: time: invalid duration \"soon\""),
+    ("time.timer('1s'):reset(0)", "timer:reset: duration must be > 0"),
 ])
 def test_bad_arguments_raise_clear_errors(rt, call, message):
     with pytest.raises(CallError) as info:
