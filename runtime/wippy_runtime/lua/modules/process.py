@@ -274,10 +274,16 @@ def install(state: LuaState, runtime: Runtime) -> None:
         proc, err = target("cancel", dest, "process.cancel")
         if proc is None:
             return err
-        ev: dict[str, Any] = {"kind": CANCEL, "from": me().pid, "at": int(_time.time())}
-        if reason is not None:
-            ev["reason"] = _text(reason) if isinstance(reason, bytes) else reason
-        host.event(proc.pid, ev)
+        if reason is None:
+            text = ""
+        elif isinstance(reason, bytes):
+            text = reason.decode("utf-8", "replace")
+        elif isinstance(reason, (int, float)) and not isinstance(reason, bool):
+            text = str(reason)
+        else:
+            return _err("process.cancel: reason must be a string", INVALID)
+        host.event(proc.pid, {"kind": CANCEL, "from": me().pid, "at": int(_time.time()),
+                              "reason": text})
         return True, None
 
     def relation(fn: str, permission: str, act: Any) -> Any:

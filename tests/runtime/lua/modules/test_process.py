@@ -266,6 +266,7 @@ def test_exec_and_process_entries_called_as_functions(rt):
     ("process.send(process.pid(), '@events', 1)", INVALID, "cannot send to @ topics"),
     ("process.send('nobody', 'x', 1)", NOT_FOUND, "could not resolve: nobody"),
     ("process.cancel(nil)", INVALID, "cancel requires a destination argument"),
+    ("process.cancel(process.pid(), {})", INVALID, "reason must be a string"),
     ("process.monitor('{local@x|99}')", NOT_FOUND, "could not resolve"),
     ("process.listen('@x')", INVALID, "cannot listen to @ topics"),
     ("process.registry.register('n', nil, 9)", INVALID, "scope must be a number"),
