@@ -47,6 +47,19 @@ NODE = "local"
 _slot = threading.local()
 
 
+class Upgrade(CallError):
+    """Raised through a process's dispatcher by `process.upgrade`: the process host runs the
+    new definition (or the same one again) as the same PID, keeping monitors, links and names.
+    `redeliver` are deliveries the old instance had not handed to Lua yet (plain data)."""
+
+    def __init__(self, definition: Any, args: list[Any],
+                 redeliver: list[Callable[[], None]]) -> None:
+        super().__init__("process upgrading")
+        self.definition = definition
+        self.args = args
+        self.redeliver = redeliver
+
+
 def take_started_process() -> Process | None:
     """For a new Dispatcher: the process this thread is starting (one-shot, so executions
     nested inside the process get their own identity)."""
@@ -81,6 +94,8 @@ class Process:
         self.on_done: list[Callable[[dict[str, Any]], None]] = []
         #: why the process is being stopped (terminate, a failed link), if it is
         self.stop_reason: CallError | None = None
+        #: a spawned process (its own thread), not the PID of a function execution
+        self.spawned = False
 
     def attach(self, disp: Dispatcher) -> None:
         with self.lock:
@@ -213,6 +228,7 @@ class ProcessHost:
         """Start `definition` as a new process on its own thread, in security context `ctx`
         (None: none). `on_done(result)` runs on that thread when it has ended."""
         proc = self.new_pid(host_id, definition.entry.id)
+        proc.spawned = True
         if on_done is not None:
             proc.on_done.append(on_done)
         if parent is not None and monitored:
@@ -232,18 +248,28 @@ class ProcessHost:
         return proc.result
 
     def _run(self, proc: Process, definition: Any, args: list[Any]) -> None:
-        _slot.process = proc if definition.lua else None
-        try:
-            value = definition.run(args)
-            result: dict[str, Any] = {"value": value}
-            failed = False
-        except CallError as exc:
-            result, failed = {"error": exc}, True
-        except BaseException as exc:  # noqa: BLE001 - a crash is reported, not raised
-            result, failed = {"error": CallError(f"{type(exc).__name__}: {exc}",
-                                                 entry=proc.entry)}, True
-        finally:
-            _slot.process = None
+        while True:
+            _slot.process = proc if definition.lua else None
+            try:
+                value = definition.run(args)
+                result: dict[str, Any] = {"value": value}
+                failed = False
+            except Upgrade as up:
+                definition, args = up.definition, up.args
+                with proc.lock:
+                    proc.dispatcher, proc.stop_reason, proc.module_state = None, None, None
+                    proc.entry = definition.entry.id
+                for fn in up.redeliver:
+                    proc.deliver(fn)
+                continue
+            except CallError as exc:
+                result, failed = {"error": exc}, True
+            except BaseException as exc:  # noqa: BLE001 - a crash is reported, not raised
+                result, failed = {"error": CallError(f"{type(exc).__name__}: {exc}",
+                                                     entry=proc.entry)}, True
+            finally:
+                _slot.process = None
+            break
         self.gone(proc)
         proc.result = result
         proc.finished.set()

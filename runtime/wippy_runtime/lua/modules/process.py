@@ -11,7 +11,8 @@ the channel is asked for are kept and handed over then. A LINK_DOWN for a proces
 trap links is not delivered: it stops the process ("linked process failed"), as in Wippy.
 
 Errors are `nil, err` with Wippy's kinds; `with_context` / `with_options` raise on a denial, as
-Wippy's Spawner does. `process.upgrade` (hot code replacement) is refused with a clear error.
+Wippy's Spawner does. `process.upgrade(id?, ...)` restarts the process with new (or the same)
+code as the same PID.
 Every function is a Lua function (`type(process.pid) == "function"`); `exec` yields.
 """
 
@@ -30,8 +31,8 @@ from ...errors import (
     PERMISSION_DENIED,
     CallError,
 )
-from ...scheduler.dispatcher import current
-from ...scheduler.processes import CANCEL, EXIT, LINK_DOWN, Process, ProcessHost
+from ...scheduler.dispatcher import PENDING, current
+from ...scheduler.processes import CANCEL, EXIT, LINK_DOWN, Process, ProcessHost, Upgrade
 from ...security import current as current_context
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
@@ -143,6 +144,40 @@ def host_of(runtime: Runtime) -> ProcessHost:
         host.on_event = _on_event
         host.on_message = _on_message
     return host
+
+
+def _carry_over(proc: Process, rc: _Receiver) -> list[Any]:
+    """What an upgrading process has received and not yet read, as plain deliveries for
+    its next instance: buffered messages and events first, then those not yet asked for."""
+    out: list[Any] = []
+
+    def message(sender: str | None, topic: str, value: Any) -> None:
+        out.append(lambda: _on_message(proc, sender, topic, [value]))
+
+    if rc.events is not None:
+        for ev in rc.events.buf:
+            try:
+                plain = to_plain(ev)
+            except ConversionError:
+                continue
+            if isinstance(plain, dict):
+                out.append(lambda ev=plain: _on_event(proc, ev))
+    for topic, (ch, _) in rc.listeners.items():
+        for item in ch.buf:
+            if isinstance(item, Message):
+                message(item._from, item._topic, item._payload.value)
+            else:
+                try:
+                    message(None, topic, to_plain(item))
+                except ConversionError:
+                    continue
+    if rc.inbox is not None:
+        for item in rc.inbox.buf:
+            if isinstance(item, Message):
+                message(item._from, item._topic, item._payload.value)
+    out += [(lambda ev=ev: _on_event(proc, ev)) for ev in rc.early_events]
+    out += [(lambda m=m: _on_message(proc, *m)) for m in rc.early_msgs]
+    return out
 
 
 def _text(value: Any) -> str | None:
@@ -337,11 +372,25 @@ def install(state: LuaState, runtime: Runtime) -> None:
             return None, LuaErrorValue(f"{hid}: no such process.host", NOT_FOUND, entry=hid)
         return process_exec.run_and_wait(state, runtime, definition, hid, args)
 
-    def upgrade(*_: Any) -> Any:
-        # A hot code upgrade replaces the running process's code keeping its PID; here a
-        # process's code is fixed for its lifetime, so upgrade is refused, clearly.
-        return _err("process.upgrade is not supported by this runtime (a process keeps its "
-                    "code until it exits)", INTERNAL)
+    def upgrade(source: Any = None, *args: Any) -> Any:
+        """Replace this process's code (another entry, or the same one afresh) keeping its
+        PID, monitors, links and names; never returns on success. What it has received and
+        not read yet moves over to the new instance."""
+        disp, _ = current(state)
+        proc = disp.process
+        if proc is None or proc.dispatcher is not disp or not proc.spawned:
+            return _err("process.upgrade: only a spawned process can upgrade", INVALID)
+        eid = _text(source) or proc.entry or ""
+        definition = runtime.built.get(eid)
+        if definition is None or not hasattr(definition, "run"):
+            return None, LuaErrorValue(f"{eid}: no such process entry", NOT_FOUND, entry=eid)
+        try:
+            plain = [to_plain(a) for a in args]
+        except ConversionError as exc:
+            return _err(f"process.upgrade: bad argument: {exc}", INVALID)
+        rc: _Receiver | None = proc.module_state
+        disp.stop(Upgrade(definition, plain, _carry_over(proc, rc) if rc is not None else []))
+        return PENDING
 
     # -- process.registry --------------------------------------------------------------
     def register(name: Any = None, pid_text: Any = None, scope: Any = None, *_: Any) -> Any:
@@ -459,9 +508,9 @@ def install(state: LuaState, runtime: Runtime) -> None:
     module[b"inbox"] = inbox
     module[b"listen"] = listen
     module[b"unlisten"] = unlisten
-    module[b"upgrade"] = upgrade
     lua_object.functions(state, module)
     module[b"exec"] = state.async_glue[b"wrap"](exec_)
+    module[b"upgrade"] = state.async_glue[b"wrap"](upgrade)
     event = lua.table()
     for name, value in (("EXIT", EXIT), ("LINK_DOWN", LINK_DOWN), ("CANCEL", CANCEL)):
         event[name.encode()] = value.encode()

@@ -51,9 +51,12 @@ def run_and_wait(state: LuaState, runtime: Runtime, definition: Any, host_id: st
         proc.finished.wait()
         return _results(state, proc.result or {})
 
-    def done(result: dict[str, Any]) -> None:
-        disp.post(lambda: (setattr(disp, "inflight", disp.inflight - 1),
-                           disp.resume(task, _results(state, result))))
+    def resume(result: dict[str, Any]) -> None:  # on the dispatcher thread
+        disp.inflight -= 1
+        disp.resume(task, _results(state, result))
+
+    def done(result: dict[str, Any]) -> None:  # on the process's thread
+        disp.post(lambda: resume(result))
 
     disp.inflight += 1  # the dispatcher waits for this process like for a worker call
     host.spawn(definition, host_id, plain, None, False, False, ctx=ctx, on_done=done)

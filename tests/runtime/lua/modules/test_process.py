@@ -11,7 +11,6 @@ import pytest
 from wippy_runtime import Runtime
 from wippy_runtime.errors import (
     ALREADY_EXISTS,
-    INTERNAL,
     INVALID,
     NOT_FOUND,
     PERMISSION_DENIED,
@@ -270,7 +269,7 @@ def test_exec_and_process_entries_called_as_functions(rt):
     ("process.monitor('{local@x|99}')", NOT_FOUND, "could not resolve"),
     ("process.listen('@x')", INVALID, "cannot listen to @ topics"),
     ("process.registry.register('n', nil, 9)", INVALID, "scope must be a number"),
-    ("process.upgrade()", INTERNAL, "not supported by this runtime"),
+    ("process.upgrade()", INVALID, "only a spawned process can upgrade"),
 ])
 def test_bad_arguments_return_errors(rt, call, kind, message):
     fn(rt, "main", f"""return {{ main = function()
@@ -287,3 +286,33 @@ def test_channels_keep_their_identity(rt):
                process.listen("a") == process.listen("a"), process.listen("a") ~= process.listen("b") }
     end }""")
     assert rt.call("t:main") == [True, True, True, True]
+
+
+def test_upgrade_keeps_the_pid_monitors_and_pending_messages(rt):
+    proc(rt, "v1", """return { main = function(n)
+      local msg = process.inbox():receive()
+      process.upgrade("t:v2", n + msg:payload():data())
+      return "not reached"
+    end }""")
+    proc(rt, "v2", """return { main = function(total)
+      local again = process.inbox():receive()
+      return { total = total, again = again:payload():data(), me = process.pid() }
+    end }""")
+    proc(rt, "bad", """return { main = function()
+      local ok, err = process.upgrade("t:nothing")
+      return err:kind()
+    end }""")
+    fn(rt, "main", """return { main = function()
+      local events = process.events()
+      local pid = process.spawn_monitored("t:v1", "t:processes", 1)
+      process.send(pid, "go", 10)
+      process.send(pid, "later", 100)
+      local ev = events:receive()
+      local bad = process.spawn_monitored("t:bad", "t:processes")
+      local ev2 = events:receive()
+      return { from = ev.from == pid, value = ev.result.value, pid = pid,
+               bad = ev2.result.value }
+    end }""")
+    out = rt.call("t:main")
+    assert out["from"] and out["value"]["total"] == 11 and out["value"]["again"] == 100
+    assert out["value"]["me"] == out["pid"] and out["bad"] == NOT_FOUND
