@@ -1,5 +1,4 @@
-"""The process host: PIDs, spawning, mailboxes, monitors and links (wippy-facts §4,
-wippy-lua-modules §4).
+"""The process host: PIDs, spawning, mailboxes, monitors, links and names.
 
 Design, and why:
 

@@ -10,6 +10,11 @@ Errors are returned as `nil, err` with a structured error value, never raised, a
 
 `funcs.async` always runs the call on a worker and returns a `Future` at once; the Future is
 completed on the dispatcher thread, and its channel delivers one Payload (or the error).
+
+`funcs.new()` executors judge the call in the caller's context and run the callee with the
+identity they carry (`call_as` / `async_as`). A `process.lua` / `process.wasm` entry named as a
+target runs as a process on its `meta.default_host` and the call waits for its result
+(process_exec.py).
 """
 
 from __future__ import annotations
@@ -68,7 +73,9 @@ def _missing(target_id: Any) -> LuaErrorValue:
 
 @lua_methods("response", "channel", "is_complete", "is_canceled", "result", "error", "cancel")
 class Future:
-    """`funcs.async`'s handle (wippy-lua-modules §3). Completed on the dispatcher thread."""
+    """`funcs.async`'s handle, completed on the dispatcher thread. Lua sees it through a
+    locked face with Lua-function methods (lua_object.py), as Wippy code checks
+    `type(future.cancel) == "function"`."""
 
     __slots__ = ("state", "entry", "ch", "done", "canceled", "value", "err", "job")
 
