@@ -226,6 +226,9 @@ def install(state: LuaState, runtime: Runtime) -> None:
         definition = runtime.built.get(name) if name else None
         if definition is None or not hasattr(definition, "run"):
             return None, _missing(target_id)
+        why = security.call_denied(current(), definition.entry.id)  # the caller's context
+        if why is not None:
+            return None, LuaErrorValue(why, PERMISSION_DENIED, entry=definition.entry.id)
         return process_exec.call_process(state, runtime, definition, args, ctx, async_=False)
 
     def call_as(ctx: Any, target_id: Any, *args: Any) -> Any:
@@ -252,6 +255,9 @@ def install(state: LuaState, runtime: Runtime) -> None:
             if definition is not None and hasattr(definition, "run"):
                 from . import process_exec
 
+                why = security.call_denied(current(), definition.entry.id)
+                if why is not None:
+                    return None, LuaErrorValue(why, PERMISSION_DENIED, entry=name)
                 return process_exec.call_process(state, runtime, definition, args, ctx,
                                                  async_=True)
             return None, _missing(target_id)

@@ -316,3 +316,18 @@ def test_upgrade_keeps_the_pid_monitors_and_pending_messages(rt):
     out = rt.call("t:main")
     assert out["from"] and out["value"]["total"] == 11 and out["value"]["again"] == 100
     assert out["value"]["me"] == out["pid"] and out["bad"] == NOT_FOUND
+
+
+def test_process_entry_called_as_function_needs_funcs_call_permission(rt):
+    proc(rt, "double", "return { main = function(x) return x * 2 end }",
+         meta={"default_host": "t:processes"})
+    rt.define({"id": "t:enter", "kind": "security.policy",
+               "policy": {"actions": "funcs.call", "resources": "t:main", "effect": "allow"}})
+    fn(rt, "main", """return { main = function()
+      local v, err = funcs.call("t:double", 1)
+      local f, ferr = funcs.async("t:double", 1)
+      return { v == nil, err and err:kind(), f == nil, ferr and ferr:kind() }
+    end }""")
+    assert rt.call("t:main", actor="u", scope=["t:enter"]) == [True, PERMISSION_DENIED, True,
+                                                               PERMISSION_DENIED]
+    assert rt.call("t:main")[0] is False  # without a security context the call goes through
