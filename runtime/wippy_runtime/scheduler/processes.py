@@ -15,9 +15,9 @@ Design, and why:
   Deliveries that arrive before a process's dispatcher exists wait in `pending`.
 * Links are bidirectional and fire only on failure (an error, a termination): the peer gets a
   LINK_DOWN event if it traps links, and otherwise fails itself ("linked process failed"), as
-  in Wippy. Monitors get EXIT on every exit. Terminating stops the target's dispatcher at its
-  next scheduling point (a Lua process waiting on a channel or timer stops at once; a busy
-  loop stops when it next yields; a WASM process runs to its end).
+  in Wippy. Monitors get EXIT on every exit. Terminating stops a Lua process at once: its
+  dispatcher ends the execution at the next scheduling point, and the instruction hook ends a
+  loop that never yields; a WASM process runs to its end.
 * A spawned process runs in the security context of its spawner (actor, scope, values), or in
   the one a Spawner built (`process.with_context(...)`).
 * Names (`process.registry`) are per runtime and released when their process exits.

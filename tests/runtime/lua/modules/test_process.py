@@ -332,3 +332,19 @@ def test_process_entry_called_as_function_needs_funcs_call_permission(rt):
                                                                PERMISSION_DENIED]
     # without a security context the calls go through
     assert rt.call("t:main") == {1: False, 3: False}
+
+
+def test_terminate_stops_a_busy_loop(rt):
+    proc(rt, "spinner", """return { main = function()
+      local n = 0
+      while true do n = n + 1 end
+    end }""")
+    fn(rt, "main", """return { main = function()
+      local events = process.events()
+      local pid = process.spawn_monitored("t:spinner", "t:processes")
+      time.sleep("20ms")
+      process.terminate(pid)
+      local ev = events:receive()
+      return ev.result.error:message()
+    end }""")
+    assert "process terminated" in rt.call("t:main")
