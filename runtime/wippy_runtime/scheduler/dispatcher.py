@@ -134,6 +134,8 @@ class Dispatcher:
         self.on_finish: list[Callable[[], None]] = []
         #: set by stop(): the execution ends with this error at the next scheduling point
         self.stopped: CallError | None = None
+        #: why the execution failed (an exception or the root's Lua error), once it has ended
+        self.failure: Any = None
         if self.process is not None:
             self.process.attach(self)
 
@@ -211,7 +213,12 @@ class Dispatcher:
                     self._wake.wait(timeout)
                 self._wake.clear()
             assert root.result is not None
+            if not root.result[0]:
+                self.failure = root.result[1] if len(root.result) > 1 else "error"
             return root.result
+        except BaseException as exc:
+            self.failure = exc
+            raise
         finally:
             state.dispatcher = outer
             for fn in self.on_finish:

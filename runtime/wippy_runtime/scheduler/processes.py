@@ -156,8 +156,25 @@ class ProcessHost:
             proc = self.new_pid("local", disp.entry)
             disp.process = proc
             proc.attach(disp)
-            disp.on_finish.append(lambda: self.gone(proc))
+            disp.on_finish.append(lambda: self._function_ended(proc, disp.failure))
         return disp.process
+
+    def _function_ended(self, proc: Process, failure: Any) -> None:
+        """A function's PID goes with its execution; if it failed, its links go down (its
+        linked processes fail too unless they trap links), as for a process."""
+        self.gone(proc)
+        if failure is None:
+            return
+        if not isinstance(failure, CallError):
+            text = failure.decode("utf-8", "replace") if isinstance(failure, bytes) \
+                else str(failure)
+            failure = CallError(text, entry=proc.entry)
+        with proc.lock:
+            links = list(proc.links)
+        at = int(time.time())
+        for peer in links:
+            self.event(peer, {"kind": LINK_DOWN, "from": proc.pid, "at": at,
+                              "result": {"error": failure}})
 
     def gone(self, proc: Process) -> None:
         with proc.lock:

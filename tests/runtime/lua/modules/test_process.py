@@ -348,3 +348,26 @@ def test_terminate_stops_a_busy_loop(rt):
       return ev.result.error:message()
     end }""")
     assert "process terminated" in rt.call("t:main")
+
+
+def test_a_failing_function_takes_its_linked_processes_down(rt):
+    from wippy_runtime.lua.modules.process import host_of
+
+    proc(rt, "waiter", WAITER)
+    fn(rt, "parent", """return { main = function(name, fail)
+      local pid = process.spawn_linked("t:waiter", "t:processes")
+      assert(process.registry.register(name, pid))
+      if fail then error("parent failed") end
+      return pid
+    end }""")
+    host = host_of(rt)
+    rt.call("t:parent", "stays", False)  # a normal end leaves the linked process running
+    with pytest.raises(CallError, match="parent failed"):
+        rt.call("t:parent", "goes", True)
+    deadline = time.monotonic() + 5
+    while host.resolve("goes") is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert host.resolve("goes") is None  # it failed with its parent (it did not trap links)
+    survivor = host.resolve("stays")
+    assert survivor is not None
+    host.terminate(survivor)
