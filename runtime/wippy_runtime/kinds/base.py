@@ -105,6 +105,7 @@ class Target:
         acquire, release = lock.acquire, lock.release
         target = self
         clock, ident = perf_counter_ns, _get_ident  # closure cells: cheaper than globals
+        record_latency = pool.latencies.append
 
         def invoke(args: tuple) -> Any:
             if not acquire(False):
@@ -124,6 +125,7 @@ class Target:
                 pool.calls += 1
                 pool.total_ns += elapsed
                 pool.last_ns = elapsed
+                record_latency(elapsed)
                 return value
             finally:
                 if pool.retired:
