@@ -122,7 +122,8 @@ def cmd_call(args: argparse.Namespace, out: Console, err: Console) -> int:
         result = runtime.call(args.entry, *values)
     except WippyError as exc:
         if args.json:
-            print(json.dumps({"ok": False, "error": str(exc), "kind": exc.kind}))
+            print(json.dumps({"ok": False, "error": str(exc), "kind": exc.kind,
+                              "detail": exc.fields()}))
         else:
             err.print(f"[red]error:[/] {exc}", highlight=False)
         runtime.close()
@@ -169,7 +170,7 @@ def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
                         "error": message, "ms": round((time.perf_counter() - t0) * 1000, 3)})
     for entry_id in failed_to_load:
         results.append({"id": entry_id, "ok": False, "error": "failed to load", "ms": 0})
-    passed = sum(r["ok"] for r in results)
+    passed = sum(1 for r in results if r["ok"])
     failed = len(results) - passed
     if not args.json:
         for r in results:

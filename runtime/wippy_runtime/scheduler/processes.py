@@ -36,7 +36,6 @@ from ..errors import CANCELED, CallError
 from ..security.context import run_in
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
     from .dispatcher import Dispatcher
 
 EXIT, LINK_DOWN, CANCEL = "pid.exit", "pid.link.down", "pid.cancel"
@@ -132,7 +131,7 @@ class Process:
 class ProcessHost:
     """All PIDs of one runtime."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Any) -> None:  # the Runtime (lua/host.py's LuaHost)
         self.runtime = runtime
         self.procs: dict[str, Process] = {}
         #: process.registry names -> PID

@@ -43,7 +43,7 @@ from .payload import Payload
 from .process_spawner import Spawner
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -136,7 +136,7 @@ def _on_message(proc: Process, sender: str | None, topic: str, payloads: list[An
         rc.early_msgs.append((sender, topic, payloads))
 
 
-def host_of(runtime: Runtime) -> ProcessHost:
+def host_of(runtime: LuaHost) -> ProcessHost:
     """The runtime's process host (made on first use; one per runtime)."""
     host = runtime.__dict__.get("process_host")
     if host is None:
@@ -193,7 +193,7 @@ def _err(message: str, kind: str) -> tuple[None, LuaErrorValue]:
 SCOPES = {"LOCAL": 0, "CONSISTENT": 1, "EVENTUAL": 2, "STRONG": 3}
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     host = host_of(runtime)
     security = runtime.security

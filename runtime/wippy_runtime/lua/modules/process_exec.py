@@ -19,7 +19,7 @@ from ..convert import ConversionError, to_lua, to_plain
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -32,7 +32,7 @@ def _error_value(exc: Any) -> Any:
     return LuaErrorValue(str(exc))
 
 
-def run_and_wait(state: LuaState, runtime: Runtime, definition: Any, host_id: str,
+def run_and_wait(state: LuaState, runtime: LuaHost, definition: Any, host_id: str,
                  args: tuple[Any, ...], ctx: Any = None) -> Any:
     """Spawn `definition` on `host_id` and return its `value, nil` / `nil, err` (or PENDING
     and resume the calling coroutine with them later)."""
@@ -75,7 +75,7 @@ def default_host(definition: Any) -> str | None:
     return host if isinstance(host, str) and host else None
 
 
-def call_process(state: LuaState, runtime: Runtime, definition: Any, args: tuple[Any, ...],
+def call_process(state: LuaState, runtime: LuaHost, definition: Any, args: tuple[Any, ...],
                  ctx: Any, async_: bool) -> Any:
     """`funcs.call` / `funcs.async` on a process entry: run it on its default host."""
     entry_id = definition.entry.id
@@ -94,7 +94,7 @@ def call_process(state: LuaState, runtime: Runtime, definition: Any, args: tuple
     return start_future(state, runtime, definition, host_id, args, ctx)
 
 
-def start_future(state: LuaState, runtime: Runtime, definition: Any, host_id: str,
+def start_future(state: LuaState, runtime: LuaHost, definition: Any, host_id: str,
                  args: tuple[Any, ...], ctx: Any) -> Any:
     """The `funcs.async` form: a Future completed when the process ends."""
     from . import lua_object

@@ -33,7 +33,7 @@ from .errors import LuaErrorValue
 from .time_layout import LAYOUTS, LayoutError, Wall, format_wall, parse_text
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 _UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
@@ -528,7 +528,7 @@ class Timer:
         return active
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def invalid(exc: Exception) -> tuple[None, LuaErrorValue]:
