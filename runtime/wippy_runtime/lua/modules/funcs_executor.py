@@ -90,18 +90,18 @@ class Executor:
         return self._with(options=_table(options, "with_options"))
 
     def call(self, target: Any = None, *args: Any) -> Any:
-        ctx, err = self._context()
+        ctx, err = self._callee()
         if err is not None:
             return None, err
         return self._call(ctx, target, *args)
 
     def async_(self, target: Any = None, *args: Any) -> Any:
-        ctx, err = self._context()
+        ctx, err = self._callee()
         if err is not None:
             return None, err
         return self._async(ctx, target, *args)
 
-    def _context(self) -> tuple[Any, Any]:
+    def _callee(self) -> tuple[Any, Any]:
         """The callee's context, or the caller's denial of the change."""
         caller = current()
         sec = self._security
