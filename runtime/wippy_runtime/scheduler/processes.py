@@ -54,7 +54,7 @@ class Upgrade(CallError):
                  redeliver: list[Callable[[], None]]) -> None:
         super().__init__("process upgrading")
         self.definition = definition
-        self.args = args
+        self.input_args = args
         self.redeliver = redeliver
 
 
@@ -270,12 +270,12 @@ class ProcessHost:
                 result: dict[str, Any] = {"value": value}
                 failed = False
             except Upgrade as up:
-                definition, args = up.definition, up.args
+                definition, args = up.definition, up.input_args
                 with proc.lock:
                     proc.dispatcher, proc.stop_reason, proc.module_state = None, None, None
                     proc.entry = definition.entry.id
-                for fn in up.redeliver:
-                    proc.deliver(fn)
+                for delivery in up.redeliver:
+                    proc.deliver(delivery)
                 continue
             except CallError as exc:
                 result, failed = {"error": exc}, True
@@ -297,8 +297,8 @@ class ProcessHost:
             for peer in links:
                 self.event(peer, {"kind": LINK_DOWN, "from": proc.pid, "at": at,
                                   "result": result})
-        for fn in proc.on_done:
-            fn(result)
+        for done in proc.on_done:
+            done(result)
 
     # -- deliveries ----------------------------------------------------------------------
     def event(self, pid: str, event: dict[str, Any]) -> bool:

@@ -408,9 +408,10 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             p = _text(pid_text)
             if p is None:
                 return _err("pid must be a string", INVALID)
-            proc = host.get(p)
-            if proc is None:
+            found = host.get(p)
+            if found is None:
                 return _err(f"invalid pid: {p} (no such process)", INVALID)
+            proc = found
             if proc is not own and not allowed("process.registry.foreign", proc.pid):
                 return _err(f"not allowed to register foreign pid {proc.pid} under name "
                             f"{n!r}", PERMISSION_DENIED)
@@ -520,7 +521,7 @@ def install(state: LuaState, runtime: LuaHost) -> None:
     registry[b"lookup"] = lookup
     registry[b"unregister"] = unregister
     lua_object.functions(state, registry)
-    for name, value in SCOPES.items():
-        registry[name.encode()] = value
+    for scope_name, scope in SCOPES.items():
+        registry[scope_name.encode()] = scope
     module[b"registry"] = registry
     state.bind("process", module)

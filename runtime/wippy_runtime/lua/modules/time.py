@@ -585,7 +585,8 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         fields = [_int_arg("date", i + 1, args[i] if i < len(args) else None)
                   for i in range(7)]
         loc = location_arg("date", 8, args)
-        return Time(wall_to_unix(*fields, loc), loc)
+        year, month, day, hour, minute, second, nsec = fields
+        return Time(wall_to_unix(year, month, day, hour, minute, second, nsec, loc), loc)
 
     def unix(sec: Any = None, nsec: Any = 0, *_: Any) -> Time:
         s = _int_arg("unix", 1, sec)
