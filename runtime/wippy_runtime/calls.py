@@ -161,6 +161,7 @@ class Calls:
     def lua_entry_points(self, state: Any, *, args_to_plain: Callable[[tuple], tuple],
                          to_lua: Callable[[Any], Any],
                          error_value: Callable[[CallError], Any],
+                         on_missing: Callable[..., Any] | None = None,
                          ) -> tuple[Callable[..., Any], ...]:
         """`funcs.call` under a dispatcher, `funcs.call` without one, and the body of
         `funcs.async`, for one Lua state. The Lua side supplies its value conversions and
@@ -201,7 +202,10 @@ class Calls:
             """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
             target = lookup(target_id)
             if target is None:
-                return None, error_value(missing(target_id, prefix="funcs.call: ", functions_only=True))
+                if on_missing is not None:  # not an entry the pipeline calls (a process)
+                    return on_missing(target_id, args, None, False)
+                return None, error_value(missing(target_id, prefix="funcs.call: ",
+                                                 functions_only=True))
             for a in args:
                 if type(a) not in plain_scalars:
                     try:
@@ -217,6 +221,8 @@ class Calls:
             `run_here`'s steps are repeated inline: a Python frame less on every call."""
             target = lookup(target_id)
             if target is None:
+                if on_missing is not None:  # not an entry the pipeline calls (a process)
+                    return on_missing(target_id, args, None, False)
                 return None, error_value(missing(target_id, prefix="funcs.call: ",
                                                  functions_only=True))
             for a in args:
@@ -247,6 +253,9 @@ class Calls:
                 denied = authorize("funcs.call", target.entry_id)
                 if denied is not None:
                     return None, error_value(denied)
+            return hop_authorized(target, args)
+
+        def hop_authorized(target: Any, args: tuple) -> Any:
             disp = state.dispatcher
             task = disp.current
 
@@ -283,7 +292,57 @@ class Calls:
                 raise bad_argument(exc, target) from None
             return target, submit(target, plain, disp, complete)
 
-        return call, call_here, start_async
+        def run_authorized(target: Any, args: tuple) -> Any:
+            if target.offload and hops(target, state.dispatcher):
+                return hop_authorized(target, args)
+            try:
+                value = target.pool.invoke(args)
+            except CallError as exc:
+                return None, failure(exc)
+            if type(value) in lua_scalars:
+                return value, None
+            return to_lua(value), None
+
+        def call_as(ctx: Any, target_id: Any, *args: Any) -> Any:
+            """An executor's `:call`: `funcs.call` is judged in the caller's context (the
+            current one), then the callee runs in `ctx` (the executor's actor, scope and
+            values), which is what its own nested calls are judged against."""
+            target = lookup(target_id)
+            if target is None:
+                if on_missing is not None:
+                    return on_missing(target_id, args, ctx, False)
+                return None, error_value(missing(target_id, prefix="funcs.call: ",
+                                                 functions_only=True))
+            try:
+                args = args_to_plain(args)
+            except ValueError as exc:
+                return None, error_value(bad_argument(exc, target))
+            if security.strict_mode or current() is not None:
+                denied = authorize("funcs.call", target.entry_id)
+                if denied is not None:
+                    return None, error_value(denied)
+            return call_in(ctx, run_authorized, target, args)
+
+        def start_async_as(ctx: Any, target_id: Any, args: tuple,
+                           complete: Callable[[Any, BaseException | None], None]) -> Any:
+            """An executor's `:async`: judged like `call_as`, submitted in `ctx`."""
+            target = lookup(target_id)
+            if target is None:
+                raise missing(target_id, prefix="funcs.call: ", functions_only=True)
+            denied = authorize("funcs.call", target.entry_id) if (
+                security.strict_mode or current() is not None) else None
+            if denied is not None:
+                raise denied
+            disp = state.dispatcher
+            if disp is None or disp.current is None:
+                raise CallError("funcs.async needs a running execution", kind=INVALID)
+            try:
+                plain = args_to_plain(args)
+            except ValueError as exc:
+                raise bad_argument(exc, target) from None
+            return target, call_in(ctx, submit, target, plain, disp, complete)
+
+        return call, call_here, start_async, call_as, start_async_as
 
 
 def bad_argument(exc: ValueError, target: Any) -> CallError:
