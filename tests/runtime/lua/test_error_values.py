@@ -120,7 +120,7 @@ def test_concatenating_other_host_values_still_fails_at_the_users_line(rt):
     out = rt.call("t:c")
     assert out["ok"] is False and out["ok2"] is False
     # an executor is a host object (its metatable names it); only error values concatenate
-    assert out["err"] == "t:c:3: attempt to concatenate a executor value"
+    assert out["err"] == "t:c:3: attempt to concatenate a funcs.Executor value"
     assert out["err2"] == "t:c:5: bad argument #1 to 'find' (string expected, got nil)"
 
 
