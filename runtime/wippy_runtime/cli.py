@@ -206,9 +206,24 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         runtime.close()
 
 
+def version_text() -> str:
+    """The package version and the numeric call path in use (compiled shim or ctypes)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .wasm import fastcall
+
+    try:
+        ours = version("wippy-kernel")
+    except PackageNotFoundError:
+        ours = "unknown"
+    return f"wippy-kernel {ours}; call path: {fastcall.describe()}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wippy", description="Run Wippy apps: WASM and Lua "
                                      "entries from _index.yaml trees.")
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the version and which WASM call path is active")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("entries", help="list the entries of an app")
     p.add_argument("app", help="app directory (scanned recursively) or YAML file")

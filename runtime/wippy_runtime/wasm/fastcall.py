@@ -1,0 +1,95 @@
+"""Which call path numeric core-module calls take: the compiled shim, or ctypes.
+
+The shim (`_fastcall.c`, built at install time when a C compiler is available) makes the same
+`wasmtime_func_call_unchecked` call as the generated ctypes caller in core_call.py, from C.
+The ctypes caller stays the reference: the shim hands it every call it does not handle inline
+(unusual argument values, wrong counts) and turns errors and traps into the same exceptions, so
+both paths behave identically and differ only in cost. `WIPPY_CALL_PATH=ctypes` in the
+environment forces the ctypes path (for comparison and debugging).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import wasmtime
+from wasmtime import _bindings as _raw
+from wasmtime import _ffi as ffi
+from wasmtime._func import maybe_raise_last_exn
+
+try:
+    from . import _fastcall  # type: ignore[attr-defined]
+except ImportError as exc:  # not built: no compiler at install time, or a fresh checkout
+    _fastcall = None
+    _why = f"the compiled shim is not built ({exc}); run `python -m wippy_runtime.wasm.fastcall_build`"
+else:
+    _why = ""
+
+#: WIT primitive -> the shim's one-byte kind (primitives the shim converts inline)
+KIND = {"s8": "a", "u8": "b", "s16": "c", "u16": "d", "s32": "e", "u32": "f", "s64": "g",
+        "bool": "o", "f32": "x", "f64": "y"}
+
+
+def _enabled() -> tuple[bool, str]:
+    if _fastcall is None:
+        return False, _why
+    if os.environ.get("WIPPY_CALL_PATH", "").lower() == "ctypes":
+        return False, "WIPPY_CALL_PATH=ctypes"
+    return True, ""
+
+
+#: whether numeric core calls use the shim now; `reason` says why not
+ACTIVE, reason = _enabled()
+if _fastcall is not None:
+    _fastcall.set_call_unchecked(
+        ctypes.cast(_raw._wasmtime_func_call_unchecked, ctypes.c_void_p).value)
+
+
+def describe() -> str:
+    """One line for `wippy --version` and the runtime's info."""
+    return "compiled (C shim)" if ACTIVE else f"ctypes ({reason})"
+
+
+def set_active(active: bool) -> None:
+    """Switch path for instances built from now on (tests compare both paths)."""
+    global ACTIVE, reason
+    if active and _fastcall is None:
+        raise RuntimeError(_why)
+    ACTIVE, reason = active, ("" if active else "switched off")
+
+
+def _failed(error: int, trap: int) -> Any:
+    """The shim's error exit: the same exceptions the ctypes caller raises."""
+    if error:
+        maybe_raise_last_exn()
+        raise wasmtime.WasmtimeError._from_ptr(
+            ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
+    t = wasmtime.Trap._from_ptr(ctypes.cast(trap, ctypes.POINTER(ffi.wasm_trap_t)))
+    maybe_raise_last_exn()
+    raise t
+
+
+def compiled_caller(store: wasmtime.Store, func: wasmtime.Func,
+                    params: Sequence[tuple[str, str]], results: Sequence[str],
+                    slow: Callable[..., Any]) -> Callable[..., Any] | None:
+    """A shim caller for this export, or None when the path is off or the signature has a
+    type the shim leaves to Python (char, u64). `slow` is the ctypes caller it falls back to."""
+    if not ACTIVE:
+        return None
+    try:
+        pkinds = "".join(KIND[w] for _, w in params)
+        rkinds = "".join(KIND[w] for w in results)
+    except KeyError:
+        return None
+    raw = ctypes.string_at(ctypes.addressof(func._func), ctypes.sizeof(func._func))
+    store_id = int.from_bytes(raw[:8], "little")
+    private = int.from_bytes(raw[8:16], "little")
+    context = ctypes.cast(store._context(), ctypes.c_void_p).value
+    try:
+        return _fastcall.Caller(context, store_id, private, pkinds.encode(), rkinds.encode(),
+                                slow, _failed, (store, func))
+    except ValueError:  # more values than the shim's buffer holds
+        return None
