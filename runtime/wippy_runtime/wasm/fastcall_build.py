@@ -8,6 +8,7 @@ importable. It is also a command for development trees that were not reinstalled
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -23,8 +24,9 @@ def target_path() -> Path:
 
 
 def build(*, quiet: bool = False) -> tuple[Path | None, str]:
-    """Compile; return (path, "") or (None, why it could not be built)."""
-    cc = sysconfig.get_config_var("CC") or "cc"
+    """Compile; return (path, "") or (None, why it could not be built). `CC` in the
+    environment overrides the interpreter's configured compiler, as for any C build."""
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
     include = sysconfig.get_paths()["include"]
     if not Path(include, "Python.h").exists():
         return None, f"Python headers not found in {include}"
