@@ -22,9 +22,9 @@ from wasmtime._func import maybe_raise_last_exn
 
 try:
     from . import _fastcall  # type: ignore[attr-defined]
-except ImportError as exc:  # not built: no compiler at install time, or a fresh checkout
+except ImportError:  # not built: no compiler at install time, or a fresh checkout
     _fastcall = None
-    _why = f"the compiled shim is not built ({exc}); run `python -m wippy_runtime.wasm.fastcall_build`"
+    _why = "the compiled shim is not built; `python -m wippy_runtime.wasm.fastcall_build` builds it"
 else:
     _why = ""
 
