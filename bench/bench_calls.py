@@ -18,9 +18,8 @@ import ctypes
 import time
 
 import wasmtime
-from wasmtime import _bindings as raw
-from wasmtime import _ffi as ffi
 from wippy_runtime import Runtime
+from wippy_runtime import wasmtime_private as wp
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import LuaState
 from wippy_runtime.scheduler.dispatcher import Dispatcher
@@ -41,10 +40,10 @@ def lower_bound(engine: wasmtime.Engine):
     store = wasmtime.Store(engine)
     store.set_epoch_deadline(1 << 62)
     func = wasmtime.Instance(store, module, []).exports(store)["add"]
-    buf = (ffi.wasmtime_val_raw_t * 2)()
-    ctx, fref = store._context(), ctypes.byref(func._func)
-    trap = ctypes.POINTER(ffi.wasm_trap_t)()
-    trapref, call = ctypes.byref(trap), raw._wasmtime_func_call_unchecked
+    buf = (wp.ValRaw * 2)()
+    ctx, fref = wp.store_context(store), wp.func_ref(func)
+    trap = ctypes.POINTER(wp.TrapPtr)()
+    trapref, call = ctypes.byref(trap), wp.func_call_unchecked
 
     def add(a, b):
         buf[0].i32 = a

@@ -295,12 +295,18 @@ class Runtime:
         for target in list(self.targets.values()):
             warm = target._warm
             if target._owner and warm is not None and getattr(warm, "store", None) is not None:
-                out.append((warm.store, lambda t=target, i=warm: bool(t._owner) and t._warm is i))
+                def still_warm(t: Any = target, i: Any = warm) -> bool:
+                    return bool(t._owner) and t._warm is i
+
+                out.append((warm.store, still_warm))
             pool = target.pool
             for inst in list(pool.in_use.values()):
                 store = getattr(inst, "store", None)
                 if store is not None:
-                    out.append((store, lambda p=pool, i=inst: id(i) in p.in_use))
+                    def in_use(p: Any = pool, i: Any = inst) -> bool:
+                        return id(i) in p.in_use
+
+                    out.append((store, in_use))
         return out
 
     # -- introspection --------------------------------------------------------------------

@@ -101,10 +101,12 @@ class Target:
         `_owner` can at worst cost one transient instance, never a wrong result.
         """
         lock = self._inline_lock
+        assert lock is not None, "only inline pools take this path"
         pool = self.pool
         acquire, release = lock.acquire, lock.release
         target = self
         clock, ident = perf_counter_ns, _get_ident  # closure cells: cheaper than globals
+        record_latency = pool.latencies.append
 
         def invoke(args: tuple) -> Any:
             if not acquire(False):
@@ -124,6 +126,7 @@ class Target:
                 pool.calls += 1
                 pool.total_ns += elapsed
                 pool.last_ns = elapsed
+                record_latency(elapsed)
                 return value
             finally:
                 if pool.retired:
@@ -136,12 +139,14 @@ class Target:
         if self._owner == _get_ident():
             return self._invoke_pooled(args, transient=True)
         pool = self.pool
+        lock = self._inline_lock
+        assert lock is not None, "only inline pools take this path"
         pool.queued += 1
         try:
-            self._inline_lock.acquire()
+            lock.acquire()
         finally:
             pool.queued -= 1
-        self._inline_lock.release()
+        lock.release()
         return self.invoke(args)
 
     def _ensure_warm(self) -> Any:

@@ -121,9 +121,9 @@ class LuaInstance(InstanceBase):
         if len(results) > 1 and results[1] is not None and (value is None or value is False):
             err = results[1]
             if isinstance(err, LuaErrorValue):
-                exc = CallError(err._message, entry=self.entry_id, kind=err._kind)
-                exc.error_value = err  # type: ignore[attr-defined]
-                raise exc
+                failure = CallError(err._message, entry=self.entry_id, kind=err._kind)
+                failure.error_value = err  # type: ignore[attr-defined]
+                raise failure
             text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(to_plain(err))
             raise CallError(text, entry=self.entry_id)
         try:

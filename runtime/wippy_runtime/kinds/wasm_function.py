@@ -84,6 +84,7 @@ def load_wasm_bytes(entry: Entry, cfg: WasmConfig, ctx: Any) -> bytes:
                                   line_offset=1 if path else line_offset)
     fs = ctx.resolve(entry, cfg.fs, "fs.directory")
     assert isinstance(fs, FsDirectory)
+    assert cfg.path is not None  # parse_wasm_config requires it for binaries
     data = fs.read_bytes(cfg.path, for_entry=entry)
     assert cfg.hash is not None
     actual = hashlib.sha256(data).hexdigest()
@@ -138,7 +139,7 @@ def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
             # entries share an instance only when they would link and configure it alike
             wasi_key = json.dumps(cfg.wasi, sort_keys=True, default=str)
             group = (hashlib.sha256(data).hexdigest(), tuple(sorted(ids)), wasi_key)
-        target: Target = ComponentFunctionTarget(entry, pool, cfg, engine, compiled, group, hosts)
+        target: ComponentFunctionTarget | CoreFunctionTarget = ComponentFunctionTarget(entry, pool, cfg, engine, compiled, group, hosts)
     else:
         module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
         target = CoreFunctionTarget(entry, pool, cfg, engine, module, hosts)
@@ -200,6 +201,8 @@ def _numeric(types: Any) -> bool:
 
 class CoreInstance(InstanceBase):
     __slots__ = ("store", "instance", "fn")
+    store: wasmtime.Store | None
+    instance: wasmtime.Instance | None
 
     def __init__(self, store: wasmtime.Store, instance: wasmtime.Instance, fn: Any) -> None:
         self.store, self.instance, self.fn = store, instance, fn
@@ -282,6 +285,7 @@ class CoreFunctionTarget(Target):
                            lambda *args: bound([to_plain(a) for a in args]))
         else:
             func = instance.exports(store)[self.cfg.method]
+            assert isinstance(func, wasmtime.Func)  # the signature probe checked the export
             fn = make_core_caller(store, func, self.params, self.results)
         if self.cfg.max_execution_ms:
             fn = self.engine.guard.limited(store, fn, self.cfg.max_execution_ms)
@@ -364,6 +368,7 @@ class InstanceReset(CallError):
 
 class ComponentInstance(InstanceBase):
     __slots__ = ("store", "instance", "func", "fn")
+    store: wasmtime.Store | None
 
     def __init__(self, store: wasmtime.Store, instance: Any, func: Any, fn: Any) -> None:
         self.store, self.instance, self.func, self.fn = store, instance, func, fn

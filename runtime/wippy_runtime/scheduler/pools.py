@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -45,6 +46,8 @@ class PoolStats:
     total_ns: int
     last_ns: int
     retired: bool
+    #: 95th percentile of the last `LATENCY_WINDOW` call durations (0 before any call)
+    p95_ns: int = 0
 
     @property
     def mean_us(self) -> float:
@@ -54,6 +57,10 @@ class PoolStats:
         d = dict(self.__dict__)
         d["mean_us"] = self.mean_us
         return d
+
+
+#: how many recent call durations a pool keeps for its percentiles
+LATENCY_WINDOW = 256
 
 
 class Pool:
@@ -77,6 +84,8 @@ class Pool:
         self.replaced = 0
         self.total_ns = 0
         self.last_ns = 0
+        #: recent call durations (ns), bounded: percentiles for the inspectors
+        self.latencies: deque[int] = deque(maxlen=LATENCY_WINDOW)
         self.retired = False
         self.closed = False
         #: worker threads for calls that hop off the dispatcher (scheduler/offload.py)
@@ -188,6 +197,7 @@ class Pool:
         self.calls += 1
         self.total_ns += elapsed_ns
         self.last_ns = elapsed_ns
+        self.latencies.append(elapsed_ns)
         if failed:
             self.errors += 1
 
@@ -199,7 +209,7 @@ class Pool:
                 idle=(self.instances - self.busy) if self.plan.type == INLINE else len(self._idle),
                 busy=(1 if self.inline_lock.locked() else 0) if self.inline_lock else self.busy, queued=self.queued, calls=self.calls,
                 errors=self.errors, replaced=self.replaced, total_ns=self.total_ns,
-                last_ns=self.last_ns, retired=self.retired,
+                last_ns=self.last_ns, retired=self.retired, p95_ns=_p95(self.latencies),
             )
 
     # -- internals -----------------------------------------------------------------------
@@ -228,3 +238,11 @@ def _close(inst: Any) -> None:
     close = getattr(inst, "close", None)
     if close is not None:
         close()
+
+
+def _p95(samples: deque[int]) -> int:
+    """The nearest-rank 95th percentile of `samples` (0 when empty)."""
+    if not samples:
+        return 0
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, -(-95 * len(ordered) // 100) - 1)]

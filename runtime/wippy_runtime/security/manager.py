@@ -97,8 +97,8 @@ class Security:
     def _policies(self) -> Iterable[Policy]:
         if self._runtime is None:
             return ()
-        return [b.policy for b in list(self._runtime.built.values())
-                if isinstance(getattr(b, "policy", None), Policy)]
+        return [p for b in list(self._runtime.built.values())
+                if isinstance(p := getattr(b, "policy", None), Policy)]
 
     def policy(self, policy_id: str) -> Policy:
         """The Policy of a loaded `security.policy` entry; CallError NOT_FOUND otherwise."""

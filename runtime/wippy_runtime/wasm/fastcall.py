@@ -10,15 +10,13 @@ environment forces the ctypes path (for comparison and debugging).
 
 from __future__ import annotations
 
-import ctypes
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import wasmtime
-from wasmtime import _bindings as _raw
-from wasmtime import _ffi as ffi
-from wasmtime._func import maybe_raise_last_exn
+
+from .. import wasmtime_private as wp
 
 try:
     from . import _fastcall  # type: ignore[attr-defined]
@@ -44,8 +42,7 @@ def _enabled() -> tuple[bool, str]:
 #: whether numeric core calls use the shim now; `reason` says why not
 ACTIVE, reason = _enabled()
 if _fastcall is not None:
-    _fastcall.set_call_unchecked(
-        ctypes.cast(_raw._wasmtime_func_call_unchecked, ctypes.c_void_p).value)
+    _fastcall.set_call_unchecked(wp.func_call_unchecked_address())
 
 
 def describe() -> str:
@@ -64,11 +61,10 @@ def set_active(active: bool) -> None:
 def _failed(error: int, trap: int) -> Any:
     """The shim's error exit: the same exceptions the ctypes caller raises."""
     if error:
-        maybe_raise_last_exn()
-        raise wasmtime.WasmtimeError._from_ptr(
-            ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
-    t = wasmtime.Trap._from_ptr(ctypes.cast(trap, ctypes.POINTER(ffi.wasm_trap_t)))
-    maybe_raise_last_exn()
+        wp.raise_pending_host_exception()
+        raise wp.error_from_address(error)
+    t = wp.trap_from_address(trap)
+    wp.raise_pending_host_exception()
     raise t
 
 
@@ -84,10 +80,8 @@ def compiled_caller(store: wasmtime.Store, func: wasmtime.Func,
         rkinds = "".join(KIND[w] for w in results)
     except KeyError:
         return None
-    raw = ctypes.string_at(ctypes.addressof(func._func), ctypes.sizeof(func._func))
-    store_id = int.from_bytes(raw[:8], "little")
-    private = int.from_bytes(raw[8:16], "little")
-    context = ctypes.cast(store._context(), ctypes.c_void_p).value
+    store_id, private = wp.func_fields(func)
+    context = wp.store_context_address(store)
     try:
         return _fastcall.Caller(context, store_id, private, pkinds.encode(), rkinds.encode(),
                                 slow, _failed, (store, func))
