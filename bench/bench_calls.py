@@ -1,8 +1,8 @@
 """funcs.call of a WAT `add` from Lua, against the best and the naive paths, in one run.
 
 - crossing: Lua -> Python calling a Python function that returns at once (lupa's cost alone);
-- compiled floor: Lua -> the compiled shim -> `wasmtime_func_call_unchecked` (no pool, no
-  stats; the least a Python-hosted call can cost);
+- compiled floor: Lua -> Python -> the compiled shim -> `wasmtime_func_call_unchecked` (no
+  pool, no stats; the least a Python-hosted call can cost);
 - lower bound: Lua -> Python -> raw `wasmtime_func_call_unchecked` with a reused buffer
   (the ctypes floor; no checks, no pool, no stats);
 - ours: Lua `funcs.call("bench:add", 6, 7)` on an inline pool (argument checks, pool stats,
@@ -20,10 +20,10 @@ import time
 import wasmtime
 from wippy_runtime import Runtime
 from wippy_runtime import wasmtime_private as wp
+from wippy_runtime.lua.globals import install_scheduling
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import LuaState
 from wippy_runtime.scheduler.dispatcher import Dispatcher
-from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 from wippy_runtime.wasm import fastcall
 from wippy_runtime.wasm.core_call import make_core_caller
 
@@ -57,7 +57,10 @@ def lower_bound(engine: wasmtime.Engine):
 
     compiled = None
     if fastcall.ACTIVE:
-        compiled = make_core_caller(store, func, [("a", "s32"), ("b", "s32")], ["s32"])
+        shim = make_core_caller(store, func, [("a", "s32"), ("b", "s32")], ["s32"])
+
+        def compiled(a, b):  # Lua -> Python -> shim: instances are called as fn(args)
+            return shim((a, b))
     return add, naive, compiled, store
 
 
@@ -95,7 +98,7 @@ def main() -> None:
     # What entries and notebook cells actually run: funcs.call through the dispatcher's
     # await glue, inside a running execution (a root coroutine).
     live = LuaState()
-    install_dispatch(live)
+    install_scheduling(live)
     MODULES["funcs"](live, rt)
     live_loop = live.lua.execute(LOOP_FUNCS)
     live_call = live.lua.globals()[b"funcs"][b"call"]
@@ -114,7 +117,7 @@ def main() -> None:
     ns = [N // 4, N // 4, N // 40, N // 4, N // 4]
     if compiled is not None:
         assert loop(compiled, 10) == 130
-        names.append("compiled floor: Lua -> shim -> raw unchecked call")
+        names.append("compiled floor: Lua -> Python -> shim -> raw unchecked call")
         fns.append(lambda n: loop(compiled, n))
         ns.append(N // 4)
     timings = measure_interleaved(fns, ns)

@@ -80,7 +80,7 @@ def lua_error(text: str) -> CellError:
 
 def from_call_error(exc: Any) -> CellError:
     """A CallError that ended a cell: its entry, kind and message (and Lua stack, if any)."""
-    text = getattr(exc, "lua_traceback", None)
+    text = getattr(exc, "traceback", None)
     entry = getattr(exc, "entry", None)
     if text and entry in (None, "cell"):
         return lua_error(text)

@@ -122,7 +122,8 @@ def cmd_call(args: argparse.Namespace, out: Console, err: Console) -> int:
         result = runtime.call(args.entry, *values)
     except WippyError as exc:
         if args.json:
-            print(json.dumps({"ok": False, "error": str(exc), "kind": exc.kind}))
+            print(json.dumps({"ok": False, "error": str(exc), "kind": exc.kind,
+                              "detail": exc.fields()}))
         else:
             err.print(f"[red]error:[/] {exc}", highlight=False)
         runtime.close()

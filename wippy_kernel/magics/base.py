@@ -109,7 +109,7 @@ def define_entry(ctx: MagicContext, definition: dict[str, Any], *, body: str,
     """Define or replace one entry from a cell body and echo it highlighted.
 
     On failure the previous version keeps serving (Runtime.define's contract) and the error
-    points at the cell line (`wat_line` / `lua_line` counted from the body's first line)."""
+    points at the cell line (the error's `source_line`, counted from the body's first line)."""
     rt = ctx.session.runtime
     warnings_before = len(rt.warnings)
     try:
@@ -122,10 +122,7 @@ def define_entry(ctx: MagicContext, definition: dict[str, Any], *, body: str,
                     located.traceback.append(
                         f"(the previous version of {definition['id']} keeps serving)")
                 raise located from None
-        line = getattr(exc, "wat_line", None) or getattr(exc, "lua_line", None)
-        if line is None:  # Lua chunk errors read "<entry>:<line>: ..."
-            m = re.search(re.escape(definition["id"]) + r":(\d+):", str(exc))
-            line = int(m.group(1)) if m else None
+        line = exc.source_line
         err = load_error(exc, body=body, body_line=ctx.body_line, line_in_body=line)
         entry_id = definition["id"]
         if entry_id in rt.targets:
@@ -152,8 +149,8 @@ def wat_cell_error(exc: LoadError, body: str, body_line: int, entry_id: str
     from ..wat_locate import locate, offset_of
 
     message = getattr(exc, "message", None) or str(exc)
-    line: int | None = getattr(exc, "wat_line", None)
-    column: int = getattr(exc, "wat_column", None) or 0
+    line: int | None = exc.source_line
+    column: int = exc.source_column or 0
     reason = ""
     if line is not None:
         m = _WAT_SYNTAX.search(message)

@@ -125,6 +125,15 @@ return host
 CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
 
 
+def _chunk_line(text: str, chunkname: str | None) -> int | None:
+    """The line of Lua's "chunkname:LINE: message" when the error is in chunk `chunkname`
+    (an entry's chunk is named after the entry), else None."""
+    if not chunkname or not text.startswith(chunkname + ":"):
+        return None
+    digits = text[len(chunkname) + 1:].split(":", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
 #: traceback lines that are the host's own plumbing (the pcall wrapper compiled from Python
 #: strings, the xpcall under it), not the user's code
 _HOST_FRAME = re.compile(r'^\s+\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
@@ -215,11 +224,9 @@ class LuaState:
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
             file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
-            exc = CompileError(f"Lua syntax error at line {line}: {detail}" if line else
+            raise CompileError(f"Lua syntax error at line {line}: {detail}" if line else
                                f"Lua syntax error: {detail}", entry=entry, file=file,
-                               line=file_line)
-            exc.lua_line = line  # type: ignore[attr-defined]
-            raise exc
+                               line=file_line, field="source", source_line=line)
         return fn
 
     def try_compile(self, source: str, chunkname: str) -> tuple[Any, str | None]:
@@ -261,9 +268,8 @@ class LuaState:
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
         text = without_host_frames(
             err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err))
-        exc = CallError(f"Lua error: {text}", entry=entry)
-        exc.lua_traceback = text  # type: ignore[attr-defined]
-        raise exc
+        raise CallError(f"Lua error: {text}", entry=entry, traceback=text,
+                        source_line=_chunk_line(text, entry))
 
     def _memory_error(self, entry: str | None) -> CallError:
         # Free what the failed execution built now, so the next call starts clean.

@@ -89,17 +89,18 @@ class ExecutionGuard:
         kind[0] = 0
         return 0
 
-    def limited(self, store: wasmtime.Store, fn: Callable[..., Any],
-                limit_ms: int) -> Callable[..., Any]:
-        """Wrap an instance's call so it traps after `limit_ms` (only limited entries pay)."""
+    def limited(self, store: wasmtime.Store, fn: Callable[[tuple], Any],
+                limit_ms: int) -> Callable[[tuple], Any]:
+        """Wrap an instance's call `fn(args)` so it traps after `limit_ms` (only limited
+        entries pay)."""
         key = store.wippy_key  # type: ignore[attr-defined]
         deadlines = self._deadlines
 
-        def call(*args: Any) -> Any:
+        def call(args: tuple) -> Any:
             deadlines[key] = (time.monotonic_ns() + limit_ms * 1_000_000, limit_ms)
             self._tick_start()
             try:
-                return fn(*args)
+                return fn(args)
             finally:
                 deadlines.pop(key, None)
                 self._tick_stop()

@@ -8,8 +8,8 @@
  * plain Python numbers. Everything else is delegated, so behaviour cannot drift from the
  * Python path:
  *   - an argument the inline checks do not accept, or a wrong argument count: the call is
- *     handed to `slow` (the generated ctypes caller), which converts or raises exactly as it
- *     would have on its own;
+ *     handed to `slow` (the generated ctypes caller, same `fn(args)` contract), which
+ *     converts or raises exactly as it would have on its own;
  *   - an error or a trap (epoch interruption included): `failed(error_ptr, trap_ptr)` turns
  *     the C pointers into wasmtime-py's exceptions, as the ctypes path does.
  *
@@ -122,16 +122,22 @@ static PyObject *lift(char kind, const wasmtime_val_raw_t *slot) {
     }
 }
 
-static PyObject *caller_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
+/* Called as `caller(args)` with one tuple of plain values: the call contract of every
+ * instance in the runtime's pools (what the generated ctypes caller also takes). */
+static PyObject *caller_vectorcall(PyObject *callable, PyObject *const *argv, size_t nargsf,
                                    PyObject *kwnames) {
     Caller *self = (Caller *)callable;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (kwnames != NULL || nargs != self->n_params) {
-        return PyObject_Vectorcall(self->slow, args, nargsf, kwnames);
+    if (kwnames != NULL || PyVectorcall_NARGS(nargsf) != 1 || !PyTuple_CheckExact(argv[0])) {
+        return PyObject_Vectorcall(self->slow, argv, nargsf, kwnames);
+    }
+    PyObject *args = argv[0];
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs != self->n_params) {
+        return PyObject_Vectorcall(self->slow, argv, 1, NULL);
     }
     for (Py_ssize_t i = 0; i < nargs; i++) {
-        if (!store_arg(self->params[i], args[i], &self->buf[i])) {
-            return PyObject_Vectorcall(self->slow, args, nargsf, NULL);
+        if (!store_arg(self->params[i], PyTuple_GET_ITEM(args, i), &self->buf[i])) {
+            return PyObject_Vectorcall(self->slow, argv, 1, NULL);
         }
     }
     void *trap = NULL;

@@ -16,7 +16,6 @@ from typing import Any
 import wasmtime
 
 from .. import wasmtime_private as wp
-from ..lua.convert import to_plain
 from ..wit.abi import flatten
 from ..wit.convert import lower_value
 from ..wit.errors import WitValueError
@@ -55,7 +54,7 @@ def coerce(index: int, name: str, wit: str, value: Any) -> Any:
     canonical ABI; this only turns the checked value into its core representation.
     """
     try:
-        checked = lower_value(Primitive(wit), to_plain(value), name)
+        checked = lower_value(Primitive(wit), value, name)
     except WitValueError as exc:
         raise ArgumentError(index, name, wit, exc.reason or str(exc)) from None
     if wit == "bool":
@@ -108,7 +107,8 @@ _FAST_CHECK = {
 
 def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
                      params: Sequence[tuple[str, str]], results: Sequence[str]) -> Callable[..., Any]:
-    """Generate `call(*args) -> value` for one export of one instance.
+    """Generate `call(args) -> value` (args: a tuple of plain values) for one export of one
+    instance.
 
     params are (name, wit primitive) pairs, results are wit primitives. Raises ArityError,
     ArgumentError, ResultError, wasmtime.Trap and WasmtimeError.
@@ -129,10 +129,17 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
         "wasm_trap_t": wp.TrapPtr,
     }
     args = [f"a{i}" for i in range(n_params)]
-    lines = [f"def call({', '.join(args)}{', ' if args else ''}*extra):"]
-    lines.append("    if extra:")
-    lines.append(f"        raise ArityError('expected {n_params} argument"
-                 f"{'' if n_params == 1 else 's'}, got %d' % ({n_params} + len(extra)))")
+    expected = f"expected {n_params} argument{'' if n_params == 1 else 's'}, got %d"
+    lines = ["def call(args):"]
+    if n_params == 0:
+        lines.append("    if args:")
+        lines.append(f"        raise ArityError({expected!r} % len(args))")
+    else:
+        # unpacking checks the count for free (try costs nothing until it catches)
+        lines.append("    try:")
+        lines.append(f"        {', '.join(args)}, = args")
+        lines.append("    except ValueError:")
+        lines.append(f"        raise ArityError({expected!r} % len(args)) from None")
     for i, (name, wit) in enumerate(params):
         core = CORE_TYPE[wit]
         check = _FAST_CHECK.get(wit)

@@ -100,7 +100,7 @@ def test_numeric_exports_get_the_shim_only_when_active():
             exports = wasmtime.Instance(store, module, []).exports(store)
             add = make_core_caller(store, exports["add32"], [("a", "s32"), ("b", "s32")], ["s32"])
             assert isinstance(add, _fastcall.Caller) is active
-            assert add(20, 22) == 42
+            assert add((20, 22)) == 42
             # char is left to Python on both paths
             ch = make_core_caller(store, exports["neg8"], [("a", "s32")], ["char"])
             assert not isinstance(ch, _fastcall.Caller)

@@ -15,7 +15,7 @@ from ...errors import INVALID
 from ._common import build, fail
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
@@ -41,5 +41,5 @@ def decode(data: Any = None, *_: Any) -> Any:
         return fail(f"decode failed: illegal base64 data at input byte {pos}", INVALID)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     state.bind("base64", build(state, {"encode": encode, "decode": decode}))

@@ -30,7 +30,7 @@ from ..convert import to_lua
 from ._common import build, fail, is_table, option
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 DEFAULT_MAX_SIZE = 128 * 1024 * 1024
@@ -254,7 +254,7 @@ def dict_info(raw: bytes) -> tuple[int, int] | None:
     return dict_id, content
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def inspect_dict(raw: Any = None, *_: Any) -> Any:

@@ -30,7 +30,7 @@ from ..convert import ConversionError, to_lua, to_plain
 from ._common import bad_argument, build, check_integer, check_string, fail, is_table
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 MAX_RANDOM = 1024 * 1024
@@ -202,7 +202,7 @@ def jwt_decode(token: bytes, key: bytes, alg: str, require_exp: bool) -> dict[st
     return claims
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def jwt_encode(payload: Any = None, key: Any = None, alg: Any = None, *_: Any) -> Any:

@@ -15,22 +15,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import INVALID, NOT_FOUND, PERMISSION_DENIED
-from ...kinds.env_storage import EnvError, EnvStorage
-from ...kinds.env_variable import EnvVariable
+from ...errors import INVALID, NOT_FOUND, PERMISSION_DENIED, WippyError
 from ..convert import to_lua
 from ._common import build, check_string, fail, text
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
-def find_variable(runtime: Runtime, key: str) -> EnvVariable | None:
-    """The variable `key` names: by public name first, then by entry id."""
+def _kind(built: Any) -> str:
+    entry = getattr(built, "entry", None)
+    return entry.kind if entry is not None else ""
+
+
+def find_variable(runtime: LuaHost, key: str) -> Any:
+    """The variable `key` names (a built `env.variable`, kinds/env_variable.py): by public
+    name first, then by entry id. Built objects are told apart by their entry's kind, as
+    lua/ builds on kinds/ only through the registry."""
     by_id = None
     for built in list(runtime.built.values()):
-        if isinstance(built, EnvVariable):
+        if _kind(built) == "env.variable":
             if built.public_name == key:
                 return built
             if built.entry.id == key:
@@ -38,7 +43,7 @@ def find_variable(runtime: Runtime, key: str) -> EnvVariable | None:
     return by_id
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     security = runtime.security
 
@@ -72,14 +77,14 @@ def install(state: LuaState, runtime: Runtime) -> None:
                         f"{name}", NOT_FOUND)
         try:
             variable.set_value(new)
-        except EnvError as exc:
+        except WippyError as exc:  # the storage's EnvError: read-only, not writable, ...
             return fail(f"set environment variable failed: {exc.message}", exc.kind)
         return True, None
 
     def get_all(*_: Any) -> Any:
         merged: dict[str, str] = {}
         for built in list(runtime.built.values()):
-            if isinstance(built, EnvStorage):
+            if _kind(built).startswith("env.storage."):
                 merged.update(built.list())
         visible = {k: v for k, v in merged.items() if security.allowed("env.get", k)}
         return to_lua(lua, visible), None

@@ -17,7 +17,7 @@ from ...errors import INVALID
 from ._common import build, fail
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 _FNV32 = (0x811C9DC5, 0x01000193, 0xFFFFFFFF)
@@ -69,7 +69,7 @@ def fnv64(data: Any = None, *_: Any) -> Any:
     return float(fnv1(data, _FNV64)), None
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     spec: dict[str, Any] = {"fnv32": fnv32, "fnv64": fnv64}
     for name in ("md5", "sha1", "sha256", "sha512"):
         spec[name] = _digest(name)

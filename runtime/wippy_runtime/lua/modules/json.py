@@ -20,7 +20,7 @@ from ._common import build, error
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -136,7 +136,7 @@ def validate_string(schema: Any = None, text: Any = None, *_: Any) -> Any:
     return _check(schema, data)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def encode(value: Any) -> Any:

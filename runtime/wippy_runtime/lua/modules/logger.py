@@ -24,7 +24,7 @@ from ._common import bad_argument, check_string, is_table, lua_type, text
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 ROOT = "wippy"
@@ -115,5 +115,5 @@ class Logger:
         return Logger(f"{self.name}.{name}", dict(self.fields))
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     state.bind("logger", Logger())

@@ -13,7 +13,7 @@ from ...metrics import metrics_of
 from ._common import bad_argument, build, check_string, is_table, text
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -35,7 +35,7 @@ def _number(value: Any, fn: str, n: int) -> float:
     return float(value)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     store = metrics_of(runtime)
 
     def name_of(value: Any, fn: str) -> str:

@@ -30,7 +30,7 @@ from ..convert import to_lua
 from ._common import build, fail
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 NO_LIMIT = 2**63 - 1
@@ -75,7 +75,7 @@ def _integer(value: Any) -> int | None:
     return int(value)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     security = runtime.security
 

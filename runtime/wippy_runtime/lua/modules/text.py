@@ -30,7 +30,7 @@ from ..exposed import lua_methods
 from ._common import bad_argument, build, check_integer, check_string, fail, is_table, text
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 # the parser behind `re`; used only to refuse what RE2 cannot do
@@ -500,7 +500,7 @@ def _int_option(opts: dict[str, Any], name: str, default: int) -> int:
     return int(value)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def compile_(pattern: Any = None, *_: Any) -> Any:

@@ -21,7 +21,7 @@ from ..convert import to_lua
 from ._common import build, fail
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 _FORMS = re.compile(
@@ -94,7 +94,7 @@ def _timestamp(u: _uuid.UUID) -> int | None:
     return None
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def validate(value: Any = None, *_: Any) -> bool:

@@ -21,7 +21,7 @@ from ._common import build, fail, is_table, option
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -81,7 +81,7 @@ def _field_order(options: Any) -> dict[str, int]:
     return order
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def encode(data: Any = None, options: Any = None, *_: Any) -> Any:
