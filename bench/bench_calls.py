@@ -67,6 +67,10 @@ def lower_bound(engine: wasmtime.Engine):
 def measure_interleaved(fns: list, ns: list[int], rounds: int = ROUNDS * 3) -> list[float]:
     """Best-of-rounds µs/call per function, the functions taking turns within each round.
 
+    Time is this thread's CPU time: every row runs on the calling thread (the shim releases
+    the GIL but the WASM still runs here), and CPU time does not count the slices other
+    processes take on a shared machine, which wall-clock time does.
+
     Taking turns spreads whatever else the machine is doing over all rows alike, and the
     best round is the least disturbed one: on a shared 2-core machine medians of consecutive
     blocks swung the ratio from 0.8x to 2.3x between runs, best-of-interleaved does not.
@@ -74,9 +78,9 @@ def measure_interleaved(fns: list, ns: list[int], rounds: int = ROUNDS * 3) -> l
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
         for k, (fn, n) in enumerate(zip(fns, ns, strict=True)):
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             fn(n)
-            best[k] = min(best[k], (time.perf_counter() - t0) / n * 1e6)
+            best[k] = min(best[k], (time.thread_time() - t0) / n * 1e6)
     return best
 
 

@@ -58,7 +58,31 @@ def set_active(active: bool) -> None:
     ACTIVE, reason = active, ("" if active else "switched off")
 
 
-def _failed(error: int, trap: int) -> Any:
+def lanes_available() -> bool:
+    """Can `funcs.call` from Lua take compiled lanes now (calls.py)?"""
+    return ACTIVE and _fastcall is not None
+
+
+def is_caller(fn: Any) -> bool:
+    """Is `fn` a compiled caller (the only instance function a lane runs)?"""
+    return _fastcall is not None and type(fn) is _fastcall.Caller
+
+
+def new_lane(pool: Any, gate: Any, free: list[bool], record_latency: Callable[[int], Any]) -> Any:
+    """The compiled fast path of one inline pool (see `_fastcall.c`, Lanes)."""
+    assert _fastcall is not None
+    return _fastcall.Lane(pool, gate, free, record_latency)
+
+
+def new_lanes(table: dict[bytes, Any], context: Any, security: Any,
+              slow: Callable[..., Any], failed: Callable[..., Any]) -> Callable[..., Any]:
+    """`funcs.call` for one Lua state: ids with a lane in `table` run in C, every other call
+    (and every call a lane cannot take as it is) goes to `slow`, the pipeline's own."""
+    assert _fastcall is not None
+    return _fastcall.Lanes(table, context, security, slow, failed)
+
+
+def raise_failure(error: int, trap: int) -> Any:
     """The shim's error exit: the same exceptions the ctypes caller raises."""
     if error:
         wp.raise_pending_host_exception()
@@ -84,6 +108,6 @@ def compiled_caller(store: wasmtime.Store, func: wasmtime.Func,
     context = wp.store_context_address(store)
     try:
         return _fastcall.Caller(context, store_id, private, pkinds.encode(), rkinds.encode(),
-                                slow, _failed, (store, func))
+                                slow, raise_failure, (store, func))
     except ValueError:  # more values than the shim's buffer holds
         return None
