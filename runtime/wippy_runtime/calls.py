@@ -38,8 +38,10 @@ from .scheduler import offload
 from .scheduler.dispatcher import PENDING
 from .scheduler.offload import ALWAYS, HOP_NS, NEVER
 from .scheduler.pool_config import STATIC
+from .scheduler.pools.inline import InlinePool
 from .security import Security, current
-from .security.context import ExecutionContext, call_in
+from .security.context import CONTEXT_VAR, ExecutionContext, call_in
+from .wasm import fastcall
 
 _UNSET: Any = object()
 #: Lua values that are already plain (a Lua string is bytes and becomes str; tables convert)
@@ -56,6 +58,26 @@ class Calls:
         self.security = security
         self._targets = registry.targets
         self.by_bytes = registry.targets_by_bytes
+        #: entry id (bytes) -> the compiled lane of its inline numeric pool (see `_lane`)
+        self.lanes: dict[bytes, Any] = {}
+        registry.on_target.append(self._lane)
+
+    def _lane(self, target: Any) -> None:
+        """Give a newly registered target a compiled lane when Lua's `funcs.call` of it can
+        skip Python entirely: an inline pool whose calls never hop, whose warm instance is a
+        compiled caller (a numeric core export without limits). A replaced generation's lane
+        is dropped or replaced here; one left behind by a removed entry sees its pool retired
+        and hands every call to the pipeline."""
+        key = target.entry_id.encode()
+        pool = target.pool
+        if (fastcall.lanes_available() and type(pool) is InlinePool and target.offload == NEVER
+                and pool.warm is not None and fastcall.is_caller(pool.warm.fn)):
+            pool.lane = fastcall.new_lane(pool, pool.gate, pool.gate.free,
+                                          pool.latencies.append)
+            pool.bind_lane()
+            self.lanes[key] = pool.lane
+        else:
+            self.lanes.pop(key, None)
 
     # -- 1. resolve -----------------------------------------------------------------------
     def resolve(self, entry_id: str) -> Any:
@@ -342,7 +364,25 @@ class Calls:
                 raise bad_argument(exc, target) from None
             return target, call_in(ctx, submit, target, plain, disp, complete)
 
-        return call, call_here, start_async, call_as, start_async_as
+        if not fastcall.lanes_available() or security.strict_mode:
+            # strict mode (fixed when the runtime is made) checks every call: no lanes
+            return call, call_here, start_async, call_as, start_async_as
+
+        def lane_failed(pool: Any, inst: Any, error: int, trap: int) -> Any:
+            """A lane's call trapped or failed: the pool's failure rules, Lua's `nil, err`."""
+            try:
+                fastcall.raise_failure(error, trap)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes back to Lua
+                try:
+                    pool._failure(inst, exc, None)
+                except CallError as mapped:
+                    return None, failure(mapped)
+            raise AssertionError("unreachable: raise_failure and _failure always raise")
+
+        lanes = self.lanes
+        return (fastcall.new_lanes(lanes, CONTEXT_VAR, security, call, lane_failed),
+                fastcall.new_lanes(lanes, CONTEXT_VAR, security, call_here, lane_failed),
+                start_async, call_as, start_async_as)
 
 
 def bad_argument(exc: ValueError, target: Any) -> CallError:
