@@ -103,11 +103,20 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _test_order(entry: Any) -> tuple[str, float, str]:
+    """Suite, then `meta.order` (as Wippy's runner: later-ordered tests build on earlier
+    ones, e.g. a write test before its read test), then id."""
+    order = entry.meta.get("order", 0)
+    if isinstance(order, bool) or not isinstance(order, (int, float)):
+        order = 0
+    return str(entry.meta.get("suite", "")), order, entry.id
+
+
 def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
     runtime, problems = _load(args.app, err)
     tests = sorted((e for e in runtime.entries.values()
                     if e.kind == "function.lua" and e.meta.get("type") == "test"),
-                   key=lambda e: (str(e.meta.get("suite", "")), e.id))
+                   key=_test_order)
     failed_to_load = sorted(e.id for e, _ in runtime.failed.values()
                             if e.kind == "function.lua" and e.meta.get("type") == "test")
     results = []

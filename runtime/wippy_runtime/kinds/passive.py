@@ -20,8 +20,8 @@ SPEC_KINDS = ("process.wasm", "process.lua", "process.host", "terminal.host")
 OTHER_WIPPY_KINDS = (
     "workflow.lua", "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
     "workflow.lua.bc", "http.service", "http.router", "http.endpoint", "http.static",
-    "db.sql.sqlite", "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.memory",
-    "store.sql", "store.kv.raft", "store.kv.crdt", "queue.driver.memory", "queue.driver.amqp",
+    "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.sql",
+    "store.kv.raft", "store.kv.crdt", "queue.driver.memory", "queue.driver.amqp",
     "queue.driver.sqs", "queue.queue", "queue.consumer", "process.service", "pg.scope",
     "temporal.client", "temporal.worker", "config.aws", "cloudstorage.s3", "fs.embed",
     "env.storage.memory", "env.storage.file", "env.storage.os", "env.storage.static",
