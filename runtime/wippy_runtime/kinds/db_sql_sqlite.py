@@ -14,6 +14,7 @@ tables and the data lives as long as the entry does.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
@@ -91,10 +92,8 @@ class SqliteDatabase(Resource):
 
     def retire(self) -> None:
         self.closed = True
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self.conn.close()
-        except sqlite3.Error:
-            pass
 
 
 def build_sqlite(entry: Entry, ctx: BuildContext) -> SqliteDatabase:

@@ -54,6 +54,27 @@ def build_fs_directory(entry: Entry, ctx: BuildContext) -> FsDirectory:
     for candidate in candidates:
         if candidate.is_dir():
             return FsDirectory(entry, candidate)
+    if entry.data.get("auto_init"):
+        # Wippy creates the directory (with `mode`, default 0755) when asked to.
+        mode = _mode(entry)
+        try:
+            candidates[0].mkdir(mode=mode, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise entry.error(LoadError, f"auto_init: cannot create {candidates[0]}: "
+                              f"{exc.strerror or exc}", "directory") from None
+        return FsDirectory(entry, candidates[0])
     tried = ", ".join(dict.fromkeys(str(c) for c in candidates))
     raise entry.error(LoadError, f"directory {directory!r} does not exist (tried {tried})",
                       "directory")
+
+
+def _mode(entry: Entry) -> int:
+    """`mode:` as an octal string ("0755"); 0o755 when absent."""
+    mode = entry.data.get("mode")
+    if mode is None or mode == "":
+        return 0o755
+    try:
+        return int(str(mode), 8)
+    except ValueError:
+        raise entry.error(ValidationError, f"mode {mode!r} is not an octal file mode such as "
+                          "\"0755\"", "mode") from None

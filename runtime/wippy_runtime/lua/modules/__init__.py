@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import ctx, funcs, http_client, json, process, security, sql, store, time
+from . import ctx, events, fs, funcs, http_client, json, process, security, sql, store, time
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
@@ -18,6 +18,8 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "ctx": ctx.install,
     "time": time.install,
     "http_client": http_client.install,
+    "fs": fs.install,
+    "events": events.install,
     "store": store.install,
     "sql": sql.install,
     "process": process.install,  # also a global; listing it in modules: is harmless

@@ -10,6 +10,7 @@ placeholders; `sql.as.int/float/text/binary/null()` and `sql.NULL` force a bound
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
@@ -78,10 +79,8 @@ class TxHandle:
             self.db.close_transaction_connection(self.conn)
 
     def __del__(self) -> None:  # a transaction never committed is rolled back with its conn
-        try:
+        with contextlib.suppress(Exception):
             self.finish()
-        except Exception:
-            pass
 
 
 class StmtHandle:
@@ -144,7 +143,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
 
     def rows_of(cur: sqlite3.Cursor) -> Any:
         names = [d[0] for d in cur.description or ()]
-        return to_lua(lua, [dict(zip(names, row)) for row in cur.fetchall()])
+        return to_lua(lua, [dict(zip(names, row, strict=False)) for row in cur.fetchall()])
 
     def run(function: str, conn: sqlite3.Connection, lock: Any, sql: Any, params: Any,
             query: bool) -> Any:
