@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from ..errors import LoadError, ValidationError
 from ..registry import Entry
 from .base import BuildContext, EntryInfo, Resource
@@ -49,8 +51,9 @@ def build_fs_directory(entry: Entry, ctx: BuildContext) -> FsDirectory:
         raise entry.error(ValidationError, "directory is required", "directory")
     # Wippy resolves `directory` against the project root; a path next to the YAML file is
     # accepted too, since small examples often write it that way.
-    candidates = [(entry.origin.root / directory).resolve(),
-                  (entry.origin.base_dir / directory).resolve()]
+    module_root = _module_root(entry)
+    candidates = ([(module_root / directory).resolve()] if module_root is not None else []) + [
+        (entry.origin.root / directory).resolve(), (entry.origin.base_dir / directory).resolve()]
     for candidate in candidates:
         if candidate.is_dir():
             return FsDirectory(entry, candidate)
@@ -78,3 +81,24 @@ def _mode(entry: Entry) -> int:
     except ValueError:
         raise entry.error(ValidationError, f"mode {mode!r} is not an octal file mode such as "
                           "\"0755\"", "mode") from None
+
+
+def _module_root(entry: Entry) -> Path | None:
+    """The root of the module that owns `entry`, when it comes from one: Wippy resolves a
+    module's relative `directory` against the module (a `replacements: [{from:, to:}]` target
+    of the project's `wippy.lock`), not against the project that uses it."""
+    if entry.origin.file is None or entry.data.get("base") == "project":
+        return None
+    lock = entry.origin.root / "wippy.lock"
+    try:
+        data = yaml.safe_load(lock.read_text(encoding="utf-8")) if lock.is_file() else None
+    except (OSError, yaml.YAMLError):
+        return None
+    file = Path(entry.origin.file).resolve()
+    for rep in (data or {}).get("replacements") or [] if isinstance(data, dict) else []:
+        to = rep.get("to") if isinstance(rep, dict) else None
+        if isinstance(to, str):
+            root = (entry.origin.root / to).resolve()
+            if root in file.parents:
+                return root
+    return None
