@@ -19,9 +19,14 @@ from .modules.errors import LuaErrorValue
 
 _CLASS = r"""
 local name, methods, describe = ...
+local SELF = setmetatable({}, { __name = "SELF", __metatable = false })
 local handles = setmetatable({}, { __mode = "k" })
 local index = {}
 local mt = { __index = index, __name = name, __metatable = false }
+local function chain(self, first, ...)
+  if first == SELF then return self, ... end
+  return first, ...
+end
 for key, fn in pairs(methods) do
   local label = name .. ":" .. key
   index[key] = function(self, ...)
@@ -29,7 +34,7 @@ for key, fn in pairs(methods) do
     if h == nil then
       error(label .. ": call it as a method, obj:" .. key .. "(...)", 2)
     end
-    return fn(h, ...)
+    return chain(self, fn(h, ...))
   end
 end
 mt.__tostring = function(self) return describe(handles[self]) end
@@ -42,20 +47,22 @@ local function unwrap(obj)
   if type(obj) ~= "table" then return nil end
   return handles[obj]
 end
-return new, unwrap
+return new, unwrap, SELF
 """
 
 
 class LuaClass:
     """One class in one Lua state: `new(handle)` makes an object, `unwrap(obj)` gives back the
-    handle (None for anything that is not an object of this class)."""
+    handle (None for anything that is not an object of this class); a method returning
+    `SELF` first returns the object it was called on (for chaining)."""
 
-    __slots__ = ("name", "new", "unwrap")
+    __slots__ = ("name", "new", "unwrap", "SELF")
 
-    def __init__(self, name: str, new: Any, unwrap: Any) -> None:
+    def __init__(self, name: str, new: Any, unwrap: Any, marker: Any) -> None:
         self.name = name
         self.new = new
         self.unwrap = unwrap
+        self.SELF = marker
 
 
 def lua_class(state: Any, name: str, methods: Mapping[str, Callable[..., Any]],
@@ -68,9 +75,9 @@ def lua_class(state: Any, name: str, methods: Mapping[str, Callable[..., Any]],
         table = lua.table()
         for key, fn in methods.items():
             table[key.encode()] = fn
-        new, unwrap = lua.execute(_CLASS, name.encode(), table,
-                                  lambda h: describe(h).encode("utf-8", "replace"))
-        cls = cache[name] = LuaClass(name, new, unwrap)
+        new, unwrap, marker = lua.execute(
+            _CLASS, name.encode(), table, lambda h: describe(h).encode("utf-8", "replace"))
+        cls = cache[name] = LuaClass(name, new, unwrap, marker)
     return cls
 
 

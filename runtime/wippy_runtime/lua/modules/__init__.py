@@ -9,7 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import ctx, events, fs, funcs, http_client, json, process, security, sql, store, time
+from . import (
+    ctx,
+    events,
+    fs,
+    funcs,
+    http_client,
+    json,
+    process,
+    registry,
+    security,
+    sql,
+    store,
+    time,
+)
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
@@ -22,5 +35,6 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "events": events.install,
     "store": store.install,
     "sql": sql.install,
+    "registry": registry.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
 }
