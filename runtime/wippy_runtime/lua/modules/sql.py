@@ -118,8 +118,12 @@ def _param(function: str, i: int, value: Any) -> Any:
         return int(value)
     if value is None or isinstance(value, (int, float, str, bytes)):
         return value
-    raise bad_argument(function, 2, f"params[{i}]", "string, number, boolean or sql.as value",
-                       value)
+    raise _BadParam(f"{function}: params[{i}] must be a string, number, boolean or sql.as "
+                    f"value, got {'table' if isinstance(value, (dict, list)) else 'a value'}")
+
+
+class _BadParam(ValueError):
+    pass
 
 
 def _params(function: str, params: Any) -> list[Any] | tuple[Any, Any]:
@@ -134,7 +138,10 @@ def _params(function: str, params: Any) -> list[Any] | tuple[Any, Any]:
     if not isinstance(plain, list):
         return fail(f"{function}: params must be an array of values bound to ? placeholders",
                     INVALID)
-    return [_param(function, i + 1, v) for i, v in enumerate(plain)]
+    try:
+        return [_param(function, i + 1, v) for i, v in enumerate(plain)]
+    except _BadParam as exc:
+        return fail(str(exc), INVALID)
 
 
 def install(state: LuaState, runtime: Runtime) -> None:
