@@ -15,6 +15,7 @@ from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
 from ..lua.modules.process import install as install_process
+from ..lua.modules.pubsub import install as install_pubsub
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
@@ -149,6 +150,7 @@ class LuaFunctionTarget(Target):
                          max_memory=self.runtime.security.lua_max_memory)
         install_dispatch(state)
         install_process(state, self.runtime)  # a Wippy global, like channel
+        install_pubsub(state, self.runtime)  # the subscribe/unsubscribe globals
         table = self.source.prepare(state, self.runtime)
         fn = None
         if table is not None and not isinstance(table, (bool, int, float, bytes)):
