@@ -9,6 +9,7 @@ from .db_sql_sqlite import build_sqlite
 from .env_variable import build_env_variable
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
+from .ns_dependency import build_ns_dependency
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
@@ -25,6 +26,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "env.variable": build_env_variable,
     "store.memory": build_store_memory,
     "db.sql.sqlite": build_sqlite,
+    "ns.dependency": build_ns_dependency,
     **{kind: build_passive for kind in SPEC_KINDS + OTHER_WIPPY_KINDS},
     "process.wasm": build_process,
     "process.lua": build_process,

@@ -28,7 +28,7 @@ OTHER_WIPPY_KINDS = (
     "env.storage.router", "template.jet", "template.set", "security.policy.expr",
     "security.token_store", "contract.definition", "contract.binding", "exec.native",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
-    "registry.entry", "ns.definition", "ns.requirement", "ns.dependency",
+    "registry.entry", "ns.definition", "ns.requirement",
 )
 
 

@@ -413,7 +413,8 @@ def _publish_changes(runtime: Runtime) -> None:
 
     def publish(ops: tuple[Operation, ...]) -> None:
         for op in ops:
-            bus.publish(Event(REGISTRY_SYSTEM, op.kind, op.entry.id,
-                              {"id": op.entry.id, "kind": op.entry.kind}))
+            e = op.entry
+            bus.publish(Event(REGISTRY_SYSTEM, op.kind, e.id,
+                              {"id": e.id, "kind": e.kind, "meta": e.meta, "data": e.data}))
 
     history.listeners.append(publish)
