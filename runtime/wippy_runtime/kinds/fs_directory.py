@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from ..errors import LoadError, ValidationError
 from ..registry import Entry
 from .base import BuildContext, EntryInfo, Resource
@@ -51,54 +49,11 @@ def build_fs_directory(entry: Entry, ctx: BuildContext) -> FsDirectory:
         raise entry.error(ValidationError, "directory is required", "directory")
     # Wippy resolves `directory` against the project root; a path next to the YAML file is
     # accepted too, since small examples often write it that way.
-    module_root = _module_root(entry)
-    candidates = ([(module_root / directory).resolve()] if module_root is not None else []) + [
-        (entry.origin.root / directory).resolve(), (entry.origin.base_dir / directory).resolve()]
+    candidates = [(entry.origin.root / directory).resolve(),
+                  (entry.origin.base_dir / directory).resolve()]
     for candidate in candidates:
         if candidate.is_dir():
             return FsDirectory(entry, candidate)
-    if entry.data.get("auto_init"):
-        # Wippy creates the directory (with `mode`, default 0755) when asked to.
-        mode = _mode(entry)
-        try:
-            candidates[0].mkdir(mode=mode, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise entry.error(LoadError, f"auto_init: cannot create {candidates[0]}: "
-                              f"{exc.strerror or exc}", "directory") from None
-        return FsDirectory(entry, candidates[0])
     tried = ", ".join(dict.fromkeys(str(c) for c in candidates))
     raise entry.error(LoadError, f"directory {directory!r} does not exist (tried {tried})",
                       "directory")
-
-
-def _mode(entry: Entry) -> int:
-    """`mode:` as an octal string ("0755"); 0o755 when absent."""
-    mode = entry.data.get("mode")
-    if mode is None or mode == "":
-        return 0o755
-    try:
-        return int(str(mode), 8)
-    except ValueError:
-        raise entry.error(ValidationError, f"mode {mode!r} is not an octal file mode such as "
-                          "\"0755\"", "mode") from None
-
-
-def _module_root(entry: Entry) -> Path | None:
-    """The root of the module that owns `entry`, when it comes from one: Wippy resolves a
-    module's relative `directory` against the module (a `replacements: [{from:, to:}]` target
-    of the project's `wippy.lock`), not against the project that uses it."""
-    if entry.origin.file is None or entry.data.get("base") == "project":
-        return None
-    lock = entry.origin.root / "wippy.lock"
-    try:
-        data = yaml.safe_load(lock.read_text(encoding="utf-8")) if lock.is_file() else None
-    except (OSError, yaml.YAMLError):
-        return None
-    file = Path(entry.origin.file).resolve()
-    for rep in (data or {}).get("replacements") or [] if isinstance(data, dict) else []:
-        to = rep.get("to") if isinstance(rep, dict) else None
-        if isinstance(to, str):
-            root = (entry.origin.root / to).resolve()
-            if root in file.parents:
-                return root
-    return None
