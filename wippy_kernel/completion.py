@@ -64,7 +64,9 @@ def lua_keys(session: Session, path: list[str]) -> list[str]:
 
 
 def entry_ids(session: Session) -> list[str]:
-    return sorted(session.runtime.entries)
+    """Ids a call can reach: entries with a callable target (not directories, libraries,
+    policies or env variables)."""
+    return sorted(session.runtime.targets)
 
 
 def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], int, int]:
@@ -81,16 +83,25 @@ def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], i
     if first.startswith("%%wat") and "\n" in before:
         m = re.search(r"[$\w.]*$", line)
         word = m.group(0) if m else ""
-        names = sorted(set(re.findall(r"\$[\w.]+", code)))
-        pool = names if word.startswith("$") else WAT_WORDS
+        labels = sorted(set(re.findall(r"\$[\w.]+", code)))
+        pool = labels if word.startswith("$") else WAT_WORDS
         return [w for w in pool if w.startswith(word) and w != word] or \
             [w for w in pool if w.startswith(word)], cursor_pos - len(word), end
     if "\n" not in before or not first.startswith("%%"):
         m = _MAGIC_NAME.match(line)
         if m:
             prefix, word = m.groups()
-            magics = [n for n, mg in registry().items() if mg.cell == (prefix == "%%")]
-            return [prefix + n for n in magics if n.startswith(word)], \
+            first_line = "\n" not in before
+            names: list[str] = []
+            for name, mg in registry().items():
+                if not name.startswith(word):
+                    continue
+                # `%` offers both forms (cell magics only on a cell's first line)
+                if prefix == "%" and mg.accepts(False):
+                    names.append("%" + name)
+                if mg.cell and first_line:
+                    names.append("%%" + name)
+            return sorted(set(names), key=lambda n: (n.lstrip("%"), n)), \
                 cursor_pos - len(line), end
         m = _MAGIC_ID.match(line)
         if m:
@@ -115,4 +126,5 @@ def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], i
     if not path:
         names += KEYWORDS
     matches = sorted({n for n in names if n.startswith(word) and not n.startswith("__")})
-    return matches, cursor_pos - len(word), cursor_pos + len(re.match(r"\w*", code[cursor_pos:]).group(0))
+    tail = re.match(r"\w*", code[cursor_pos:])  # always matches (possibly empty)
+    return matches, cursor_pos - len(word), cursor_pos + (len(tail.group(0)) if tail else 0)

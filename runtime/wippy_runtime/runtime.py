@@ -1,10 +1,10 @@
-"""The Runtime: owns the registry of built entries, the WASM engine and the output sink.
+"""The Runtime: composes the live registry, the builder, the WASM engine, security, tracing
+and the output sinks, and is the public API (load / define / call / interrupt / describe).
 
-Data flows one way: definitions (YAML or API) -> `Entry` -> kind handler builds it -> a `Target`
-(callable, with its pool) or a resource -> `targets` table read by `funcs.call` and
-`Runtime.call`. Replacing an entry builds the new generation first; only when that succeeds is
-it swapped in and the old one retired (its in-flight calls finish on it). A failed build leaves
-whatever was serving before in place, and is remembered so it can be listed.
+Data flows one way: definitions (YAML or API) -> `Entry` -> `Builder` (build.py) runs the kind
+handler -> a `Target` (callable, with its pool) or a resource -> the `Registry`
+(registry/live.py), read by `funcs.call` and `Runtime.call`. Layers below do not import this
+module: they get the Runtime as the narrow protocols of services.py.
 """
 
 from __future__ import annotations
@@ -12,73 +12,29 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .build import Builder
+from .calls import Calls
 from .errors import (
     INVALID,
-    NOT_FOUND,
-    PERMISSION_DENIED,
     CallError,
     LoadError,
     ValidationError,
     WippyError,
 )
-from .kinds import HANDLERS
 from .kinds.base import EntryInfo, Resource, Target
-from .lua.convert import to_plain
+from .lua.convert import ConversionError, to_plain
 from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
+from .registry.live import Registry
 from .registry.loader import make_entry
+from .scheduler.limits import ExecutionGuard
 from .scheduler.pools import PoolStats
-from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security, current
-from .security.context import call_in
+from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security
 from .tracing import Tracer
 from .wasm.engine import WasmEngine
-
-
-@dataclass
-class _Batch:
-    """Entries being applied together: lets a reference build its target on demand."""
-
-    pending: dict[str, Entry] = field(default_factory=dict)
-    building: list[str] = field(default_factory=list)
-    done: set[str] = field(default_factory=set)
-    errors: list[LoadError] = field(default_factory=list)
-
-
-class _BuildContext:
-    def __init__(self, runtime: Runtime, entry: Entry, batch: _Batch, generation: int) -> None:
-        self.runtime = runtime
-        self.entry = entry
-        self.batch = batch
-        self.generation = generation
-        self.dependencies: set[str] = set()
-
-    def resolve(self, entry: Entry, ref: str, expected_kind: str | None = None) -> Any:
-        field_name = {"fs.directory": "fs", "library.lua": "imports"}.get(expected_kind or "")
-        try:
-            ref_id = entry.ref(ref)
-        except InvalidIdError as exc:
-            raise entry.error(ValidationError, exc.message, field_name) from None
-        self.dependencies.add(ref_id)
-        rt = self.runtime
-        if ref_id in self.batch.building:
-            chain = " -> ".join(self.batch.building + [ref_id])
-            raise entry.error(ValidationError, f"reference cycle: {chain}", field_name)
-        if ref_id in self.batch.pending and ref_id not in self.batch.done:
-            rt._build_pending(ref_id, self.batch)
-        built = rt.built.get(ref_id)
-        if built is None:
-            failed = rt.failed.get(ref_id)
-            why = f" (it failed to load: {failed[1].message})" if failed else ""
-            what = expected_kind or "entry"
-            raise entry.error(LoadError, f"{what} {ref_id} not found{why}", field_name)
-        if expected_kind and built.entry.kind != expected_kind:
-            raise entry.error(ValidationError, f"{ref_id} is a {built.entry.kind}, expected "
-                              f"{expected_kind}", field_name)
-        return built
 
 
 class Runtime:
@@ -89,26 +45,56 @@ class Runtime:
                  error_output: Callable[[str], Any] | None = None, strict_mode: bool = False,
                  lua_max_memory: int | None = DEFAULT_LUA_MAX_MEMORY) -> None:
         self.wasm = WasmEngine(cache_dir)
+        #: entries, built generations, failures, dependencies, the by-id lookups
+        self.registry = Registry()
         #: settings (strict_mode, lua_max_memory), checks and policy lookup; see security/
-        self.security = Security(self, strict_mode=strict_mode, lua_max_memory=lua_max_memory)
-        self.built: dict[str, Target | Resource] = {}
-        self.entries: dict[str, Entry] = {}
-        self.failed: dict[str, tuple[Entry, WippyError]] = {}
-        self.targets: dict[str, Target] = {}
-        self.targets_by_bytes: dict[bytes, Target] = {}
+        self.security = Security(self.registry, strict_mode=strict_mode,
+                                 lua_max_memory=lua_max_memory)
         #: the terminal context (`wippy run`): WASI stdin and the `get-arguments` fallback;
         #: None elsewhere (the kernel has no terminal). Set before `load`, as instances made
         #: at load (signature probes) keep the WASI config they were created with.
         self.terminal: Any = None
-        self.dependencies: dict[str, set[str]] = {}
-        self.generations: dict[str, int] = {}
         self._output = output
         self._error_output = error_output
         self.warnings: list[str] = []
+        #: the one call pipeline (resolve, permission, placement, invoke, errors)
+        self.calls = Calls(self.registry, self.security)
+        self.builder = Builder(self.registry, self, self.warnings.append)
         #: call traces, off until `tracer.start()` (costs nothing while off)
-        self.tracer = Tracer(self)
-        self.guard = self.wasm.guard
+        self.tracer = Tracer(self.registry)
+        #: limits and interrupt for WASM stores and Lua states (scheduler/limits.py)
+        self.guard = ExecutionGuard(self.wasm.engine)
+        self.wasm.store_hooks.append(self.guard.attach)
         self.guard.add_busy_probe(self._busy_stores)
+
+    # -- the registry's tables (read by tools and tests; the registry owns them) -----------
+    @property
+    def built(self) -> dict[str, Target | Resource]:
+        return self.registry.built
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        return self.registry.entries
+
+    @property
+    def failed(self) -> dict[str, tuple[Entry, WippyError]]:
+        return self.registry.failed
+
+    @property
+    def targets(self) -> dict[str, Target]:
+        return self.registry.targets
+
+    @property
+    def targets_by_bytes(self) -> dict[bytes, Target]:
+        return self.registry.targets_by_bytes
+
+    @property
+    def generations(self) -> dict[str, int]:
+        return self.registry.generations
+
+    @property
+    def dependencies(self) -> dict[str, set[str]]:
+        return self.registry.dependencies
 
     # -- output ---------------------------------------------------------------------------
     def write_output(self, text: str) -> None:
@@ -158,7 +144,11 @@ class Runtime:
         if isinstance(entry, dict):
             d = dict(entry)
             if "id" in d:
-                namespace, d["name"] = str(d.pop("id")).split(":", 1)
+                entry_id = str(d.pop("id"))
+                try:
+                    namespace, d["name"] = parse_id(entry_id)
+                except InvalidIdError as exc:
+                    raise ValidationError(exc.message, entry=entry_id, field="id") from None
             root = base_dir or Path.cwd()
             entry = make_entry(d, namespace or "", 0, None, None, None, root, root)
         errors = self.apply([entry])
@@ -168,85 +158,10 @@ class Runtime:
 
     def apply(self, entries: Iterable[Entry]) -> list[LoadError]:
         """Build and register entries; return the errors (one per entry that failed)."""
-        batch = _Batch()
-        order: list[str] = []
-        for entry in entries:
-            first = batch.pending.get(entry.id)
-            if first is not None:
-                where = f"{first.origin.file}:{first.origin.line}" if first.origin.file else "above"
-                batch.errors.append(entry.error(ValidationError,
-                                                f"duplicate entry id (first defined at {where})"))
-                continue
-            batch.pending[entry.id] = entry
-            order.append(entry.id)
-        for entry_id in order:
-            if entry_id not in batch.building:
-                self._build_pending(entry_id, batch, top=True)
-        return batch.errors
-
-    def _build_pending(self, entry_id: str, batch: _Batch, top: bool = False) -> None:
-        entry = batch.pending[entry_id]
-        if entry_id in batch.done:
-            return  # already built on demand by a reference earlier in this batch
-        batch.done.add(entry_id)
-        batch.building.append(entry_id)
-        try:
-            self._build(entry, batch)
-        except LoadError as exc:
-            self.failed[entry_id] = (entry, exc)
-            batch.errors.append(exc)
-        except WippyError as exc:
-            err = entry.error(LoadError, exc.message)
-            self.failed[entry_id] = (entry, err)
-            batch.errors.append(err)
-        finally:
-            batch.building.remove(entry_id)
-
-    def _build(self, entry: Entry, batch: _Batch) -> None:
-        handler = HANDLERS.get(entry.kind)
-        if handler is None:
-            raise entry.error(ValidationError, f"unknown kind {entry.kind!r}", "kind")
-        generation = self.generations.get(entry.id, 0) + 1
-        ctx = _BuildContext(self, entry, batch, generation)
-        built = handler(entry, ctx)
-        self.generations[entry.id] = generation
-        self._register(entry, built, ctx.dependencies)
-
-    def _register(self, entry: Entry, built: Target | Resource, deps: set[str]) -> None:
-        old = self.built.get(entry.id)
-        self.built[entry.id] = built
-        self.entries[entry.id] = entry
-        self.failed.pop(entry.id, None)
-        self.dependencies[entry.id] = deps
-        key = entry.id.encode()
-        if isinstance(built, Target):
-            if self.tracer.enabled:
-                self.tracer.attach(built)
-            self.targets[entry.id] = built
-            self.targets_by_bytes[key] = built
-        else:
-            self.targets.pop(entry.id, None)
-            self.targets_by_bytes.pop(key, None)
-        if old is not None:
-            old.retire()
-            self._rebuild_dependents(entry.id)
-
-    def _rebuild_dependents(self, entry_id: str) -> None:
-        """Entries built against the replaced one (imports, fs) are rebuilt on the new one."""
-        dependents = [e for e, deps in self.dependencies.items() if entry_id in deps
-                      and e in self.entries]
-        for dep_id in dependents:
-            errors = self.apply([self.entries[dep_id]])
-            for err in errors:
-                self.warnings.append(f"rebuilding {dep_id} after {entry_id} changed: {err}")
+        return self.builder.apply(entries)
 
     def remove(self, entry_id: str) -> None:
-        built = self.built.pop(entry_id, None)
-        self.entries.pop(entry_id, None)
-        self.failed.pop(entry_id, None)
-        self.dependencies.pop(entry_id, None)
-        self.targets.pop(entry_id, None)
-        self.targets_by_bytes.pop(entry_id.encode(), None)
+        built = self.registry.remove(entry_id)
         if built is None:
             raise KeyError(entry_id)
         built.retire()
@@ -260,28 +175,17 @@ class Runtime:
         `actor`, `scope` (a Scope or policy ids) and `context` (values for `ctx.get`) set the
         execution context the entry and all its nested calls run in; parts not given are
         inherited from the current one. The call itself needs `funcs.call` on `entry_id`."""
-        target = self.targets.get(entry_id)
-        if target is None:
-            try:
-                parse_id(entry_id)
-            except InvalidIdError as exc:
-                raise CallError(exc.message, kind=INVALID) from None
-            if entry_id in self.built:
-                raise CallError(f"{self.built[entry_id].entry.kind} entries are not callable",
-                                entry=entry_id, kind=INVALID)
-            raise CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
-        sec = self.security
+        try:
+            plain = tuple(to_plain(a) for a in args)  # tuples become lists; cycles refused
+        except ConversionError as exc:
+            raise CallError(f"bad argument: {exc}", entry=entry_id, kind=INVALID) from None
         if actor is None and scope is None and context is None:
-            ctx = current()
-            if ctx is None and not sec.strict_mode:
-                return to_plain(target.invoke(args))
+            value = self.calls.call(entry_id, plain)
         else:
-            ctx = sec.context_for(actor, scope, context)
-        denied = sec.call_denied(ctx, entry_id)
-        if denied is not None:
-            raise CallError(denied, entry=entry_id, kind=PERMISSION_DENIED)
+            ctx = self.security.context_for(actor, scope, context)
+            value = self.calls.call(entry_id, plain, ctx=ctx)
         # to_plain also normalises for Python callers (a valid UTF-8 list<u8> becomes str)
-        return to_plain(call_in(ctx, target.invoke, args))
+        return to_plain(value)
 
     # -- interruption ---------------------------------------------------------------------
     def interrupt(self) -> None:
@@ -293,14 +197,7 @@ class Runtime:
     def _busy_stores(self) -> list[tuple[Any, Callable[[], bool]]]:
         out: list[tuple[Any, Callable[[], bool]]] = []
         for target in list(self.targets.values()):
-            warm = target._warm
-            if target._owner and warm is not None and getattr(warm, "store", None) is not None:
-                out.append((warm.store, lambda t=target, i=warm: bool(t._owner) and t._warm is i))
-            pool = target.pool
-            for inst in list(pool.in_use.values()):
-                store = getattr(inst, "store", None)
-                if store is not None:
-                    out.append((store, lambda p=pool, i=inst: id(i) in p.in_use))
+            out.extend(target.pool.busy_stores())
         return out
 
     # -- introspection --------------------------------------------------------------------
@@ -319,11 +216,8 @@ class Runtime:
     def close(self) -> None:
         """Retire everything and free the stores now (wasmtime panics if a Store with custom
         stdio outlives the interpreter, stack-notes §3)."""
-        for built in list(self.built.values()):
+        for built in self.registry.clear():
             built.retire()
-        self.built.clear()
-        self.targets.clear()
-        self.targets_by_bytes.clear()
         self.wasm.groups.clear()
         gc.collect()
 

@@ -1,8 +1,8 @@
 """Call traces: a tree of nested calls with timings, arguments, results and errors.
 
-Tracing costs nothing while it is off: `Tracer.start()` wraps each target's `invoke` (and
-targets registered while it runs), `stop()` puts the original back, so the `funcs.call` hot
-path is untouched unless someone is looking. Nesting follows the calling thread: a call made
+Tracing costs nothing while it is off: `Tracer.start()` wraps each target pool's call path
+through the pool's one hook, `observe` (and targets registered while it runs), `stop()` puts
+the original back, so the `funcs.call` hot path is untouched unless someone is looking. Nesting follows the calling thread: a call made
 while another runs on the same thread is its child (Lua -> funcs.call -> WASM is synchronous on
 one thread); a call that hops to a worker thread starts a new root there.
 """
@@ -13,15 +13,15 @@ import itertools
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import CallError, GuestError
-from .lua.convert import to_plain
 
 if TYPE_CHECKING:
     from .kinds.base import Target
-    from .runtime import Runtime
+    from .registry.live import Registry
 
 MAX_REPR = 120
 
@@ -62,8 +62,9 @@ class Span:
 class Tracer:
     """Records spans for every call while enabled. Keeps the last `max_roots` call trees."""
 
-    def __init__(self, runtime: Runtime, max_roots: int = 200) -> None:
-        self._runtime = runtime
+    def __init__(self, registry: Registry, max_roots: int = 200) -> None:
+        self._registry = registry
+        registry.on_target.append(self._on_target)
         self.enabled = False
         self.roots: deque[Span] = deque(maxlen=max_roots)
         self._ids = itertools.count(1)
@@ -75,55 +76,51 @@ class Tracer:
         if self.enabled:
             return
         self.enabled = True
-        for target in list(self._runtime.targets.values()):
+        for target in list(self._registry.targets.values()):
             self.attach(target)
 
     def stop(self) -> None:
         if not self.enabled:
             return
         self.enabled = False
-        for target in list(self._runtime.targets.values()):
+        for target in list(self._registry.targets.values()):
             self.detach(target)
 
     def clear(self) -> None:
         with self._lock:
             self.roots.clear()
 
+    def _on_target(self, target: Target) -> None:
+        if self.enabled:
+            self.attach(target)
+
     def attach(self, target: Target) -> None:
-        """Wrap one target's invoke (idempotent)."""
-        if getattr(target, "_untraced_invoke", None) is not None:
-            return
-        original = target.invoke
+        """Route one target's calls through a span (the pool's `observe` hook)."""
         tracer = self
 
-        def traced_invoke(args: tuple) -> Any:
-            span = tracer._open(target, args)
-            try:
-                value = original(args)
-            except GuestError as exc:
-                tracer._close(span, error=f"err: {_short(exc.payload)}", kind="result")
-                raise
-            except CallError as exc:
-                tracer._close(span, error=exc.message, kind=exc.kind)
-                raise
-            except BaseException as exc:
-                tracer._close(span, error=f"{type(exc).__name__}: {exc}", kind="INTERNAL")
-                raise
-            tracer._close(span, result=value)
-            return value
+        def wrap(original: Callable[[tuple], Any]) -> Callable[[tuple], Any]:
+            def traced_invoke(args: tuple) -> Any:
+                span = tracer._open(target, args)
+                try:
+                    value = original(args)
+                except GuestError as exc:
+                    tracer._close(span, error=f"err: {_short(exc.payload)}", kind="result")
+                    raise
+                except CallError as exc:
+                    tracer._close(span, error=exc.message, kind=exc.kind)
+                    raise
+                except BaseException as exc:
+                    tracer._close(span, error=f"{type(exc).__name__}: {exc}", kind="INTERNAL")
+                    raise
+                tracer._close(span, result=value)
+                return value
 
-        target._untraced_invoke = original  # type: ignore[attr-defined]
-        target.invoke = traced_invoke  # type: ignore[method-assign]
+            return traced_invoke
+
+        target.pool.observe(wrap)
 
     def detach(self, target: Target) -> None:
-        original = getattr(target, "_untraced_invoke", None)
-        if original is None:
-            return
-        target._untraced_invoke = None  # type: ignore[attr-defined]
-        if getattr(original, "__self__", None) is target:
-            del target.invoke  # the bound method again
-        else:
-            target.invoke = original  # type: ignore[method-assign]
+        target.pool.observe(None)
 
     # -- spans --------------------------------------------------------------------------
     def _stack(self) -> list[Span]:
@@ -134,7 +131,7 @@ class Tracer:
 
     def _open(self, target: Target, args: tuple) -> Span:
         try:
-            shown = ", ".join(_short(to_plain(a)) for a in args)
+            shown = ", ".join(_short(a) for a in args)  # plain values: the pool's arguments
         except Exception:  # noqa: BLE001 - a trace must never break the call
             shown = "<unprintable>"
         stack = self._stack()
@@ -175,7 +172,7 @@ class Tracer:
         lines: list[str] = []
 
         def walk(span: Span, depth: int) -> None:
-            took = f"{span.duration_us:.1f} us" if span.duration_us is not None else "running"
+            took = f"{span.duration_us:.1f} µs" if span.duration_us is not None else "running"
             outcome = (f"-> {span.result}" if span.error is None else
                        f"!! {span.error_kind}: {span.error}")
             lines.append(f"{'  ' * depth}{span.entry}({span.args}) {outcome}  [{took}]")

@@ -40,12 +40,12 @@ def test_errors_are_recorded(app):
 
 
 def test_stop_restores_the_untraced_path(app):
-    target = app.targets["t:add"]
-    fast = target.invoke
+    pool = app.targets["t:add"].pool
+    fast = pool.invoke
     app.tracer.start()
-    assert target.invoke is not fast
+    assert pool.invoke is not fast
     app.tracer.stop()
-    assert target.invoke is fast
+    assert pool.invoke is fast
     app.call("t:add", 1, 2)
     assert app.tracer.trees() == []
 

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from wippy_runtime.registry.watch import ProjectWatcher
+from wippy_runtime.watch import ProjectWatcher
 
 INDEX = """namespace: w
 entries:

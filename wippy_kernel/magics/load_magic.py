@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from wippy_runtime.registry.watch import ProjectWatcher
+from wippy_runtime.watch import ProjectWatcher
 
 from ..display import records_bundle
 from .base import Magic, MagicContext, MagicError

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .db_sql_sqlite import build_sqlite
+from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
@@ -28,6 +29,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "db.sql.sqlite": build_sqlite,
     "ns.dependency": build_ns_dependency,
     **{kind: build_passive for kind in SPEC_KINDS + OTHER_WIPPY_KINDS},
+    **ENV_STORAGE_BUILDERS,
     "process.wasm": build_process,
     "process.lua": build_process,
 }

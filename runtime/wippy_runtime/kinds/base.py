@@ -1,41 +1,35 @@
-"""What every entry kind provides, and the call path shared by all callable entries.
+"""What every entry kind provides.
 
 A kind handler turns an `Entry` into a *built* object: a `Target` for callable entries
-(functions), or a plain resource (a library's source, a directory) for the others. Targets own a
-`Pool` of instances; `Target.invoke` is the hot path of every `funcs.call`, so it is written
-once here, flat, with the inline pool's warm instance handled without touching the pool's
-condition variable.
+(functions), or a plain resource (a library's source, a directory) for the others. A target
+says what to run and how its errors read; its `Pool` (scheduler/pools/) owns the instances
+and the call path (`target.pool.invoke`).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from time import perf_counter_ns
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..errors import CallError
 from ..registry import Entry
 from ..scheduler.offload import NEVER, WHEN_BUSY
-from ..scheduler.pools import Pool
-
-if TYPE_CHECKING:
-    from ..runtime import Runtime
-
-_get_ident = threading.get_ident
+from ..scheduler.pool_config import INLINE, PoolPlan
+from ..scheduler.pools import Pool, make_pool
 
 
 class BuildContext(Protocol):
     """What a kind handler may use from the runtime while building an entry."""
 
-    runtime: Runtime
+    runtime: Any  # the Runtime, as services.py's protocols describe it
     generation: int
 
     def resolve(self, entry: Entry, ref: str, expected_kind: str | None = None) -> Any: ...
 
 
 class InstanceBase:
-    """An instance in a pool: `fn(*args)` runs the entry's method on it."""
+    """An instance in a pool: `fn(args)` runs the entry's method on it (a tuple of plain
+    values in, a plain value out)."""
 
     fn: Any
 
@@ -57,20 +51,33 @@ class EntryInfo:
 
 
 class Target:
-    """A callable entry generation: a pool of instances plus the error mapping of its kind."""
+    """A callable entry generation: what to run (`new_instance`) and how its failures read
+    (`map_error`). Where and on which instance a call runs is its `pool`'s business: a
+    subclass finishes its constructor with `_open_pool`, which builds and starts the pool
+    with this target's factory and error mapping."""
 
     kind = "?"
     #: when a call from a Lua coroutine runs on a worker thread (scheduler/offload.py);
-    #: kinds refine it in `start()` (WASM with imports: ALWAYS)
+    #: `_open_pool` refines it (inline WASM: NEVER); WASM with imports sets ALWAYS
     offload = WHEN_BUSY
+    #: calls back into the runtime (the `funcs` host): it waits as long as its callees do, so
+    #: even inline it does not hold a busy dispatcher's other coroutines up
+    calls_back = False
+    pool: Pool
 
-    def __init__(self, entry: Entry, pool: Pool) -> None:
+    def __init__(self, entry: Entry) -> None:
         self.entry = entry
         self.entry_id = entry.id
-        self.pool = pool
-        self._inline_lock = pool.inline_lock
-        self._warm: Any = None
-        self._owner = 0
+
+    def _open_pool(self, plan: PoolPlan, generation: int, **options: Any) -> None:
+        """Build this generation's pool and create the instances it starts with (an
+        instantiation error fails the load)."""
+        self.pool = make_pool(self.entry_id, plan, self.new_instance, self.map_error,
+                              generation, **options)
+        if plan.type == INLINE and self.offload == WHEN_BUSY and self.kind != "lua" and \
+                not self.calls_back:
+            self.offload = NEVER  # inline WASM that cannot block stays on the caller's path
+        self.pool.start()
 
     # -- what kinds implement ------------------------------------------------------------
     def new_instance(self) -> InstanceBase:
@@ -85,128 +92,15 @@ class Target:
     def info(self) -> EntryInfo:
         return EntryInfo(self.entry_id, self.entry.kind)
 
-    # -- the call path -------------------------------------------------------------------
-    def invoke(self, args: tuple) -> Any:
-        """Run the entry's method with `args` (plain or Lua values); return a plain value or
-        raise CallError naming the entry. Inline targets replace this with `_inline_invoke`."""
-        return self._invoke_pooled(args)
-
-    def _make_inline_invoke(self) -> Any:
-        """The inline pool's call path as a closure (locals instead of attribute lookups).
-
-        Busy is derived from the lock for inline pools, so the fast path only touches the
-        call counters. `_owner` is set on every acquisition and never cleared: when the lock
-        is taken and `_owner` is this thread, the call is re-entrant (an entry calling itself
-        through `funcs.call`) and gets a transient instance instead of deadlocking; a stale
-        `_owner` can at worst cost one transient instance, never a wrong result.
-        """
-        lock = self._inline_lock
-        pool = self.pool
-        acquire, release = lock.acquire, lock.release
-        target = self
-        clock, ident = perf_counter_ns, _get_ident  # closure cells: cheaper than globals
-
-        def invoke(args: tuple) -> Any:
-            if not acquire(False):
-                return target._invoke_contended(args)
-            try:
-                target._owner = ident()
-                inst = target._warm
-                if inst is None:
-                    inst = target._ensure_warm()
-                t0 = clock()
-                try:
-                    value = inst.fn(*args)
-                except BaseException as exc:
-                    target._inline_failure(inst, exc, clock() - t0)
-                    raise  # _inline_failure always raises; this keeps linters honest
-                elapsed = clock() - t0
-                pool.calls += 1
-                pool.total_ns += elapsed
-                pool.last_ns = elapsed
-                return value
-            finally:
-                if pool.retired:
-                    target._close_warm()
-                release()
-
-        return invoke
-
-    def _invoke_contended(self, args: tuple) -> Any:
-        if self._owner == _get_ident():
-            return self._invoke_pooled(args, transient=True)
-        pool = self.pool
-        pool.queued += 1
-        try:
-            self._inline_lock.acquire()
-        finally:
-            pool.queued -= 1
-        self._inline_lock.release()
-        return self.invoke(args)
-
-    def _ensure_warm(self) -> Any:
-        inst = self._warm = self.new_instance()
-        self.pool.instances += 1
-        return inst
-
-    def _inline_failure(self, inst: Any, exc: BaseException, elapsed: int) -> None:
-        pool = self.pool
-        pool.record(elapsed, True)
-        err, discard = self.map_error(exc)
-        if discard:
-            self._warm = None
-            pool.instances -= 1
-            pool.replaced += 1
-            inst.close()
-        raise err from None
-
-    def _invoke_pooled(self, args: tuple, transient: bool = False) -> Any:
-        pool = self.pool
-        inst = self.new_instance() if transient else pool.acquire()
-        discard = False
-        t0 = perf_counter_ns()
-        try:
-            value = inst.fn(*args)
-        except BaseException as exc:
-            pool.record(perf_counter_ns() - t0, True)
-            err, discard = self.map_error(exc)
-            raise err from None
-        finally:
-            if transient:
-                inst.close()
-            else:
-                pool.release(inst, discard=discard)
-        pool.record(perf_counter_ns() - t0, False)
-        return value
-
-    def start(self) -> None:
-        """Create the instances the pool starts with; an instantiation error fails the load."""
-        if self._inline_lock is not None:
-            if self.offload == WHEN_BUSY and self.kind != "lua":
-                self.offload = NEVER  # inline WASM that cannot block stays on the caller's path
-            self._warm = self.new_instance()
-            self.pool.instances = 1
-            self.invoke = self._make_inline_invoke()  # type: ignore[method-assign]
-        else:
-            self.pool.start()
-
     def retire(self) -> None:
         """Called when a newer generation replaces this one (or the entry is removed)."""
         self.pool.retire()
-        lock = self._inline_lock
-        # An in-flight inline call closes the warm instance itself when it finishes.
-        if lock is not None and lock.acquire(False):
-            try:
-                self._close_warm()
-            finally:
-                lock.release()
 
-    def _close_warm(self) -> None:
-        warm, self._warm = self._warm, None
-        if warm is not None:
-            self.pool.instances -= 1
-            warm.close()
-        self.pool.closed = True
+
+def pool_text(pool: Pool) -> str:
+    """How a pool is shown in entry listings: `inline`, `lazy(max 100)`."""
+    plan = pool.plan
+    return plan.type if plan.type == INLINE else f"{plan.type}(max {plan.max_instances})"
 
 
 class Resource:

@@ -12,18 +12,15 @@ from typing import Any
 
 from ..errors import CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
+from ..lua.globals import install_modules, new_state
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
-from ..lua.modules.process import install as install_process
-from ..lua.modules.pubsub import install as install_pubsub
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
-from ..scheduler.dispatcher import install as install_dispatch
 from ..scheduler.offload import CHAIN
-from ..scheduler.pool_config import PoolConfig, PoolConfigError, select_pool
-from ..scheduler.pools import Pool
-from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target
+from ..scheduler.pool_config import PoolConfig, PoolConfigError, PoolPlan, select_pool
+from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target, pool_text
 
 _KNOWN = {"source", "method", "modules", "imports", "pool", "limits", "options", "lifecycle"}
 
@@ -66,10 +63,7 @@ class LuaSource:
     def prepare(self, state: LuaState, runtime: Any, done: set[str] | None = None) -> Any:
         """Bind modules and imports into `state`, run the chunk, return its value."""
         done = set() if done is None else done
-        for name in self.modules:
-            if name not in done:
-                MODULES[name](state, runtime)
-                done.add(name)
+        install_modules(state, runtime, self.modules, done)
         for alias, lib in self.imports.items():
             state.bind(alias, lib.source.prepare(state, runtime, done))
         chunk = state.compile(self.text, self.entry.id, entry=self.entry.id, file=self.file,
@@ -100,14 +94,13 @@ class LuaInstance(InstanceBase):
         self.limit_ms = limit_ms
         self.fn = self.call
 
-    def call(self, *args: Any) -> Any:
+    def call(self, args: tuple) -> Any:
+        """Run the method with plain `args` (converted into this state here, once) on a
+        dispatcher of its own; return its plain value."""
         state = self.state
         lua = state.lua
         state.start_execution(self.entry_id, self.limit_ms)
-        try:
-            lua_args = [to_lua(lua, to_plain(a)) for a in args]
-        except ConversionError as exc:
-            raise CallError(f"bad argument: {exc}", entry=self.entry_id, kind="INVALID") from None
+        lua_args = [to_lua(lua, a) for a in args]
         token = CHAIN.set(CHAIN.get() | {self.entry_id})  # re-entrancy across worker hops
         try:
             out = Dispatcher(state, self.entry_id).run(self.method, tuple(lua_args))
@@ -123,7 +116,7 @@ class LuaInstance(InstanceBase):
             err = results[1]
             if isinstance(err, LuaErrorValue):
                 exc = CallError(err._message, entry=self.entry_id, kind=err._kind)
-                exc.error_value = err  # type: ignore[attr-defined]
+                exc.error_value = err
                 raise exc
             text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(to_plain(err))
             raise CallError(text, entry=self.entry_id)
@@ -139,19 +132,19 @@ class LuaInstance(InstanceBase):
 class LuaFunctionTarget(Target):
     kind = "lua"
 
-    def __init__(self, entry: Entry, pool: Pool, source: LuaSource, runtime: Any,
-                 method: str) -> None:
-        super().__init__(entry, pool)
+    def __init__(self, entry: Entry, plan: PoolPlan, generation: int, source: LuaSource,
+                 runtime: Any, method: str) -> None:
+        super().__init__(entry)
         self.source, self.runtime, self.method = source, runtime, method
         self.limit_ms = lua_limit_ms(entry)
+        self._open_pool(plan, generation)
+        # Lazy pools start empty; make (and keep) one instance now so a chunk that fails or
+        # lacks `method` is a load error naming the entry, not a surprise at the first call.
+        self.pool.ensure_instance()
 
     def new_instance(self) -> LuaInstance:
-        state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard,
-                         max_memory=self.runtime.security.lua_max_memory)
-        install_dispatch(state)
-        install_process(state, self.runtime)  # a Wippy global, like channel
-        install_pubsub(state, self.runtime)  # the subscribe/unsubscribe globals
-        table = self.source.prepare(state, self.runtime)
+        state = new_state(self.runtime, max_memory=self.runtime.security.lua_max_memory)
+        table = self.source.prepare(state, self.runtime, done={"process"})
         fn = None
         if table is not None and not isinstance(table, (bool, int, float, bytes)):
             try:
@@ -166,10 +159,8 @@ class LuaFunctionTarget(Target):
         return LuaInstance(state, fn, self.entry_id, self.limit_ms)
 
     def info(self) -> EntryInfo:
-        plan = self.pool.plan
         return EntryInfo(self.entry_id, self.entry.kind, method=self.method,
-                         pool=plan.type if plan.type == "inline" else
-                         f"{plan.type}(max {plan.max_instances})",
+                         pool=pool_text(self.pool),
                          imports=[f"{a}={lib.entry.id}" for a, lib in self.source.imports.items()],
                          detail={"modules": self.source.modules, "meta": self.entry.meta})
 
@@ -196,15 +187,8 @@ def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
         pool_cfg = PoolConfig.from_data(entry.data.get("pool"))
     except PoolConfigError as exc:
         raise entry.error(ValidationError, str(exc), "pool") from None
-    pool = Pool(entry.id, select_pool(pool_cfg), factory=lambda: None, generation=ctx.generation)
-    target = LuaFunctionTarget(entry, pool, source, ctx.runtime, method)
-    pool._factory = target.new_instance
-    target.start()
-    if pool.instances == 0:
-        # Lazy pools start empty; make (and keep) one instance now so a chunk that fails or
-        # lacks `method` is a load error naming the entry, not a surprise at the first call.
-        pool.release(pool.acquire())
-    return target
+    return LuaFunctionTarget(entry, select_pool(pool_cfg), ctx.generation, source,
+                             ctx.runtime, method)
 
 
 def build_lua_library(entry: Entry, ctx: BuildContext) -> LuaLibrary:

@@ -25,7 +25,7 @@ class ProcessDefinition(Resource):
 
     def run(self, args: list[Any]) -> Any:
         """Run the process's method to completion on this thread; a plain value or CallError."""
-        return self.target._invoke_pooled(tuple(args), transient=True)
+        return self.target.pool.invoke_transient(tuple(args))
 
     @property
     def command(self) -> dict[str, Any] | None:

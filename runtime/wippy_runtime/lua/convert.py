@@ -51,7 +51,9 @@ def to_plain(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> Any:
             return value
     if t is _LuaTable:
         if _depth > MAX_DEPTH:
-            raise ConversionError(f"table nested deeper than {MAX_DEPTH} levels")
+            # lupa hands out a new wrapper per access, so a Lua cycle shows up as depth
+            raise ConversionError(f"table nested deeper than {MAX_DEPTH} levels (or it "
+                                  "contains a reference cycle)")
         seen = _seen if _seen is not None else set()
         key = id(value)
         if key in seen:
@@ -75,10 +77,21 @@ def to_plain(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> Any:
             return out
         finally:
             seen.discard(key)
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v, _depth + 1, _seen) for v in value]
-    if isinstance(value, dict):
-        return {k: to_plain(v, _depth + 1, _seen) for k, v in value.items()}
+    if isinstance(value, (list, tuple, dict)):
+        # Python containers (Runtime.call arguments) can be cyclic too; their ids are stable
+        if _depth > MAX_DEPTH:
+            raise ConversionError(f"value nested deeper than {MAX_DEPTH} levels")
+        seen = _seen if _seen is not None else set()
+        key = id(value)
+        if key in seen:
+            raise ConversionError(f"{type(value).__name__} contains a reference cycle")
+        seen.add(key)
+        try:
+            if isinstance(value, dict):
+                return {k: to_plain(v, _depth + 1, seen) for k, v in value.items()}
+            return [to_plain(v, _depth + 1, seen) for v in value]
+        finally:
+            seen.discard(key)
     if isinstance(value, LuaFace):
         return value.plain
     kind = _lua_type(value)
@@ -87,6 +100,11 @@ def to_plain(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> Any:
     if kind == "thread":
         raise ConversionError("a Lua coroutine cannot be passed as a value")
     return value  # Python-side opaque objects (errors, handles) pass through unchanged
+
+
+def plain_args(args: tuple) -> tuple:
+    """Call arguments from Lua -> plain values (ConversionError for one with no plain form)."""
+    return tuple([to_plain(a) for a in args])
 
 
 def to_lua(lua: lupa.LuaRuntime, value: Any) -> Any:

@@ -23,6 +23,7 @@ import lupa.lua54 as lupa
 
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
+from . import typed
 from .exposed import attribute_filter
 from .modules import errors as errors_module
 
@@ -58,10 +59,12 @@ python = nil
 unpack = table.unpack
 
 -- `load` of source text only: bytecode would bypass every check.
-_G.load = function(chunk, chunkname, mode, env)
+_G.load = function(chunk, chunkname, mode, ...)
   if mode ~= nil and mode ~= "t" then error("load: only text chunks are allowed", 2) end
   if type(chunk) == "string" and chunk:byte(1) == 27 then error("load: bytecode is not allowed", 2) end
-  return load(chunk, chunkname, "t", env)
+  -- no env argument: the chunk sees the globals (an explicit nil would give it none)
+  if select("#", ...) == 0 then return load(chunk, chunkname, "t") end
+  return load(chunk, chunkname, "t", (...))
 end
 
 -- Wippy's require: a module is whatever global of that name the entry was given.
@@ -120,6 +123,34 @@ return host
 
 #: "chunk:LINE: message" as Lua reports compile and runtime errors (group 1: line, 2: text).
 CHUNK_LINE = re.compile(r"^(?:\[string \"[^\"]*\"\]|[^:\s]+):(\d+):\s*(.*)$", re.S)
+
+
+def _chunk_line(text: str, chunkname: str | None) -> int | None:
+    """The line of Lua's "chunkname:LINE: message" when the error is in chunk `chunkname`
+    (an entry's chunk is named after the entry), else None."""
+    if not chunkname or not text.startswith(chunkname + ":"):
+        return None
+    digits = text[len(chunkname) + 1:].split(":", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
+#: traceback lines that are the host's own plumbing (the pcall wrapper compiled from Python
+#: strings, the xpcall under it), not the user's code
+_HOST_FRAME = re.compile(r'^\s+\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
+#: an error raised inside a host wrapper: the message is the user's, the location is not
+_HOST_LOCATION = re.compile(r'^\[string "<python>"\]:\d+: ')
+
+
+def without_host_frames(text: str) -> str:
+    """A Lua traceback as the user's code sees it: the host's wrapper frames removed (and the
+    host's location in front of a message raised inside a wrapper)."""
+    out = []
+    for line in text.split("\n"):
+        if _HOST_LOCATION.match(line):
+            out.append(_HOST_LOCATION.sub("", line, count=1))
+        elif not _HOST_FRAME.search(line):
+            out.append(line)
+    return "\n".join(out)
 
 
 class LuaState:
@@ -193,11 +224,9 @@ class LuaState:
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
             file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
-            exc = CompileError(f"Lua syntax error at line {line}: {detail}" if line else
+            raise CompileError(f"Lua syntax error at line {line}: {detail}" if line else
                                f"Lua syntax error: {detail}", entry=entry, file=file,
-                               line=file_line)
-            exc.lua_line = line  # type: ignore[attr-defined]
-            raise exc
+                               line=file_line, field="source", source_line=line)
         return fn
 
     def try_compile(self, source: str, chunkname: str) -> tuple[Any, str | None]:
@@ -206,11 +235,7 @@ class LuaState:
         Without raising: the kernel compiles a cell several ways (expression first, then
         statements) and checks whether input is complete, so a failure is an answer, not an
         error. `compile` builds its CompileError on top of this."""
-        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
-        fn, err = out if type(out) is tuple else (out, None)
-        if fn is not None:
-            return fn, None
-        return None, err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        return typed.compile(self.lua, self._compile, source, chunkname)  # + Wippy's typed Lua
 
     def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
         """Call a Lua function with a traceback on error; returns all its results.
@@ -241,10 +266,10 @@ class LuaState:
                     err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
-        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-        exc = CallError(f"Lua error: {text}", entry=entry)
-        exc.lua_traceback = text  # type: ignore[attr-defined]
-        raise exc
+        text = without_host_frames(
+            err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err))
+        raise CallError(f"Lua error: {text}", entry=entry, traceback=text,
+                        source_line=_chunk_line(text, entry))
 
     def _memory_error(self, entry: str | None) -> CallError:
         # Free what the failed execution built now, so the next call starts clean.
@@ -254,4 +279,4 @@ class LuaState:
 
     def close(self) -> None:
         self.globals = None
-        self.lua = None  # type: ignore[assignment]
+        self.lua = None

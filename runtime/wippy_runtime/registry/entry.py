@@ -59,7 +59,8 @@ class Entry:
         """Build an error that names this entry, its file and the line of `field_name`."""
         if line is None:
             line = self.origin.line_of(field_name) if field_name else self.origin.line
-        return cls(message, entry=self.id, file=self.origin.file, line=line, **kw)
+        return cls(message, entry=self.id, file=self.origin.file, line=line, field=field_name,
+                   **kw)
 
     def source_text(self, field_name: str = "source") -> tuple[str, Path | None]:
         """The text of a `source`-like field: inline, or read from `file://path`.

@@ -34,8 +34,8 @@ from collections.abc import Callable
 from typing import Any
 
 import wasmtime
-from wasmtime import _bindings as _raw
 
+from .. import wasmtime_private as wp
 from ..errors import CANCELED, TIMEOUT, CallError
 
 TICK_S = 0.01
@@ -43,14 +43,9 @@ HOOK_COUNT = 1000
 INTERRUPTED_TAG = "wippy: interrupted"
 TIMEOUT_TAG = "wippy: timeout"
 
-_CALLBACK_T = _raw._wasmtime_store_epoch_deadline_callback.argtypes[1]
-_FINALIZER_T = _raw._wasmtime_store_epoch_deadline_callback.argtypes[3]
-_NO_FINALIZER = _FINALIZER_T(0)
-
-
-def _error_ptr(message: str) -> int:
-    err = _raw.wasmtime_error_new(ctypes.c_char_p(message.encode()))
-    return ctypes.cast(err, ctypes.c_void_p).value or 0
+_CALLBACK_T = wp.EPOCH_CALLBACK_T
+_NO_FINALIZER = wp.EPOCH_FINALIZER_T(0)
+_error_ptr = wp.new_error_ptr
 
 
 class ExecutionGuard:
@@ -76,8 +71,8 @@ class ExecutionGuard:
         with self._lock:
             key = self._next_key
             self._next_key += 1
-        _raw.wasmtime_store_epoch_deadline_callback(store.ptr(), self._callback,
-                                                    ctypes.c_void_p(key), _NO_FINALIZER)
+        wp.set_epoch_deadline_callback(store, self._callback, ctypes.c_void_p(key),
+                                       _NO_FINALIZER)
         store.set_epoch_deadline(1)
         store.wippy_key = key  # type: ignore[attr-defined]
         return key
@@ -94,17 +89,18 @@ class ExecutionGuard:
         kind[0] = 0
         return 0
 
-    def limited(self, store: wasmtime.Store, fn: Callable[..., Any],
-                limit_ms: int) -> Callable[..., Any]:
-        """Wrap an instance's call so it traps after `limit_ms` (only limited entries pay)."""
+    def limited(self, store: wasmtime.Store, fn: Callable[[tuple], Any],
+                limit_ms: int) -> Callable[[tuple], Any]:
+        """Wrap an instance's call `fn(args)` so it traps after `limit_ms` (only limited
+        entries pay)."""
         key = store.wippy_key  # type: ignore[attr-defined]
         deadlines = self._deadlines
 
-        def call(*args: Any) -> Any:
+        def call(args: tuple) -> Any:
             deadlines[key] = (time.monotonic_ns() + limit_ms * 1_000_000, limit_ms)
             self._tick_start()
             try:
-                return fn(*args)
+                return fn(args)
             finally:
                 deadlines.pop(key, None)
                 self._tick_stop()

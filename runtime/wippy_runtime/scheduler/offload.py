@@ -44,14 +44,19 @@ import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import UNAVAILABLE, CallError
-from .pool_config import STATIC
 
 if TYPE_CHECKING:
-    from ..kinds.base import Target
     from .dispatcher import Dispatcher
+
+
+class Target(Protocol):
+    """A callable entry as the worker machinery sees it (kinds/base.py `Target`)."""
+
+    entry_id: str
+    pool: Any
 
 NEVER, WHEN_BUSY, ALWAYS = 0, 1, 2
 #: lazy/adaptive WASM pools whose mean call is shorter than this run on the caller's thread
@@ -84,38 +89,15 @@ def overflow_executor() -> ThreadPoolExecutor:
     return executor()
 
 
-def should_offload(target: Target, disp: Dispatcher | None) -> bool:
-    """Decide on the dispatcher thread whether this call hops (see the module docstring)."""
-    mode = target.offload
-    if mode == NEVER or disp is None or disp.current is None:
-        return False
-    pool = target.pool
-    ident = threading.get_ident()
-    lock = target._inline_lock
-    if lock is not None and lock.locked():
-        group = getattr(target, "_group_owner", None)
-        if target._owner == ident or (group is not None and group.ident == ident):
-            return False  # re-entrant (WASM -> funcs -> here): this thread holds the lock
-    elif pool._holders.get(ident):
-        return False  # this thread holds an instance: stay, the pool gives a transient one
-    if mode == ALWAYS:
-        return True
-    if not disp.busy():
-        return False
-    if target.kind == "lua" or pool.plan.type == STATIC:
-        return True
-    return pool.total_ns > pool.calls * HOP_NS
-
-
 def invoke_here(target: Target, args: tuple | list) -> Any:
     """The body of a job: the target's normal call path, or a transient instance when the
     entry is already running further up this call chain (it would wait for itself)."""
     if target.entry_id in CHAIN.get():
-        return target._invoke_pooled(tuple(args), transient=True)
-    return target.invoke(tuple(args))
+        return target.pool.invoke_transient(tuple(args))
+    return target.pool.invoke(tuple(args))
 
 
-def submit(target: Target, args: list[Any], disp: Dispatcher,
+def submit(target: Target, args: tuple[Any, ...] | list[Any], disp: Dispatcher,
            done: Callable[[Any, BaseException | None], None]) -> Future[None]:
     """Run `target` with plain `args` on its pool's workers; `done(value, exc)` then runs on
     the dispatcher thread. Raises CallError(UNAVAILABLE) when the pool's queue is full."""
@@ -126,7 +108,7 @@ def submit(target: Target, args: list[Any], disp: Dispatcher,
                         kind=UNAVAILABLE)
     ctx = contextvars.copy_context()
     post = disp.post
-    with pool._cond:
+    with pool.mutex:
         pool.queued += 1
     disp.inflight += 1
     started = [False]
@@ -137,7 +119,7 @@ def submit(target: Target, args: list[Any], disp: Dispatcher,
 
     def job() -> None:
         started[0] = True
-        with pool._cond:
+        with pool.mutex:
             pool.queued -= 1
         try:
             value = ctx.run(invoke_here, target, args)
@@ -154,7 +136,7 @@ def submit(target: Target, args: list[Any], disp: Dispatcher,
 
     def on_cancel(f: Future[None]) -> None:
         if f.cancelled() and not started[0]:
-            with pool._cond:
+            with pool.mutex:
                 pool.queued -= 1
             post(lambda: finish(None, CallError("canceled", entry=target.entry_id,
                                                 kind="CANCELED")))

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from ..errors import CallError
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
     from .dispatcher import Dispatcher
 
 EXIT, LINK_DOWN, CANCEL = "pid.exit", "pid.link.down", "pid.cancel"
@@ -84,7 +83,7 @@ class Process:
 class ProcessHost:
     """All PIDs of one runtime."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Any) -> None:  # the Runtime (lua/host.py's LuaHost)
         self.runtime = runtime
         self.procs: dict[str, Process] = {}
         self._ids = itertools.count(1)

@@ -8,7 +8,7 @@ rules (deny wins, no match denies, strict mode) live in one place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import NOT_FOUND, PERMISSION_DENIED, CallError
 from .actor import Actor
@@ -16,8 +16,13 @@ from .context import ExecutionContext, current
 from .policy import Policy
 from .scope import Scope
 
-if TYPE_CHECKING:
-    from ..runtime import Runtime
+
+class BuiltEntries(Protocol):
+    """Where policies are looked up: the live registry's built objects by id."""
+
+    @property
+    def built(self) -> Mapping[str, Any]: ...
+
 
 DEFAULT_LUA_MAX_MEMORY = 64 * 1024 * 1024
 
@@ -32,9 +37,9 @@ class Security:
     applied to states created after the change.
     """
 
-    def __init__(self, runtime: Runtime | None = None, *, strict_mode: bool = False,
+    def __init__(self, registry: BuiltEntries | None = None, *, strict_mode: bool = False,
                  lua_max_memory: int | None = DEFAULT_LUA_MAX_MEMORY) -> None:
-        self._runtime = runtime
+        self._registry = registry
         self.strict_mode = strict_mode
         self.lua_max_memory = lua_max_memory
 
@@ -95,14 +100,14 @@ class Security:
 
     # -- policies in the registry ---------------------------------------------------------
     def _policies(self) -> Iterable[Policy]:
-        if self._runtime is None:
+        if self._registry is None:
             return ()
-        return [b.policy for b in list(self._runtime.built.values())
+        return [b.policy for b in list(self._registry.built.values())
                 if isinstance(getattr(b, "policy", None), Policy)]
 
     def policy(self, policy_id: str) -> Policy:
         """The Policy of a loaded `security.policy` entry; CallError NOT_FOUND otherwise."""
-        built = self._runtime.built.get(policy_id) if self._runtime is not None else None
+        built = self._registry.built.get(policy_id) if self._registry is not None else None
         policy = getattr(built, "policy", None)
         if not isinstance(policy, Policy):
             what = f"is a {built.entry.kind}" if built is not None else "not found"

@@ -3,8 +3,9 @@
     call-string: func(target: string, input: string) -> result<string, string>
     call-bytes:  func(target: string, input: list<u8>) -> result<list<u8>, string>
 
-The target is called exactly as `Runtime.call(target, input)` would (Lua or WASM, one
-argument). Its value becomes the ok side:
+The target is called through the runtime's call pipeline (calls.py) with one argument, in
+the guest's execution context, exactly as any other caller's call (Lua or WASM). Its value
+becomes the ok side:
 - strings as they are; bytes as they are for call-bytes, UTF-8-decoded (invalid bytes
   replaced) for call-string;
 - nil as "" (Wippy's Go `fmt.Sprint(nil)` would give "<nil>", which no guest wants to parse);
@@ -16,21 +17,20 @@ err side: the error's text; a WIT `result` err payload is passed as text (JSON w
 string). Nothing is raised into the guest, so the calling instance stays usable.
 
 Re-entrancy: the callee may call back into the same component on the same thread; the
-function target then runs that call on a private instance instead of waiting for the lock it
-already holds (`ComponentFunctionTarget._invoke_contended`).
+group's inline pool then runs that call on a private instance instead of waiting for the lock
+it already holds (scheduler/pools/inline.py).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Protocol
 
 from wasmtime.component import Variant
 
 from ..errors import INVALID, CallError, GuestError
 from ..registry.ids import InvalidIdError, parse_id
-from .host_permissions import check_host_permission
 
 INTERFACE = "wippy:runtime/funcs"
 
@@ -73,11 +73,18 @@ def _error_text(exc: CallError) -> str:
     return str(exc)
 
 
-class FuncsHost:
-    """The two host functions, bound to a runtime and the entry whose guest calls them."""
+class Calls(Protocol):
+    """The call pipeline (calls.py) as this host uses it."""
 
-    def __init__(self, runtime: Any, entry_id: str) -> None:
-        self.runtime = runtime
+    def call(self, entry_id: str, args: tuple, *, reported_as: str | None = None) -> Any: ...
+
+
+class FuncsHost:
+    """The two host functions, bound to the call pipeline and the entry whose guest calls
+    them."""
+
+    def __init__(self, calls: Calls, entry_id: str) -> None:
+        self.calls = calls
         self.entry_id = entry_id
 
     def _call(self, target: Any, payload: Any) -> Any:
@@ -88,8 +95,8 @@ class FuncsHost:
         except InvalidIdError:
             raise CallError(f"invalid function target {target!r}: expected \"namespace:name\"",
                             kind=INVALID) from None
-        check_host_permission(self.runtime, "funcs.call", target, entry=self.entry_id)
-        return self.runtime.call(target, payload)
+        # resolve, permission (a denial is reported against the calling entry), invoke
+        return self.calls.call(target, (payload,), reported_as=self.entry_id)
 
     def call_string(self, _store: Any, target: str, payload: str) -> Variant:
         try:

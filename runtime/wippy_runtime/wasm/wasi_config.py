@@ -118,7 +118,7 @@ class WasiSetup:
 
     def _mount(self, entry: Entry, item: dict[str, Any], ctx: Any) -> Mount:
         ref = entry.ref(str(item["fs"]))
-        check_host_permission(self.runtime, "fs.get", ref, entry=entry.id)
+        check_host_permission(self.runtime.calls, "fs.get", ref, entry=entry.id)
         fs = ctx.resolve(entry, ref, "fs.directory")
         return Mount(ref, fs.root, posixpath.normpath(str(item["guest"])),
                      bool(item.get("read_only", False)))

@@ -9,7 +9,7 @@ import time
 import pytest
 from hosts_helpers import ALL_PROFILES
 from wippy_runtime.errors import PERMISSION_DENIED, CallError
-from wippy_runtime.kinds.wasm_function import InstanceReset
+from wippy_runtime.kinds.wasm_errors import InstanceReset
 from wippy_runtime.wasm.host_linking import UnlinkedImportError
 
 

@@ -200,7 +200,8 @@ def guarded(hosts):
 
 def _instance(hosts: Any, entry: str) -> Any:
     target = hosts.rt.targets[entry]
-    return target._warm if target._warm is not None else list(target.pool._idle)
+    pool = target.pool
+    return pool.warm if getattr(pool, "warm", None) is not None else pool.idle_instances()
 
 
 @pytest.mark.parametrize("entry,payload", [("t:cs", "x"), ("t:cb", b"x")])

@@ -10,18 +10,29 @@ from collections.abc import Callable
 from typing import Any
 
 from . import (
+    base64,
+    compress,
+    crypto,
     ctx,
+    env,
     events,
     fs,
     funcs,
+    hash,
     http_client,
     json,
+    logger,
+    metrics,
     process,
     registry,
     security,
     sql,
     store,
+    system,
+    text,
     time,
+    uuid,
+    yaml,
 )
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
@@ -37,4 +48,15 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "sql": sql.install,
     "registry": registry.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
+    "logger": logger.install,
+    "env": env.install,
+    "uuid": uuid.install,
+    "hash": hash.install,
+    "crypto": crypto.install,
+    "base64": base64.install,
+    "yaml": yaml.install,
+    "text": text.install,
+    "compress": compress.install,
+    "metrics": metrics.install,
+    "system": system.install,
 }

@@ -1,12 +1,11 @@
 """The `funcs` module: `funcs.call(id, ...)` and `funcs.async(id, ...)` from Lua into any entry.
 
-`funcs.call` is the hot path of the runtime. Its Python body looks the target up in the
-runtime's live table (keyed by the bytes Lua hands over), and either invokes it right here
-(inline WASM, or a caller with nothing else to do) or hands it to the pool's worker threads
-and returns the dispatcher's PENDING sentinel; the Lua-side `await` wrapper (dispatcher glue)
-then parks the coroutine until the worker posts the result back (scheduler/offload.py says
-which calls hop and why). The wrapper costs one Lua frame and one comparison on the fast path.
-Errors are returned as `nil, err` with a structured error value, never raised, as in Wippy.
+`funcs.call` is the hot path of the runtime. This module is its Lua boundary: it plugs Lua's
+value conversions (Lua -> plain on the way in, plain -> Lua on the way out, once each) and
+Lua's error values into the runtime's one call pipeline (calls.py), which resolves, checks,
+places (here, or a worker while the coroutine is parked: the dispatcher's PENDING and the
+Lua-side `await` wrapper) and invokes. Errors are returned as `nil, err` with a structured
+error value, never raised, as in Wippy.
 
 `funcs.async` always runs the call on a worker and returns a `Future` at once; the Future is
 completed on the dispatcher thread, and its channel delivers one Payload (or the error).
@@ -14,14 +13,11 @@ completed on the dispatcher thread, and its channel delivers one Payload (or the
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ...errors import CANCELED, INVALID, NOT_FOUND, PERMISSION_DENIED, CallError, GuestError
-from ...registry.ids import InvalidIdError, parse_id
-from ...scheduler import offload
-from ...scheduler.dispatcher import PENDING
-from ...security import current
-from ..convert import ConversionError, to_lua, to_plain
+from ...errors import CANCELED, INVALID, CallError, GuestError
+from ..convert import plain_args, to_lua
 from ..exposed import lua_methods
 from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
@@ -29,11 +25,8 @@ from .funcs_executor import Executor
 from .payload import Payload
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
-
-_SCALARS = (type(None), bool, int, float, bytes)
-
 
 def error_value(exc: CallError) -> Any:
     """The Lua-side error for a failed call (a callee's own error value is passed through)."""
@@ -50,18 +43,6 @@ def _failure(lua: Any, exc: BaseException, entry: str) -> Any:
     if isinstance(exc, CallError):
         return error_value(exc)
     return LuaErrorValue(f"{type(exc).__name__}: {exc}", entry=entry)
-
-
-def _missing(target_id: Any) -> LuaErrorValue:
-    if not isinstance(target_id, bytes):
-        return LuaErrorValue(f"funcs.call: target must be a string \"namespace:name\", got "
-                             f"{type(target_id).__name__}", INVALID)
-    text = target_id.decode("utf-8", "replace")
-    try:
-        parse_id(text)
-    except InvalidIdError as exc:
-        return LuaErrorValue(f"funcs.call: {exc.message}", INVALID)
-    return LuaErrorValue(f"{text}: no such entry", NOT_FOUND, entry=text)
 
 
 @lua_methods("response", "channel", "is_complete", "is_canceled", "result", "error", "cancel")
@@ -127,102 +108,27 @@ class Future:
         return True, None
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
-    targets = runtime.targets_by_bytes
-    should_offload = offload.should_offload
-    security = runtime.security
-
-    def hop(target: Any, args: tuple, done: Any) -> Any:
-        """Submit to the target's workers; returns the submission, or raises CallError.
-        The job runs in a copy of this context, so the security context goes along."""
-        try:
-            plain = [to_plain(a) for a in args]  # Lua values never leave this thread
-        except ConversionError as exc:
-            raise CallError(f"bad argument: {exc}", entry=target.entry_id,
-                            kind=INVALID) from None
-        return offload.submit(target, plain, state.dispatcher, done)
-
-    def denied(target: Any) -> Any:
-        ctx = current()  # the caller's actor/scope/context; nested calls inherit it as is
-        if ctx is not None or security.strict_mode:
-            why = security.call_denied(ctx, target.entry_id)
-            if why is not None:
-                return LuaErrorValue(why, PERMISSION_DENIED, entry=target.entry_id)
-        return None
-
-    def call_here(target_id: Any, *args: Any) -> Any:
-        """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
-        target = targets.get(target_id)
-        if target is None:
-            return None, _missing(target_id)
-        return run_here(target, args)
-
-    def run_here(target: Any, args: tuple) -> Any:
-        if security.strict_mode or current() is not None:  # inlined: the hot path
-            err = denied(target)
-            if err is not None:
-                return None, err
-        try:
-            value = target.invoke(args)
-        except GuestError as exc:  # a WIT result's err side: Lua gets the payload itself
-            return None, to_lua(lua, exc.payload)
-        except CallError as exc:
-            return None, error_value(exc)
-        if type(value) in _SCALARS:
-            return value, None
-        return to_lua(lua, value), None
-
-    def call(target_id: Any, *args: Any) -> Any:
-        """`funcs.call` under a dispatcher: may hop to the pool's workers (returns PENDING)."""
-        target = targets.get(target_id)
-        if target is None:
-            return None, _missing(target_id)
-        if target.offload and should_offload(target, state.dispatcher):
-            if security.strict_mode or current() is not None:
-                err = denied(target)
-                if err is not None:
-                    return None, err
-            disp = state.dispatcher
-            task = disp.current
-
-            def done(value: Any, exc: BaseException | None) -> None:
-                if exc is not None:
-                    disp.resume(task, (None, _failure(lua, exc, target.entry_id)))
-                elif type(value) in _SCALARS:
-                    disp.resume(task, (value, None))
-                else:
-                    disp.resume(task, (to_lua(lua, value), None))
-
-            try:
-                hop(target, args, done)
-            except CallError as exc:
-                return None, error_value(exc)
-            return PENDING
-        return run_here(target, args)
+    # Lua values never leave this thread: arguments become plain here, results Lua again
+    call, call_here, start_async = runtime.calls.lua_entry_points(
+        state, args_to_plain=plain_args, to_lua=partial(to_lua, lua), error_value=error_value)
 
     def async_(target_id: Any, *args: Any) -> Any:
-        target = targets.get(target_id)
-        if target is None:
-            return None, _missing(target_id)
-        err = denied(target)
-        if err is not None:
-            return None, err
-        disp = state.dispatcher
-        if disp is None or disp.current is None:
-            return None, LuaErrorValue("funcs.async needs a running execution", INVALID)
-        future = Future(state, target.entry_id)
+        future = Future(state, target_id.decode("utf-8", "replace")
+                        if isinstance(target_id, bytes) else str(target_id))
         try:
-            future.job = hop(target, args, future.complete)
+            target, future.job = start_async(target_id, args, future.complete)
         except CallError as exc:
             return None, error_value(exc)
+        future.entry = target.entry_id
         return future, None
 
     glue = state.async_glue
     module = lua.table()
-    module[b"call"] = glue[b"wrap"](call) if glue is not None else call_here
+    module[b"call"] = glue[b"wrap2"](call) if glue is not None else call_here
     module[b"async"] = async_
     # Executor:call is a Python method called straight from Lua: it cannot yield, so it
     # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).
-    module[b"new"] = lambda *_: Executor(call_here, security)
+    module[b"new"] = lambda *_: Executor(call_here, runtime.security)
     state.bind("funcs", module)

@@ -19,7 +19,7 @@ from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 _UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
@@ -129,7 +129,7 @@ class Time:
         return self.ns == 0
 
     def format_rfc3339(self, *_: Any) -> bytes:
-        dt = _dt.datetime.fromtimestamp(self.ns / 1e9, tz=_dt.timezone.utc)
+        dt = _dt.datetime.fromtimestamp(self.ns / 1e9, tz=_dt.UTC)
         return dt.isoformat().replace("+00:00", "Z").encode()
 
 
@@ -184,7 +184,7 @@ class Timer:
         return active
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def invalid(exc: Exception) -> tuple[None, LuaErrorValue]:

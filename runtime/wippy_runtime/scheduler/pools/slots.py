@@ -1,14 +1,12 @@
-"""Instance pools: how many instances of an entry exist, who holds them, and their statistics.
-
-One `Pool` per entry *generation*: replacing an entry builds a new pool and retires the old
-one, which closes its instances once the calls still running on it have finished.
+"""Pools of interchangeable instances handed out per call: what lazy, static and adaptive
+pools share.
 
 Calls run on the caller's thread or on the pool's worker threads (`executor`, see
 scheduler/offload.py); the pool is thread-safe, and waiting for a free instance blocks only the
-waiting thread (an offloaded call waits in the executor's queue while its coroutine is parked). A
-re-entrant call (an entry that, through `funcs.call`, ends up calling itself while every
+waiting thread (an offloaded call waits in the executor's queue while its coroutine is parked).
+A re-entrant call (an entry that, through `funcs.call`, ends up calling itself while every
 instance is held further up the same call chain) gets a transient overflow instance instead of
-deadlocking.
+deadlocking. The pool types differ in how they start and whether idle instances expire.
 """
 
 from __future__ import annotations
@@ -16,85 +14,45 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from time import perf_counter_ns
+from typing import Any
 
-from ..errors import UNAVAILABLE, CallError
-from .pool_config import INLINE, PoolPlan
-
-
-class Instance(Protocol):
-    def close(self) -> None: ...
+from ...errors import UNAVAILABLE, CallError
+from ..pool_config import PoolPlan
+from .base import BusyStores, ErrorMapper, Factory, Pool, PoolStats, close_instance, get_ident
 
 
-@dataclass(frozen=True)
-class PoolStats:
-    """A snapshot of one pool, read by `%pools`, the CLI and the widgets."""
+class SlotPool(Pool):
+    """Up to `plan.max_instances` instances, each held by one call at a time."""
 
-    entry: str
-    generation: int
-    type: str
-    max_instances: int
-    instances: int
-    idle: int
-    busy: int
-    queued: int
-    calls: int
-    errors: int
-    replaced: int
-    total_ns: int
-    last_ns: int
-    retired: bool
+    #: idle instances older than this are closed (None: they never expire)
+    idle_timeout_s: float | None = None
 
-    @property
-    def mean_us(self) -> float:
-        return self.total_ns / self.calls / 1000 if self.calls else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        d["mean_us"] = self.mean_us
-        return d
-
-
-class Pool:
-    def __init__(self, entry_id: str, plan: PoolPlan, factory: Callable[[], Any],
-                 generation: int = 1) -> None:
-        self.entry_id = entry_id
-        self.plan = plan
-        self.generation = generation
-        self._factory = factory
-        self._cond = threading.Condition(threading.Lock())
+    def __init__(self, entry_id: str, plan: PoolPlan, factory: Factory,
+                 map_error: ErrorMapper, generation: int = 1) -> None:
         self._idle: list[tuple[Any, float]] = []
         self._holders: dict[int, int] = {}
         self._overflow: set[int] = set()
         #: instances handed out right now (read by Runtime.interrupt to find running stores)
         self.in_use: dict[int, Any] = {}
-        self.instances = 0
         self.busy = 0
-        self.queued = 0
-        self.calls = 0
-        self.errors = 0
-        self.replaced = 0
-        self.total_ns = 0
-        self.last_ns = 0
-        self.retired = False
-        self.closed = False
-        #: worker threads for calls that hop off the dispatcher (scheduler/offload.py)
-        self.executor: Any = None
-        # The inline pool's mutex, also taken by the targets' lock-free-looking fast paths.
-        self.inline_lock = threading.Lock() if plan.type == INLINE else None
+        super().__init__(entry_id, plan, factory, map_error, generation)
+        self._cond = threading.Condition(self.mutex)
+        self.idle_timeout_s = plan.idle_timeout_s
 
-    # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> None:
-        """Create the instances the plan starts with (static pools, warm adaptive pools)."""
-        for _ in range(self.plan.prestart):
-            inst = self._factory()
+    # -- lifecycle -------------------------------------------------------------------------
+    def _prestart(self, count: int) -> None:
+        for _ in range(count):
+            inst = self.factory()
             with self._cond:
                 self.instances += 1
                 self._idle.append((inst, time.monotonic()))
 
+    def ensure_instance(self) -> None:
+        if self.instances == 0:
+            self.release(self.acquire())
+
     def retire(self) -> None:
-        """Stop handing out instances; close everything once in-flight calls drain."""
         with self._cond:
             self.retired = True
             idle, self._idle = self._idle, []
@@ -102,15 +60,37 @@ class Pool:
             drained = self.busy == 0
             self._cond.notify_all()
         for inst, _ in idle:
-            _close(inst)
-        if self.executor is not None:
-            self.executor.shutdown(wait=False)
+            close_instance(inst)
+        self._shutdown_executor()
         if drained:
             self.closed = True
 
-    # -- acquire / release ---------------------------------------------------------------
+    # -- the call path ---------------------------------------------------------------------
+    def _make_invoke(self) -> Callable[[tuple], Any]:
+        return self._invoke
+
+    def _invoke(self, args: tuple) -> Any:
+        inst = self.acquire()
+        discard = False
+        t0 = perf_counter_ns()
+        try:
+            value = inst.fn(args)
+        except BaseException as exc:
+            self.record(perf_counter_ns() - t0, True)
+            err, discard = self.map_error(exc)
+            raise err from None
+        finally:
+            self.release(inst, discard=discard)
+        elapsed = perf_counter_ns() - t0
+        self.calls += 1
+        self.total_ns += elapsed
+        self.last_ns = elapsed
+        self.latencies.append(elapsed)
+        return value
+
+    # -- acquire / release -----------------------------------------------------------------
     def acquire(self, timeout: float | None = None) -> Any:
-        me = threading.get_ident()
+        me = get_ident()
         deadline = None if timeout is None else time.monotonic() + timeout
         transient = False
         with self._cond:
@@ -144,7 +124,7 @@ class Pool:
             self._holders[me] = self._holders.get(me, 0) + 1
         if inst is None:
             try:
-                inst = self._factory()
+                inst = self.factory()
             except BaseException:
                 with self._cond:
                     self.instances -= 1
@@ -159,8 +139,9 @@ class Pool:
         return inst
 
     def release(self, inst: Any, *, discard: bool = False) -> None:
-        """Give an instance back; `discard` drops it (it trapped) so the next call gets a fresh one."""
-        me = threading.get_ident()
+        """Give an instance back; `discard` drops it (it trapped) so the next call gets a
+        fresh one."""
+        me = get_ident()
         close_it = False
         self.in_use.pop(id(inst), None)
         with self._cond:
@@ -182,27 +163,31 @@ class Pool:
                 self.closed = True
             self._cond.notify()
         if close_it:
-            _close(inst)
+            close_instance(inst)
 
-    def record(self, elapsed_ns: int, failed: bool) -> None:
-        self.calls += 1
-        self.total_ns += elapsed_ns
-        self.last_ns = elapsed_ns
-        if failed:
-            self.errors += 1
+    def held_here(self) -> bool:
+        return bool(self._holders.get(get_ident()))
+
+    def busy_stores(self) -> BusyStores:
+        out: BusyStores = []
+        for inst in list(self.in_use.values()):
+            store = getattr(inst, "store", None)
+            if store is not None:
+                def still_in_use(i: Any = inst) -> bool:
+                    return id(i) in self.in_use
+
+                out.append((store, still_in_use))
+        return out
+
+    def idle_instances(self) -> list[Any]:
+        with self._cond:
+            return [inst for inst, _ in self._idle]
 
     def stats(self) -> PoolStats:
         with self._cond:
-            return PoolStats(
-                entry=self.entry_id, generation=self.generation, type=self.plan.type,
-                max_instances=self.plan.max_instances, instances=self.instances,
-                idle=(self.instances - self.busy) if self.plan.type == INLINE else len(self._idle),
-                busy=(1 if self.inline_lock.locked() else 0) if self.inline_lock else self.busy, queued=self.queued, calls=self.calls,
-                errors=self.errors, replaced=self.replaced, total_ns=self.total_ns,
-                last_ns=self.last_ns, retired=self.retired,
-            )
+            return self._stats(idle=len(self._idle), busy=self.busy)
 
-    # -- internals -----------------------------------------------------------------------
+    # -- internals -------------------------------------------------------------------------
     def _release_holder(self, me: int) -> None:
         left = self._holders.get(me, 0) - 1
         if left > 0:
@@ -211,7 +196,7 @@ class Pool:
             self._holders.pop(me, None)
 
     def _expire_idle(self) -> None:
-        timeout = self.plan.idle_timeout_s
+        timeout = self.idle_timeout_s
         if not timeout or not self._idle:
             return
         now = time.monotonic()
@@ -221,10 +206,4 @@ class Pool:
             self._idle = keep
             self.instances -= len(expired)
             for inst in expired:
-                _close(inst)
-
-
-def _close(inst: Any) -> None:
-    close = getattr(inst, "close", None)
-    if close is not None:
-        close()
+                close_instance(inst)

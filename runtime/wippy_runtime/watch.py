@@ -1,6 +1,6 @@
 """Watching a loaded project: edits to its files replace the changed entries live.
 
-Wippy itself has no file watcher (changes go through registry updates, wippy-facts §8); this
+Wippy itself has no file watcher (changes go through registry updates); this
 is the notebook's convenience. A poller thread (portable, no extra dependency) fingerprints
 every file under the project by (mtime, size); when something changes it re-reads the
 definitions and applies only what changed: entries whose definition differs, entries whose
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import LoadError
-from .entry import FILE_SCHEME, Entry
-from .loader import SKIP_DIRS, load_path
+from .errors import LoadError
+from .registry.entry import FILE_SCHEME, Entry
+from .registry.loader import SKIP_DIRS, load_path
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
+    from .runtime import Runtime
 
 
 @dataclass

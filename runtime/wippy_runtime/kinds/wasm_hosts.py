@@ -1,0 +1,66 @@
+"""What a WASM target needs around its instances: the hosts it links, its stores, and how its
+link-up is described.
+
+`HostContext` carries the declared host profiles, the resolved `wasi:` block, the call
+pipeline the `funcs` host calls into, and where load warnings go; `new_store` makes a store
+configured for the entry's WASI (and wasi:http) hosts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import wasmtime
+
+from ..errors import CallError
+from ..wasm.engine import WasmEngine
+from ..wasm.host_linking import LinkPlan
+from ..wasm.host_profiles import Profile
+from ..wasm.wasi_config import MissingEnvError, WasiSetup
+
+
+class HostContext:
+    """The hosts of one WASM entry: declared profiles, `wasi:` setup, the `calls` pipeline
+    (for the `funcs` host), the execution guard (limits) and the warnings list."""
+
+    def __init__(self, declared: tuple[Profile, ...], setup: WasiSetup, *, calls: Any,
+                 guard: Any, warnings: list[str]) -> None:
+        self.declared = declared
+        self.setup = setup
+        self.calls = calls
+        self.guard = guard
+        self._warnings = warnings
+
+    def warn(self, lines: list[str]) -> None:
+        """Record load warnings once (a rebuild of the same entry does not repeat them)."""
+        for line in lines:
+            if line not in self._warnings:
+                self._warnings.append(line)
+
+    def limited(self, store: wasmtime.Store, fn: Callable[[tuple], Any],
+                limit_ms: int) -> Callable[[tuple], Any]:
+        """`fn`, trapping after `limit_ms` (the scheduler's guard; only limited entries pay)."""
+        return self.guard.limited(store, fn, limit_ms) if limit_ms else fn
+
+
+def new_store(engine: WasmEngine, entry_id: str, setup: WasiSetup | None,
+              http: bool = False) -> wasmtime.Store:
+    """A store, with WASI configured when the entry links any WASI host."""
+    store = engine.new_store()
+    if setup is not None:
+        try:
+            store.set_wasi(setup.config())
+        except MissingEnvError as exc:
+            raise CallError(exc.message, entry=entry_id) from None
+        if http:
+            store.set_wasi_http()
+    return store
+
+
+def imports_detail(plan: LinkPlan, setup: WasiSetup) -> dict[str, Any]:
+    """How the entry's imports were linked, for `EntryInfo.detail`."""
+    detail: dict[str, Any] = {"imports": plan.detail()}
+    if setup.args or setup.env or setup.mounts or setup.cwd != "/":
+        detail["wasi"] = setup.detail()
+    return detail
