@@ -14,16 +14,14 @@ tables and the data lives as long as the entry does.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
-import threading
 import uuid
 from pathlib import Path
-from typing import Any
 
 from ..errors import LoadError, ValidationError
 from ..registry import Entry
+from ..resources.sqlite import SqliteDb
 from .base import BuildContext, EntryInfo, Resource
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -34,66 +32,17 @@ BUSY_TIMEOUT_S = 5.0
 
 class SqliteDatabase(Resource):
     kind = "db.sql.sqlite"
-    db_type = "sqlite"
 
-    def __init__(self, entry: Entry, target: str, uri: bool, pragmas: dict[str, str],
-                 max_open: int) -> None:
+    def __init__(self, entry: Entry, db: SqliteDb) -> None:
         super().__init__(entry)
-        self.target = target
-        self.uri = uri
-        self.pragmas = pragmas
-        self.max_open = max_open
-        self.lock = threading.RLock()
-        self._stats_lock = threading.Lock()
-        self.open_tx = 0
-        self.in_use = 0
-        self.closed = False
-        self.conn = self.connect()
-
-    def connect(self) -> sqlite3.Connection:
-        """A new autocommit connection with the entry's pragmas applied."""
-        conn = sqlite3.connect(self.target, uri=self.uri, timeout=BUSY_TIMEOUT_S,
-                               isolation_level=None, check_same_thread=False)
-        for name, value in self.pragmas.items():
-            conn.execute(f"PRAGMA {name} = {value}")
-        return conn
-
-    def open_transaction_connection(self) -> sqlite3.Connection:
-        with self._stats_lock:
-            if self.open_tx + 1 >= self.max_open:
-                raise sqlite3.OperationalError(
-                    f"too many open transactions on {self.entry.id} (pool.max_open is "
-                    f"{self.max_open})")
-            self.open_tx += 1
-        try:
-            return self.connect()
-        except BaseException:
-            with self._stats_lock:
-                self.open_tx -= 1
-            raise
-
-    def close_transaction_connection(self, conn: sqlite3.Connection) -> None:
-        try:
-            conn.close()
-        finally:
-            with self._stats_lock:
-                self.open_tx -= 1
-
-    def stats(self) -> dict[str, Any]:
-        open_now = 1 + self.open_tx
-        return {"max_open_connections": self.max_open, "open_connections": open_now,
-                "in_use": self.in_use + self.open_tx, "idle": open_now - self.in_use - self.open_tx,
-                "wait_count": 0, "wait_duration": "0s", "max_idle_closed": 0,
-                "max_idle_time_closed": 0, "max_lifetime_closed": 0}
+        self.db = db
 
     def info(self) -> EntryInfo:
         return EntryInfo(self.entry.id, self.kind,
-                         detail={"file": self.entry.data.get("file"), "target": self.target})
+                         detail={"file": self.entry.data.get("file"), "target": self.db.target})
 
     def retire(self) -> None:
-        self.closed = True
-        with contextlib.suppress(sqlite3.Error):
-            self.conn.close()
+        self.db.close()
 
 
 def build_sqlite(entry: Entry, ctx: BuildContext) -> SqliteDatabase:
@@ -128,7 +77,7 @@ def build_sqlite(entry: Entry, ctx: BuildContext) -> SqliteDatabase:
                               "file")
         target, uri = str(path), False
     try:
-        return SqliteDatabase(entry, target, uri, pragmas, max_open)
+        return SqliteDatabase(entry, SqliteDb(entry.id, target, uri, pragmas, max_open))
     except sqlite3.Error as exc:
         raise entry.error(LoadError, f"cannot open SQLite database {file!r}: {exc}",
                           "file") from None

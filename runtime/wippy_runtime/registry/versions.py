@@ -17,15 +17,27 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import ALREADY_EXISTS, INTERNAL, INVALID, NOT_FOUND, WippyError
 from .entry import Entry
 
-if TYPE_CHECKING:
-    from ..runtime import Runtime
+
+class EntryHost(Protocol):
+    """What the history needs of the runtime (its entries and the public way to change them);
+    a protocol so that `registry/` does not import the runtime above it."""
+
+    @property
+    def entries(self) -> Mapping[str, Entry]: ...
+
+    @property
+    def failed(self) -> Mapping[str, tuple[Entry, Any]]: ...
+
+    def apply(self, entries: Iterable[Entry]) -> list[Any]: ...
+
+    def remove(self, entry_id: str) -> None: ...
 
 CREATE, UPDATE, DELETE = "entry.create", "entry.update", "entry.delete"
 OP_KINDS = (CREATE, UPDATE, DELETE)
@@ -57,7 +69,7 @@ class Version:
         return f"Version{{id={self.id}, entries={len(self.state)}}}"
 
 
-def live_state(runtime: Runtime) -> dict[str, Entry]:
+def live_state(runtime: EntryHost) -> dict[str, Entry]:
     """Every entry the runtime holds, built or failed to build (both are registry entries)."""
     state = {entry_id: pair[0] for entry_id, pair in list(runtime.failed.items())}
     state.update(runtime.entries)
@@ -71,7 +83,7 @@ def _same(a: dict[str, Entry], b: dict[str, Entry]) -> bool:
 class History:
     """The versions of one runtime's registry and which one is current."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: EntryHost) -> None:
         self.runtime = runtime
         self.lock = threading.RLock()
         self.versions: dict[int, Version] = {}
@@ -191,7 +203,7 @@ class History:
             listener(ops)
 
 
-def history_of(runtime: Runtime) -> History:
+def history_of(runtime: EntryHost) -> History:
     """The runtime's registry history (made on first use; one per runtime)."""
     history = runtime.__dict__.get("registry_history")
     if history is None:

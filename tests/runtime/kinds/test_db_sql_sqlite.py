@@ -16,9 +16,10 @@ def rt():
 
 
 def test_memory_database_is_shared_by_the_entry_connections_only(rt):
-    a = rt.define({"id": "app:a", "kind": "db.sql.sqlite", "file": ":memory:"})
-    b = rt.define({"id": "app:b", "kind": "db.sql.sqlite", "file": ":memory:"})
-    assert isinstance(a, SqliteDatabase)
+    a_entry = rt.define({"id": "app:a", "kind": "db.sql.sqlite", "file": ":memory:"})
+    b = rt.define({"id": "app:b", "kind": "db.sql.sqlite", "file": ":memory:"}).db
+    assert isinstance(a_entry, SqliteDatabase)
+    a = a_entry.db
     a.conn.execute("CREATE TABLE t (x)")
     a.conn.execute("INSERT INTO t VALUES (1)")
     other = a.open_transaction_connection()
@@ -36,7 +37,7 @@ def test_file_relative_to_project_root_and_pragmas(rt, tmp_path):
     (tmp_path / "data").mkdir()
     report = rt.load(tmp_path)
     assert report.errors == []
-    db = rt.built["app:db"]
+    db = rt.built["app:db"].db
     assert db.target == str(tmp_path / "data" / "app.db")
     assert db.conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert db.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -44,7 +45,7 @@ def test_file_relative_to_project_root_and_pragmas(rt, tmp_path):
 
 def test_pool_max_open_limits_transactions(rt):
     db = rt.define({"id": "app:p", "kind": "db.sql.sqlite", "file": ":memory:",
-                    "pool": {"max_open": 2}})
+                    "pool": {"max_open": 2}}).db
     conn = db.open_transaction_connection()
     with pytest.raises(Exception, match="too many open transactions"):
         db.open_transaction_connection()
@@ -55,7 +56,7 @@ def test_pool_max_open_limits_transactions(rt):
 def test_replacing_the_entry_closes_the_old_database(rt):
     old = rt.define({"id": "app:r", "kind": "db.sql.sqlite", "file": ":memory:"})
     rt.define({"id": "app:r", "kind": "db.sql.sqlite", "file": ":memory:"})
-    assert old.closed
+    assert old.db.closed
 
 
 @pytest.mark.parametrize("extra, message", [

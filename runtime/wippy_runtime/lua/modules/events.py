@@ -19,7 +19,7 @@ from ..objects import fail, lua_class, optional_text, text_arg
 from .channel import Channel, lua_channel
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 BUFFER = 64
@@ -41,7 +41,7 @@ class SubHandle:
             self.channel.close()
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     bus = bus_of(runtime)
     security = runtime.security

@@ -16,7 +16,7 @@ import os
 import posixpath
 import stat as stat_mod
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any
 
 from ...errors import (
     ALREADY_EXISTS,
@@ -25,15 +25,15 @@ from ...errors import (
     NOT_FOUND,
     PERMISSION_DENIED,
 )
-from ...kinds.fs_directory import FsDirectory
 from ..convert import to_lua
 from ..objects import bad_argument, built, fail, lua_class, text_arg
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 FILE, DIR = "file", "directory"
+FS_KIND = "fs.directory"  # the entries fs.get opens (their built object has `root`)
 OPEN_MODES = {"r": "rb", "w": "wb", "wx": "xb", "a": "ab"}
 WRITE_MODES = {"w": "wb", "wx": "xb", "a": "ab"}
 SEEK = {"set": os.SEEK_SET, "cur": os.SEEK_CUR, "end": os.SEEK_END}
@@ -68,7 +68,7 @@ class Volume:
 class FileHandle:
     __slots__ = ("file", "path", "closed")
 
-    def __init__(self, file: BinaryIO, path: str) -> None:
+    def __init__(self, file: IO[Any], path: str) -> None:
         self.file = file
         self.path = path
         self.closed = False
@@ -98,7 +98,7 @@ def _os_error(function: str, path: str, exc: OSError) -> tuple[None, Any]:
     return fail(f"{function}: {path}: {what}", INTERNAL)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     security = runtime.security
 
@@ -295,6 +295,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
             return fail(f"file:scanner: invalid split {mode!r} (use \"lines\", \"words\", "
                         "\"bytes\" or \"runes\")", INVALID)
         data = h.file.read()
+        tokens: list[Any]
         if mode == "lines":
             tokens = data.decode("utf-8", "surrogateescape").splitlines()
         elif mode == "words":
@@ -328,10 +329,12 @@ def install(state: LuaState, runtime: Runtime) -> None:
         if not security.allowed("fs.get", fid):
             return fail(f"fs.get: permission denied: fs.get on {fid}", PERMISSION_DENIED)
         res = built(runtime, fid)
-        if not isinstance(res, FsDirectory):
+        root = getattr(res, "root", None) if res is not None and \
+            res.entry.kind == FS_KIND else None
+        if not isinstance(root, Path):
             what = f"is a {res.entry.kind}" if res is not None else "not found"
             return fail(f"fs.get: filesystem {fid} {what}", NOT_FOUND)
-        return volume_cls.new(Volume(fid, res.root)), None
+        return volume_cls.new(Volume(fid, root)), None
 
     module = lua.table()
     module[b"get"] = get

@@ -20,7 +20,7 @@ from .channel import Channel
 from .process import _deliver_message, _receiver, host_of
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -31,7 +31,7 @@ def _channel(function: str, index: int, value: Any) -> Channel:
     return py
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     host = host_of(runtime)
 
     def receiver() -> Any:

@@ -37,7 +37,7 @@ from ..convert import ConversionError, to_lua, to_plain
 from ..objects import bad_argument, fail, lua_class, text_arg
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 _ROOT_FIELDS = ("kind", "id", "ns", "name")
@@ -118,7 +118,7 @@ def compile_filter(spec: dict[str, Any]) -> Any:
     return match
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     security = runtime.security
     history = history_of(runtime)
@@ -403,7 +403,7 @@ class ChangeSet:
         self.ops: list[Operation] = []
 
 
-def _publish_changes(runtime: Runtime) -> None:
+def _publish_changes(runtime: LuaHost) -> None:
     """Registry changes become events on the runtime's bus (system `registry`, path: id)."""
     history = history_of(runtime)
     if history.publishing:

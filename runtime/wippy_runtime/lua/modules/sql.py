@@ -17,13 +17,13 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ...errors import INTERNAL, INVALID, NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE
-from ...kinds.db_sql_sqlite import SqliteDatabase
+from ...resources.sqlite import SqliteDb
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
 from ..objects import bad_argument, built, error_value, fail, lua_class, text_arg
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 TYPES = {"POSTGRES": "postgres", "MYSQL": "mysql", "SQLITE": "sqlite", "MSSQL": "mssql",
@@ -58,7 +58,7 @@ class SqlValue:
 class DbHandle:
     __slots__ = ("db", "released")
 
-    def __init__(self, db: SqliteDatabase) -> None:
+    def __init__(self, db: SqliteDb) -> None:
         self.db = db
         self.released = False
 
@@ -66,7 +66,7 @@ class DbHandle:
 class TxHandle:
     __slots__ = ("db", "conn", "active", "lock", "read_only")
 
-    def __init__(self, db: SqliteDatabase, conn: sqlite3.Connection, read_only: bool) -> None:
+    def __init__(self, db: SqliteDb, conn: sqlite3.Connection, read_only: bool) -> None:
         self.db = db
         self.conn = conn
         self.active = True
@@ -144,7 +144,7 @@ def _params(function: str, params: Any) -> list[Any] | tuple[Any, Any]:
         return fail(str(exc), INVALID)
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     security = runtime.security
 
@@ -186,7 +186,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
     # -- DB ------------------------------------------------------------------------------
     def db_live(h: DbHandle, method: str) -> Any:
         if h.released or h.db.closed:
-            return fail(f"db:{method}: database {h.db.entry.id} is released", INVALID)
+            return fail(f"db:{method}: database {h.db.id} is released", INVALID)
         return None
 
     def db_type(h: DbHandle, *_: Any) -> Any:
@@ -246,7 +246,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
     db_cls = lua_class(state, "sql.DB", {
         "type": db_type, "query": db_query, "execute": db_execute, "prepare": db_prepare,
         "begin": db_begin, "release": db_release, "stats": db_stats,
-    }, lambda h: f"sql.DB{{{h.db.entry.id}{', released' if h.released else ''}}}"
+    }, lambda h: f"sql.DB{{{h.db.id}{', released' if h.released else ''}}}"
         if h is not None else "sql.DB{}")
 
     # -- Transaction ---------------------------------------------------------------------
@@ -364,9 +364,10 @@ def install(state: LuaState, runtime: Runtime) -> None:
         res = built(runtime, did)
         if res is None:
             return fail(f"sql.get: database {did} not found", NOT_FOUND)
-        if not isinstance(res, SqliteDatabase):
+        db = getattr(res, "db", None)
+        if not isinstance(db, SqliteDb):
             return fail(f"sql.get: {did} is a {res.entry.kind}, not a database", INVALID)
-        return db_cls.new(DbHandle(res)), None
+        return db_cls.new(DbHandle(db)), None
 
     def typed(kind: str) -> Any:
         def make(value: Any = None, *_: Any) -> SqlValue:

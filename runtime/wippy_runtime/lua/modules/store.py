@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import CONFLICT, INTERNAL, INVALID, NOT_FOUND, PERMISSION_DENIED, CallError
-from ...kinds.store_memory import MemoryStore, StoreMemory
+from ...resources.memory_store import MemoryStore
 from ..convert import ConversionError, to_lua, to_plain
 from ..objects import bad_argument, built, fail, lua_class, text_arg
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 BACKENDS = {"KV_RAFT": "kv.raft", "KV_CRDT": "kv.crdt", "MEMORY": "memory", "SQL": "sql",
@@ -39,7 +39,7 @@ class StoreHandle:
         self.released = False
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     security = runtime.security
 
@@ -232,9 +232,10 @@ def install(state: LuaState, runtime: Runtime) -> None:
         res = built(runtime, sid)
         if res is None:
             return fail(f"store.get: store {sid} not found", INTERNAL)
-        if not isinstance(res, StoreMemory):
+        backing = getattr(res, "store", None)
+        if not isinstance(backing, MemoryStore):
             return fail(f"store.get: {sid} is a {res.entry.kind}, not a store", INVALID)
-        return cls.new(StoreHandle(sid, res.store)), None
+        return cls.new(StoreHandle(sid, backing)), None
 
     module = lua.table()
     module[b"get"] = get
