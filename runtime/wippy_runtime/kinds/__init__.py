@@ -15,6 +15,7 @@ from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
 from .store_memory import build_store_memory
+from .terminal_host import build_terminal_host
 from .wasm_function import build_wasm_function
 
 HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
@@ -32,6 +33,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     **ENV_STORAGE_BUILDERS,
     "process.wasm": build_process,
     "process.lua": build_process,
+    "terminal.host": build_terminal_host,
 }
 
 __all__ = ["HANDLERS"]

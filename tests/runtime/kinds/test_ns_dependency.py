@@ -20,7 +20,7 @@ def project(tmp_path, lock: str) -> None:
     (tmp_path / "src" / "_index.yaml").write_text(
         "namespace: app\nentries:\n  - name: dep\n    kind: ns.dependency\n"
         "    component: acme/tools\n    version: '>=1.0.0'\n")
-    (tmp_path / "wippy.lock").write_text(lock)
+    (tmp_path / "wippy.lock").write_text("directories: {modules: .wippy, src: ./src}\n" + lock)
 
 
 def test_a_replaced_module_resolves(rt, tmp_path):

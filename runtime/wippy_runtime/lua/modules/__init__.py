@@ -20,6 +20,7 @@ from . import (
     funcs,
     hash,
     http_client,
+    io,
     json,
     logger,
     metrics,
@@ -47,6 +48,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "store": store.install,
     "sql": sql.install,
     "registry": registry.install,
+    "io": io.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
     "logger": logger.install,
     "env": env.install,
@@ -60,3 +62,6 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "metrics": metrics.install,
     "system": system.install,
 }
+
+#: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
+GLOBAL_MODULES = frozenset({"channel", "os", "payload", "process", "errors"})
