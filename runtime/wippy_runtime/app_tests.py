@@ -69,6 +69,13 @@ def _one_line(text: str) -> str:
     return text.strip().split("\n", 1)[0]
 
 
+def _order(entry: Any) -> float:
+    """`meta.order` (0 when absent): Wippy's runner runs a suite's tests in this order, so a
+    test may build on an earlier one (a store write before its read)."""
+    order = entry.meta.get("order", 0)
+    return order if isinstance(order, (int, float)) and not isinstance(order, bool) else 0
+
+
 def run_tests(runtime: Runtime, *, timeout: float = DEFAULT_TIMEOUT,
               patterns: list[str] | None = None,
               on_result: Callable[[TestResult], None] | None = None) -> list[TestResult]:
@@ -81,7 +88,7 @@ def run_tests(runtime: Runtime, *, timeout: float = DEFAULT_TIMEOUT,
     broken = [(e, err) for e, err in runtime.failed.values()
               if _is_test(e) and e.id not in runtime.built and wanted(e.id)]
     results: list[TestResult] = []
-    for entry in sorted(loaded, key=lambda e: (_suite(e), e.id)):
+    for entry in sorted(loaded, key=lambda e: (_suite(e), _order(e), e.id)):
         result = run_one(runtime, entry.id, _suite(entry), timeout)
         results.append(result)
         if on_result is not None:

@@ -18,7 +18,7 @@ class WippyKernelTests(jkt.KernelTests):
     code_stderr = "io.stderr:write('oops\\n')"
     completion_samples = [
         {"text": "pri", "matches": {"print"}},
-        {"text": "re", "matches": {"repeat", "require", "return"}},
+        {"text": "re", "matches": {"registry", "repeat", "require", "return"}},
         {"text": "funcs.ca", "matches": {"call"}},
         {"text": "string.up", "matches": {"upper"}},
         {"text": "%lsm", "matches": {"%lsmagic"}},

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .db_sql_sqlite import build_sqlite
 from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
+from .ns_dependency import build_ns_dependency
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
+from .store_memory import build_store_memory
 from .terminal_host import build_terminal_host
 from .wasm_function import build_wasm_function
 
@@ -23,6 +26,9 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "fs.directory": build_fs_directory,
     "security.policy": build_security_policy,
     "env.variable": build_env_variable,
+    "store.memory": build_store_memory,
+    "db.sql.sqlite": build_sqlite,
+    "ns.dependency": build_ns_dependency,
     **{kind: build_passive for kind in SPEC_KINDS + OTHER_WIPPY_KINDS},
     **ENV_STORAGE_BUILDERS,
     "process.wasm": build_process,

@@ -3,7 +3,7 @@ importer or a notebook session gets before its own code runs.
 
 `new_state(runtime, ...)` builds a sandboxed `LuaState` (lua/state.py) armed with the
 runtime's execution guard, binds Wippy's always-present globals (`channel`, `coroutine.spawn`
-and the dispatcher's await glue, `payload`, `process`) and then the requested `modules:` from
+and the dispatcher's await glue, `payload`, `process`, `subscribe`/`unsubscribe`) and then the requested `modules:` from
 the one table of module names (`lua/modules/__init__.py` `MODULES`, one file and one
 `install(state, runtime)` per module). Entries (kinds/lua_function.py) and the kernel's session
 both build their states here, so a new global is added in one place.
@@ -25,6 +25,7 @@ from .modules import MODULES
 from .modules import channel as channel_module
 from .modules import payload as payload_module
 from .modules.process import install as install_process
+from .modules.pubsub import install as install_pubsub
 from .state import LuaState
 
 _GLUE = r"""
@@ -103,6 +104,7 @@ def new_state(runtime: LuaHost, *, max_memory: int | None,
                      guard=runtime.guard, max_memory=max_memory)
     install_scheduling(state)
     install_process(state, runtime)  # a Wippy global, like channel
+    install_pubsub(state, runtime)  # the subscribe/unsubscribe globals
     install_modules(state, runtime, modules, done={"process"})
     return state
 

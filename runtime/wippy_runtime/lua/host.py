@@ -8,6 +8,8 @@ needs something new adds it here first:
 - `security`: settings (`strict_mode`, `lua_max_memory`), permission checks, policy lookup;
 - `calls`: the call pipeline (calls.py): resolve, authorize, place, invoke;
 - `registry` and `built`: the live registry and its built objects by id;
+- `entries` / `failed`, `apply` / `remove`: the entries (built, failed to build) and the public
+  way to add, replace and remove them (the Lua `registry` module's changes and versions);
 - `write_output` / `write_error`: where `print` and guest stdout/stderr go;
 - `guard`: the execution guard (limits, interrupt) that Lua states arm their hook with;
 - `warnings`: load warnings shown to people.
@@ -15,7 +17,7 @@ needs something new adds it here first:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 
@@ -30,6 +32,16 @@ class LuaHost(Protocol):
 
     @property
     def built(self) -> Mapping[str, Any]: ...
+
+    @property
+    def entries(self) -> Mapping[str, Any]: ...
+
+    @property
+    def failed(self) -> Mapping[str, tuple[Any, Any]]: ...
+
+    def apply(self, entries: Iterable[Any]) -> list[Any]: ...
+
+    def remove(self, entry_id: str) -> None: ...
 
     def write_output(self, text: str) -> None: ...
 
