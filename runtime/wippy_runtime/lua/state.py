@@ -44,6 +44,19 @@ local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.d
 local pobject = getmetatable(sink)
 pobject.__metatable = false
 
+-- A method of a Python object read as a field is a Lua function, as every Wippy userdata's
+-- method is (`type(err.kind) == "function"`); the attribute filter lets through method names
+-- only, so whatever the lookup finds is one. The closure passes its arguments on unchanged, so
+-- `obj:m(...)` and `obj.m(...)` behave as before.
+do
+  local index = pobject.__index
+  pobject.__index = function(obj, key)
+    local v = index(obj, key)
+    if type(v) ~= "userdata" then return v end
+    return function(...) return v(...) end
+  end
+end
+
 -- Error values read as their message wherever Lua wants text: `"x: " .. err`, and the string
 -- library's functions called as `string.find(err, ...)` (Wippy's errors behave so). Method
 -- calls on real strings (`s:find()`) still go straight to the original library.

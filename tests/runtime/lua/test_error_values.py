@@ -187,3 +187,21 @@ def test_a_failing_coroutine_reports_without_host_frames():
     text = "".join(out)
     assert text.startswith("coroutine error: t:co:2: in a coroutine")
     assert "<python>" not in text and "xpcall" not in text
+
+
+def test_error_methods_read_as_fields_are_lua_functions(rt):
+    # Wippy's userdata methods are functions: code checks `type(err.kind) == "function"`
+    lua(rt, "fields", """return { main = function()
+      local err = errors.new({ message = "boom", kind = errors.NOT_FOUND })
+      local types = {}
+      for _, m in ipairs({ "kind", "message", "retryable", "details", "stack" }) do
+        types[m] = type(err[m])
+      end
+      return { types = types, kind = err:kind(), dot = err.kind(err), msg = err:message(),
+               text = "e: " .. err, found = string.find(err, "boom") ~= nil }
+    end }""")
+    out = rt.call("t:fields")
+    assert out["types"] == dict.fromkeys(("kind", "message", "retryable", "details", "stack"),
+                                         "function")
+    assert out["kind"] == NOT_FOUND and out["dot"] == NOT_FOUND and out["msg"] == "boom"
+    assert out["text"].startswith("e: ") and "boom" in out["text"] and out["found"] is True
