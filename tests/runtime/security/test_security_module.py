@@ -134,8 +134,10 @@ def test_can_uses_action_first_and_the_current_context(rt):
     body = "return {security.can('read', 'doc:1'), security.can('doc:1', 'read'), " \
            "security.can('write', 'doc:1')}"
     assert run(rt, body, actor="a", scope=[pid, calls]) == [True, False, False]
-    # no actor/scope: allowed unless strict mode
-    assert run(rt, body) == [True, True, True]
+    # no actor/scope: can() says no, even outside strict mode (unlike the runtime's own
+    # permission checks, which then allow)
+    assert rt.security.strict_mode is False
+    assert run(rt, body) == [False, False, False]
     rt.security.strict_mode = True
     lua(rt, "app:probe", "local function main() return security.can('read', 'doc:1') end "
                          "return { main = main }")
@@ -201,3 +203,20 @@ return { main = main }
 """)
     assert rt.call("app:extra", context={"k": "kv"}) == {
         "contains": True, "without": 0, "ctx": "kv", "executor": "funcs.Executor"}
+
+
+def test_module_functions_are_lua_functions(rt):
+    names = ("actor", "scope", "can", "policy", "named_scope", "new_scope", "new_actor",
+             "token_store")
+    body = "local t = {} for _, n in ipairs({%s}) do t[n] = type(security[n]) end return t" % (
+        ", ".join(f"'{n}'" for n in names))
+    assert run(rt, body) == dict.fromkeys(names, "function")
+
+
+def test_token_store_without_a_store_entry(rt):
+    out = run(rt, """
+local s, err = security.token_store("app:tokens")
+local s2, err2 = security.token_store("")
+return {s == nil, err:kind(), s2 == nil, err2:kind()}
+""")
+    assert out == [True, NOT_FOUND, True, INVALID]

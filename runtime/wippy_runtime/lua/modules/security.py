@@ -13,6 +13,7 @@ from ...errors import INTERNAL, INVALID, NOT_FOUND, PERMISSION_DENIED, CallError
 from ...security import Actor, Policy, Scope, current
 from ..convert import LUA_FACES, ConversionError, LuaFace, to_lua, to_plain
 from ..exposed import lua_methods
+from ._common import build
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
@@ -152,9 +153,14 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         return None if ctx is None or ctx.scope is None else LuaScope(ctx.scope, lua)
 
     def can(action: Any = None, resource: Any = None, meta: Any = None, *_: Any) -> bool:
+        # Unlike the runtime's own permission checks, `can` never falls back to the
+        # strict-mode default: without both an actor and a scope nothing is allowed.
         fn = "security.can"
-        return sec.allowed(text_arg(action, fn, 1), text_arg(resource, fn, 2),
-                           meta_arg(meta, fn, 3))
+        act, res, extra = text_arg(action, fn, 1), text_arg(resource, fn, 2), meta_arg(meta, fn, 3)
+        ctx = current()
+        if ctx is None or ctx.actor is None or ctx.scope is None:
+            return False
+        return sec.allowed(act, res, extra, ctx)
 
     def new_actor(actor_id: Any = None, meta: Any = None, *_: Any) -> LuaActor:
         fn = "security.new_actor"
@@ -195,9 +201,17 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         except CallError as exc:
             return None, LuaErrorValue(exc.message, NOT_FOUND, entry=gid)
 
-    module = lua.table()
-    for name, fn in (("actor", actor), ("scope", scope), ("can", can),
-                     ("new_actor", new_actor), ("new_scope", new_scope), ("policy", policy),
-                     ("named_scope", named_scope)):
-        module[name.encode()] = fn
-    state.bind("security", module)
+    def token_store(store_id: Any = None, *_: Any) -> Any:
+        # no entry kind here builds a token store, so a permitted lookup finds none
+        sid = text_arg(store_id, "security.token_store", 1)
+        if not sid:
+            return None, LuaErrorValue("token store id is required", INVALID)
+        if not sec.allowed("security.token_store.get", sid):
+            raise CallError(f"not allowed to access token store: {sid}",
+                            kind=PERMISSION_DENIED)
+        return None, LuaErrorValue(f"token store not found: {sid}", NOT_FOUND, entry=sid)
+
+    state.bind("security", build(state, {
+        "actor": actor, "scope": scope, "can": can, "new_actor": new_actor,
+        "new_scope": new_scope, "policy": policy, "named_scope": named_scope,
+        "token_store": token_store}))
