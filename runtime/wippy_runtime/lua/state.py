@@ -90,6 +90,53 @@ do
   string = lib
 end
 
+-- Wippy's primitive type names are callable casts: `integer(x)`, `number(x)`, `string(x)`,
+-- `boolean(x)` give x as that type when it converts without loss (an integral float or a
+-- numeric string to an integer, a number to a string...) and raise an error naming both types
+-- otherwise. `string` stays the string library; calling it is the cast.
+do
+  local math_type, tointeger, tonumber_ = math.type, math.tointeger, tonumber
+  local function fail(v, name)  -- level 4: fail < cast < __call < the caller's line
+    local t = type(v)
+    local shown = (t == "string" and string.format("%q", v)) or
+      ((t == "number" or t == "boolean") and tostring(v)) or nil
+    error("cannot cast " .. t .. (shown and (" " .. shown) or "") .. " to " .. name, 4)
+  end
+  local function as_integer(v)
+    if type(v) == "string" then v = tonumber_(v) or v end
+    if math_type(v) == "integer" then return v end
+    if math_type(v) == "float" then return tointeger(v) end
+    return nil
+  end
+  local casts = {
+    integer = function(v)
+      local i = as_integer(v)
+      if i == nil then fail(v, "integer") end
+      return i
+    end,
+    number = function(v)
+      local n = type(v) == "number" and v or (type(v) == "string" and tonumber_(v)) or nil
+      if n == nil then fail(v, "number") end
+      return n
+    end,
+    string = function(v)
+      local s, ok = textual(v)
+      if not ok then fail(v, "string") end
+      return type(s) == "number" and tostring(s) or s
+    end,
+    boolean = function(v)
+      if type(v) ~= "boolean" then fail(v, "boolean") end
+      return v
+    end,
+  }
+  local function callable(name, t)
+    local cast = casts[name]
+    return setmetatable(t, { __call = function(_, v) local r = cast(v) return r end, __name = name })
+  end
+  integer, number, boolean = callable("integer", {}), callable("number", {}), callable("boolean", {})
+  callable("string", string)
+end
+
 -- __gc finalizers would run at collection or state close, outside any execution's limits
 -- (an endless one would hang the host); Wippy's VM has none either.
 local setmetatable_ = setmetatable
