@@ -90,6 +90,22 @@ do
   string = lib
 end
 
+-- `table.create(narray, nhash)` (Lua 5.5's, which Wippy has): an empty table sized for that
+-- many entries. Sizing is only a hint to the allocator, so an empty table is the same value.
+table.create = function(narr, nrec)
+  if type(narr) ~= "number" then
+    error("bad argument #1 to 'create' (number expected, got " .. type(narr) .. ")", 2)
+  end
+  if narr ~= math.floor(narr) then
+    error("bad argument #1 to 'create' (number has no integer representation)", 2)
+  end
+  if narr < 0 then error("bad argument #1 to 'create' (out of range)", 2) end
+  if nrec ~= nil and (type(nrec) ~= "number" or nrec < 0) then
+    error("bad argument #2 to 'create' (out of range)", 2)
+  end
+  return {}
+end
+
 -- Wippy's primitive type names are callable casts: `integer(x)`, `number(x)`, `string(x)`,
 -- `boolean(x)` give x as that type when it converts without loss (an integral float or a
 -- numeric string to an integer, a number to a string...) and raise an error naming both types

@@ -44,3 +44,9 @@ def test_a_lossy_cast_fails_at_the_callers_line(rt, expr, message):
 def test_a_cast_can_be_caught(rt):
     assert run(rt, "local ok, err = pcall(integer, 2.5) return {ok, err}") == [
         False, "cannot cast number 2.5 to integer"]
+
+
+def test_table_create_is_an_empty_table_that_checks_its_sizes(rt):
+    assert run(rt, "local t = table.create(3, 0) t[#t + 1] = 'a' return {#t, t[1]}") == [1, "a"]
+    with pytest.raises(CallError, match="bad argument #1 to 'create'"):
+        run(rt, "local t = table.create(-1)\nreturn t")
