@@ -30,6 +30,7 @@ from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
 from .registry.live import Registry
 from .registry.loader import make_entry
+from .scheduler.limits import Execution
 from .scheduler.pools import PoolStats
 from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security
 from .tracing import Tracer
@@ -176,11 +177,14 @@ class Runtime:
             plain = tuple(to_plain(a) for a in args)  # tuples become lists; cycles refused
         except ConversionError as exc:
             raise CallError(f"bad argument: {exc}", entry=entry_id, kind=INVALID) from None
-        if actor is None and scope is None and context is None:
-            value = self.calls.call(entry_id, plain)
-        else:
-            ctx = self.security.context_for(actor, scope, context)
-            value = self.calls.call(entry_id, plain, ctx=ctx)
+        # An execution of its own, so that an interrupt reaches this caller even while it waits
+        # for a pool slot, and so a nested execution can tell which generation it belongs to.
+        with self.guard.running(Execution(self.guard, entry_id, 0)):
+            if actor is None and scope is None and context is None:
+                value = self.calls.call(entry_id, plain)
+            else:
+                ctx = self.security.context_for(actor, scope, context)
+                value = self.calls.call(entry_id, plain, ctx=ctx)
         # to_plain also normalises for Python callers (a valid UTF-8 list<u8> becomes str)
         return to_plain(value)
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import Any
 
+from ..limits import check_current, wait_slice
 from ..pool_config import INLINE, PoolPlan
 from .base import BusyStores, ErrorMapper, Factory, Pool, PoolStats, get_ident
 
@@ -98,10 +99,16 @@ class InlinePool(Pool):
             return self.invoke_transient(args)
         self.queued += 1
         try:
-            self.lock.acquire()
+            # a queued caller still obeys its execution's deadline and interrupt
+            while True:
+                check_current()
+                slice_s = wait_slice(None)
+                if self.lock.acquire(timeout=-1 if slice_s is None else slice_s):
+                    break
         finally:
             self.queued -= 1
         self.lock.release()
+        check_current()  # interrupted while it waited: do not start now
         return self.invoke(args)
 
     def held_here(self) -> bool:
