@@ -23,6 +23,7 @@ import lupa.lua54 as lupa
 
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
+from . import hookable
 from .exposed import attribute_filter
 from .modules import errors as errors_module
 
@@ -147,6 +148,7 @@ class LuaState:
         )
         self.max_memory = max_memory
         self._print_fn = print_fn
+        hookable.install(self.lua)  # before the prelude hides anything: see hookable.py
         host = self.lua.execute(_PRELUDE, self._print)
         self._compile = host[b"compile"]
         self.pcall = host[b"pcall"]
