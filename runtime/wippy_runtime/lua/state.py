@@ -25,6 +25,7 @@ from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
 from . import hookable
 from .exposed import attribute_filter
+from .host_memory import HostMemory
 from .modules import errors as errors_module
 
 LuaError = lupa.LuaError
@@ -147,6 +148,8 @@ class LuaState:
             max_memory=max_memory,
         )
         self.max_memory = max_memory
+        #: what this state holds on the Python side (payloads, channel buffers)
+        self.host_memory = HostMemory(self.lua, max_memory)
         self._print_fn = print_fn
         hookable.install(self.lua)  # before the prelude hides anything: see hookable.py
         host = self.lua.execute(_PRELUDE, self._print)
@@ -261,5 +264,6 @@ class LuaState:
         return CallError(f"Lua memory limit exceeded ({mib:g} MiB)", entry=entry)
 
     def close(self) -> None:
+        self.host_memory.lua = None
         self.globals = None
         self.lua = None  # type: ignore[assignment]
