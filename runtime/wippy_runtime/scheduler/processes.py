@@ -14,23 +14,33 @@ Design, and why:
 * Everything crossing threads is plain Python data (and error values); a delivery is a closure
   posted to the receiver's dispatcher, which builds Lua values in the receiver's own state.
   Deliveries that arrive before a process's dispatcher exists wait in `pending`.
+* A process runs in its spawner's context (a copy of its context variables: actor, scope,
+  request context), so a spawn is no way around a policy; it does not inherit the spawner's
+  execution budget (a process outlives the call that started it), only the interrupt.
+* Live processes are bounded per process.host (`max_processes`) and per calling entry
+  (`max_processes_per_caller`); a spawn past either fails with UNAVAILABLE at once.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CallError
+from ..errors import UNAVAILABLE, CallError
+from .limits import CURRENT
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
     from .dispatcher import Dispatcher
 
 EXIT, LINK_DOWN, CANCEL = "pid.exit", "pid.link.down", "pid.cancel"
+#: defaults for a process.host without `max_processes` / `max_processes_per_caller`
+DEFAULT_MAX_PROCESSES = 4096
+DEFAULT_MAX_PER_CALLER = 1024
 
 _slot = threading.local()
 
@@ -93,6 +103,9 @@ class ProcessHost:
         #: on_event(proc, event_dict) and on_message(proc, from_pid, topic, payloads)
         self.on_event: Callable[[Process, dict[str, Any]], None] | None = None
         self.on_message: Callable[[Process, str | None, str, list[Any]], None] | None = None
+        #: live spawned processes per process.host and per calling entry
+        self.per_host: dict[str, int] = {}
+        self.per_caller: dict[str, int] = {}
 
     def new_pid(self, host: str, entry: str | None) -> Process:
         with self._lock:
@@ -120,16 +133,47 @@ class ProcessHost:
 
     # -- spawning ------------------------------------------------------------------------
     def spawn(self, definition: Any, host_id: str, args: list[Any], parent: Process | None,
-              monitored: bool, linked: bool) -> Process:
+              monitored: bool, linked: bool, *, caller: str | None = None,
+              limits: tuple[int, int] = (DEFAULT_MAX_PROCESSES, DEFAULT_MAX_PER_CALLER),
+              ) -> Process:
+        """Start a process in the caller's context; UNAVAILABLE past the host's limits."""
+        max_host, max_caller = limits
+        caller_key = caller or "-"
+        with self._lock:
+            if max_host and self.per_host.get(host_id, 0) >= max_host:
+                raise CallError(f"process host {host_id} is full ({max_host} processes "
+                                "running, max_processes)", entry=definition.entry.id,
+                                kind=UNAVAILABLE)
+            if max_caller and self.per_caller.get(caller_key, 0) >= max_caller:
+                raise CallError(f"{caller_key} already runs {max_caller} processes "
+                                "(max_processes_per_caller)", entry=definition.entry.id,
+                                kind=UNAVAILABLE)
+            self.per_host[host_id] = self.per_host.get(host_id, 0) + 1
+            self.per_caller[caller_key] = self.per_caller.get(caller_key, 0) + 1
         proc = self.new_pid(host_id, definition.entry.id)
         if parent is not None and monitored:
             proc.monitors.add(parent.pid)
         if parent is not None and linked:
             proc.links.add(parent.pid)
-        thread = threading.Thread(target=self._run, args=(proc, definition, args),
-                                  name=f"wippy-process-{proc.pid}", daemon=True)
+        ctx = contextvars.copy_context()
+
+        def run() -> None:
+            try:
+                ctx.run(self._run_detached, proc, definition, args)
+            finally:
+                with self._lock:
+                    self.per_host[host_id] -= 1
+                    self.per_caller[caller_key] -= 1
+
+        thread = threading.Thread(target=run, name=f"wippy-process-{proc.pid}", daemon=True)
         thread.start()
         return proc
+
+    def _run_detached(self, proc: Process, definition: Any, args: list[Any]) -> None:
+        """In the spawner's context, minus its execution budget (see the module docstring):
+        the process's own executions take the interrupt generation current when they start."""
+        CURRENT.set(None)
+        self._run(proc, definition, args)
 
     def run_to_end(self, definition: Any, host_id: str, args: list[Any]) -> dict[str, Any]:
         """Spawn and wait (the CLI's `wippy run`): `{"value": v}` or `{"error": exc}`."""

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import INVALID, NOT_FOUND, CallError
 from ...scheduler.dispatcher import current
-from ...scheduler.processes import CANCEL, EXIT, LINK_DOWN, Process, ProcessHost
+from ...scheduler.processes import (
+    CANCEL,
+    DEFAULT_MAX_PER_CALLER,
+    DEFAULT_MAX_PROCESSES,
+    EXIT,
+    LINK_DOWN,
+    Process,
+    ProcessHost,
+)
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
 from .channel import Channel, lua_channel
@@ -120,6 +128,24 @@ def host_of(runtime: Runtime) -> ProcessHost:
     return host
 
 
+def process_limits(data: dict[str, Any]) -> tuple[int, int]:
+    """A process.host's (max_processes, max_processes_per_caller), at its root or under
+    `host:` / `options:`; 0 means no limit."""
+    merged: dict[str, Any] = {}
+    for key in ("options", "host"):
+        block = data.get(key)
+        if isinstance(block, dict):
+            merged.update(block)
+    merged.update({k: v for k, v in data.items() if k.startswith("max_processes")})
+    out = []
+    for key, default in (("max_processes", DEFAULT_MAX_PROCESSES),
+                         ("max_processes_per_caller", DEFAULT_MAX_PER_CALLER)):
+        value = merged.get(key, default)
+        out.append(value if isinstance(value, int) and not isinstance(value, bool)
+                   and value >= 0 else default)
+    return out[0], out[1]
+
+
 def _text(value: Any) -> str | None:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else None
 
@@ -150,12 +176,22 @@ def install(state: LuaState, runtime: Runtime) -> None:
             phost = runtime.built.get(hid)
             if phost is None or phost.entry.kind != "process.host":
                 return None, LuaErrorValue(f"{hid}: no such process.host", NOT_FOUND, entry=hid)
+            calls = runtime.calls
+            denied = calls.authorize("process.spawn", eid) if calls.checking() else None
+            if denied is not None:
+                return None, LuaErrorValue.from_exception(denied)
             try:
                 plain = [to_plain(a) for a in args]
             except ConversionError as exc:
                 return None, LuaErrorValue(f"process.spawn: bad argument: {exc}", INVALID)
             parent = me() if (monitored or linked) else None
-            proc = host.spawn(definition, hid, plain, parent, monitored, linked)
+            disp = state.dispatcher
+            try:
+                proc = host.spawn(definition, hid, plain, parent, monitored, linked,
+                                  caller=disp.entry if disp is not None else None,
+                                  limits=process_limits(phost.entry.data))
+            except CallError as exc:
+                return None, LuaErrorValue.from_exception(exc)
             return proc.pid.encode(), None
         return spawn
 
@@ -168,6 +204,10 @@ def install(state: LuaState, runtime: Runtime) -> None:
             payloads = [to_plain(v) for v in values]
         except ConversionError as exc:
             return None, LuaErrorValue(f"process.send: {exc}", INVALID)
+        calls = runtime.calls
+        denied = calls.authorize("process.send", d) if calls.checking() else None
+        if denied is not None:
+            return None, LuaErrorValue.from_exception(denied)
         sender = state.dispatcher.process.pid if (state.dispatcher and
                                                   state.dispatcher.process) else None
         if not host.send(sender, d, t, payloads):
