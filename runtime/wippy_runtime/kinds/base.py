@@ -59,6 +59,9 @@ class Target:
     #: when a call from a Lua coroutine runs on a worker thread (scheduler/offload.py);
     #: `_open_pool` refines it (inline WASM: NEVER); WASM with imports sets ALWAYS
     offload = WHEN_BUSY
+    #: (action, resource) pairs every caller needs besides `funcs.call` on the entry, judged
+    #: by the call pipeline for the caller's context at each call (a WASI mount's `fs.get`)
+    call_permissions: tuple[tuple[str, str], ...] = ()
     pool: Pool
 
     def __init__(self, entry: Entry) -> None:

@@ -79,6 +79,8 @@ class ComponentFunctionTarget(Target):
             environment=environment, context=ContextHost(entry.id),
             exit_host=ExitHost(entry.id))
         self._wasi = hosts.setup if self.link_plan.wasip2 else None
+        if self._wasi is not None:
+            self.call_permissions = self._wasi.permissions()
         self._http = self.link_plan.http
         hosts.warn(self.link_plan.warnings())
         declared = declared_signature(entry, cfg)

@@ -93,6 +93,8 @@ class CoreFunctionTarget(Target):
         self.link_plan = plan_core(entry.id, module, hosts.declared)
         self.linker = build_core_linker(engine.engine, module, self.link_plan)
         self._wasi = hosts.setup if self.link_plan.real("wasi1") else None
+        if self._wasi is not None:
+            self.call_permissions = self._wasi.permissions()
         hosts.warn(self.link_plan.warnings())
         exports = {e.name: e.type for e in module.exports}
         export = exports.get(cfg.method)
