@@ -2,25 +2,95 @@
 
 Output is for people (rich tables, colours on a terminal); `--json` prints exactly one JSON
 value on the last line of stdout, for scripts. Exit codes: 0 ok, 1 a call or test failed,
-2 the app did not load (or bad usage).
+2 the app did not load (or bad usage), 124 `--timeout` expired, 130 interrupted (Ctrl-C).
+
+Text that comes from users or from errors (entry ids, messages, values) is never read as rich
+markup or emoji codes: it is escaped (`say`) or passed as `Text`. Calls run on a worker
+thread while the main thread waits for signals: a Python signal handler only runs between
+bytecodes of the main thread, so a main thread stuck inside WASM or Lua would never see
+Ctrl-C. The first Ctrl-C interrupts the runtime (WASM and Lua stop with CANCELED) and the
+command exits 130; a second one exits at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .errors import WippyError
 from .runtime import Runtime
 
-EXIT_OK, EXIT_FAILED, EXIT_LOAD = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_LOAD, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 2, 124, 130
+
+
+def say(console: Console, prefix: str, text: object) -> None:
+    """Print `prefix` (our own markup) followed by `text` taken literally."""
+    console.print(f"{prefix}{escape(str(text))}", highlight=False)
+
+
+class Stopped(Exception):
+    """The command was stopped: by Ctrl-C (`code` 130) or by `--timeout` (124)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def run_interruptible(runtime: Runtime, fn: Callable[[], Any],
+                      timeout: float | None = None) -> Any:
+    """Run `fn()` on a worker thread; the main thread waits, so Ctrl-C and `timeout` reach
+    it and interrupt the runtime. Returns fn's value, re-raises its exception, or raises
+    Stopped."""
+    box: dict[str, Any] = {}
+    stop: list[Stopped] = []
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            box["error"] = exc
+
+    def interrupt(code: int, message: str) -> None:
+        if stop:
+            os._exit(code)  # a second Ctrl-C: leave now
+        stop.append(Stopped(code, message))
+        threading.Thread(target=runtime.interrupt, daemon=True).start()
+
+    worker = threading.Thread(target=work, name="wippy-cli-call", daemon=True)
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupt(EXIT_INTERRUPTED,
+                                                                "interrupted")) if on_main \
+        else None
+    deadline = time.monotonic() + timeout if timeout else None
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+            if deadline is not None and not stop and time.monotonic() >= deadline:
+                interrupt(EXIT_TIMEOUT, f"timed out after {timeout:g} s (--timeout)")
+            if stop and time.monotonic() > (stop[0].__dict__.setdefault(
+                    "at", time.monotonic()) + 5):
+                os._exit(stop[0].code)  # the runtime did not stop: do not hang
+    finally:
+        if on_main:
+            signal.signal(signal.SIGINT, previous)
+    if stop:
+        raise stop[0]
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
 
 
 def _parse_arg(text: str) -> Any:
@@ -38,9 +108,9 @@ def _load(app: str, err: Console, *, strict: bool = False,
     report = runtime.load(app)
     problems = [str(e) for e in report.errors]
     for problem in problems:
-        err.print(f"[yellow]load error:[/] {problem}", highlight=False, markup=True)
+        say(err, "[yellow]load error:[/] ", problem)
     if not report.files:
-        err.print(f"[red]no definition files found in {app}[/]")
+        say(err, "[red]no definition files found in[/] ", app)
     return runtime, problems
 
 
@@ -50,14 +120,15 @@ def cmd_entries(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.json:
         print(json.dumps({"entries": [_info_dict(i) for i in infos], "errors": problems}))
         return EXIT_OK if not problems else EXIT_LOAD
-    table = Table(title=f"entries in {args.app}", show_lines=False)
+    table = Table(title=Text(f"entries in {args.app}"), show_lines=False)
     for col in ("id", "kind", "method", "WIT signature", "pool", "imports"):
         table.add_column(col, overflow="fold", no_wrap=col in ("id", "kind"))
     for info in infos:
         error = info.detail.get("error")
-        table.add_row(info.id, info.kind, info.method or "",
-                      info.signature or (f"[red]{error}[/]" if error else ""),
-                      info.pool or "", ", ".join(info.imports))
+        table.add_row(Text(info.id), Text(info.kind), Text(info.method or ""),
+                      Text(info.signature) if info.signature else
+                      Text(str(error), style="red") if error else Text(""),
+                      Text(info.pool or ""), Text(", ".join(info.imports)))
     out.print(table)
     runtime.close()
     return EXIT_OK if not problems else EXIT_LOAD
@@ -72,24 +143,46 @@ def _info_dict(info: Any) -> dict[str, Any]:
 def cmd_call(args: argparse.Namespace, out: Console, err: Console) -> int:
     runtime, _ = _load(args.app, err)
     values = [_parse_arg(a) for a in args.args]
+    failed = runtime.failed.get(args.entry)
+    if failed is not None and args.entry not in runtime.built:
+        # the entry asked for did not load: say so (not a bare "no such entry")
+        message = f"{args.entry} is not defined: it failed to load: {failed[1]}"
+        if args.json:
+            print(json.dumps({"ok": False, "error": message, "kind": failed[1].kind}))
+        else:
+            say(err, "[red]error:[/] ", message)
+        runtime.close()
+        return EXIT_LOAD
     try:
-        result = runtime.call(args.entry, *values)
+        result = run_interruptible(runtime, lambda: runtime.call(args.entry, *values),
+                                   args.timeout)
+    except Stopped as stopped:
+        _report_stop(stopped, args, err)
+        runtime.close()
+        return stopped.code
     except WippyError as exc:
         if args.json:
             print(json.dumps({"ok": False, "error": str(exc), "kind": exc.kind,
                               "detail": exc.fields()}))
         else:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            say(err, "[red]error:[/] ", exc)
         runtime.close()
         return EXIT_FAILED
     if args.json:
         print(json.dumps({"ok": True, "result": _jsonable(result)}))
     elif isinstance(result, (dict, list)):
-        out.print_json(json.dumps(_jsonable(result)))
+        out.print_json(json.dumps(_jsonable(result)), highlight=False)
     else:
         print(json.dumps(_jsonable(result)) if not isinstance(result, str) else result)
     runtime.close()
     return EXIT_OK
+
+
+def _report_stop(stopped: Stopped, args: argparse.Namespace, err: Console) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": str(stopped), "kind": "stopped"}))
+    else:
+        say(err, "[red]error:[/] ", stopped)
 
 
 def _jsonable(value: Any) -> Any:
@@ -128,11 +221,11 @@ def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
     failed = len(results) - passed
     if not args.json:
         for r in results:
-            mark = "[green]PASS[/]" if r["ok"] else "[red]FAIL[/]"
-            line = f"{mark} {r['id']} ({r['ms']} ms)"
+            mark = "[green]PASS[/] " if r["ok"] else "[red]FAIL[/] "
+            line = f"{r['id']} ({r['ms']} ms)"
             if r["error"]:
                 line += f"\n     {r['error']}"
-            out.print(line, highlight=False)
+            say(out, mark, line)
         out.print(f"{passed} passed, {failed} failed", highlight=False)
     else:
         print(json.dumps({"passed": passed, "failed": failed, "tests": results,
@@ -175,29 +268,35 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
                     {"name": n, "entry": d.entry.id, "kind": d.entry.kind,
                      "short": d.command.get("short")} for n, d in sorted(commands.items())]}))
                 return EXIT_OK
-            table = Table(title=f"commands in {args.app}")
+            table = Table(title=Text(f"commands in {args.app}"))
             for col in ("command", "entry", "kind", "description"):
                 table.add_column(col)
             for name, d in sorted(commands.items()):
-                table.add_row(name, d.entry.id, d.entry.kind, str(d.command.get("short") or ""))
+                table.add_row(Text(name), Text(d.entry.id), Text(d.entry.kind),
+                              Text(str(d.command.get("short") or "")))
             out.print(table)
             return EXIT_OK
         definition = commands.get(args.name)
         if definition is None:
             known = ", ".join(sorted(commands)) or "none"
-            err.print(f"[red]error:[/] no command {args.name!r} (commands: {known})",
-                      highlight=False)
+            say(err, "[red]error:[/] ", f"no command {args.name!r} (commands: {known})")
             return EXIT_LOAD if problems else EXIT_FAILED
         from .lua.modules.process import host_of
 
         payloads = [] if getattr(definition, "wasi_command", False) else list(args.args)
-        result = host_of(runtime).run_to_end(definition, "cli", payloads)
+        try:
+            result = run_interruptible(
+                runtime, lambda: host_of(runtime).run_to_end(definition, "cli", payloads),
+                args.timeout)
+        except Stopped as stopped:
+            _report_stop(stopped, args, err)
+            return stopped.code
         sys.stdout.flush()
         failure = result.get("error")
         if isinstance(failure, WasiExit):
             return failure.status
         if failure is not None:
-            err.print(f"[red]error:[/] {failure}", highlight=False)
+            say(err, "[red]error:[/] ", failure)
             return EXIT_FAILED
         value = result.get("value")
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:
@@ -220,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("entry", help="namespace:name")
     p.add_argument("args", nargs="*", help="arguments, as JSON values (bare words are strings)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="interrupt the call after this long (exit 124)")
     p.set_defaults(func=cmd_call)
     p = sub.add_parser("test", help="run function.lua entries with meta.type: test")
     p.add_argument("app")
@@ -228,18 +329,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands)")
     p.add_argument("app")
     p.add_argument("name", metavar="command", help="a command name, or `list`")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="passed as string payloads")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="interrupt the command after this long (exit 124)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="passed as string payloads")
     p.set_defaults(func=cmd_run)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
-    return args.func(args, out, err)
+    out = Console(highlight=False, emoji=False)
+    err = Console(stderr=True, highlight=False, emoji=False)
+    try:
+        return args.func(args, out, err)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - no traceback for any user input
+        say(err, "[red]error:[/] ", f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":
