@@ -124,8 +124,11 @@ class Runtime:
     # -- definitions ----------------------------------------------------------------------
     def load(self, path: str | Path) -> LoadReport:
         """Load a Wippy project tree (or one YAML file); errors are collected in the report."""
-        report = load_path(path)
-        report.errors.extend(self.apply(report.entries))
+        # an execution of its own: `interrupt()` stops a load of a huge tree between files and
+        # between entries (CallError CANCELED); what was built before stays built
+        with self.guard.running(Execution(self.guard, "load", 0)):
+            report = load_path(path)
+            report.errors.extend(self.apply(report.entries))
         return report
 
     def load_text(self, text: str, *, base_dir: Path | None = None, file: str | None = None,

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import LoadError, ValidationError
+from ..scheduler.limits import check_current
 from .entry import Entry, Origin
 from .ids import InvalidIdError, parse_id
 
@@ -240,6 +241,7 @@ def load_path(path: str | Path) -> LoadReport:
         report.errors.append(LoadError(f"no such file or directory: {path}"))
         return report
     for file in files:
+        check_current()  # interrupted (the kernel's button, Ctrl-C): stop between files
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
