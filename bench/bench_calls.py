@@ -17,10 +17,10 @@ import wasmtime
 from wasmtime import _bindings as raw
 from wasmtime import _ffi as ffi
 from wippy_runtime import Runtime
+from wippy_runtime.lua.globals import install_scheduling
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import LuaState
 from wippy_runtime.scheduler.dispatcher import Dispatcher
-from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 N = 200_000
@@ -83,7 +83,7 @@ def main() -> None:
     # What entries and notebook cells actually run: funcs.call through the dispatcher's
     # await glue, inside a running execution (a root coroutine).
     live = LuaState()
-    install_dispatch(live)
+    install_scheduling(live)
     MODULES["funcs"](live, rt)
     live_loop = live.lua.execute(LOOP_FUNCS)
     live_call = live.lua.globals()[b"funcs"][b"call"]

@@ -24,10 +24,10 @@ from typing import Any
 
 from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
+from wippy_runtime.lua.globals import new_state
 from wippy_runtime.lua.modules import MODULES
-from wippy_runtime.lua.state import CHUNK_LINE, LuaState
+from wippy_runtime.lua.state import CHUNK_LINE
 from wippy_runtime.scheduler.dispatcher import Dispatcher
-from wippy_runtime.scheduler.dispatcher import install as install_dispatch
 from wippy_runtime.watch import ProjectWatcher
 
 #: The `entry` a cell's execution is reported under (CallErrors raised by its hook).
@@ -58,11 +58,8 @@ class Session:
         self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print)
         # The session's own state gets a cap too, larger than an entry's: a runaway cell must
         # fail with "memory limit exceeded", not take the kernel's memory with it.
-        self.state = LuaState(print_fn=self._runtime_print, guard=self.runtime.guard,
-                              max_memory=SESSION_LUA_MAX_MEMORY)
-        install_dispatch(self.state)  # channel, coroutine.spawn, the await glue `time` uses
-        for install in MODULES.values():
-            install(self.state, self.runtime)
+        self.state = new_state(self.runtime, max_memory=SESSION_LUA_MAX_MEMORY,
+                               print_fn=self._runtime_print, modules=MODULES)
         self._install_io()
         #: set by `interrupt()` during a cell, cleared by `arm()`
         self.interrupted = threading.Event()

@@ -163,7 +163,7 @@ class Calls:
     def lua_entry_points(self, state: Any, *, args_to_plain: Callable[[tuple], tuple],
                          to_lua: Callable[[Any], Any],
                          error_value: Callable[[CallError], Any],
-                         ) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+                         ) -> tuple[Callable[..., Any], ...]:
         """`funcs.call` under a dispatcher, `funcs.call` without one, and the body of
         `funcs.async`, for one Lua state. The Lua side supplies its value conversions and
         how a CallError looks to Lua; results come back as `value, nil` or `nil, err`.
@@ -215,10 +215,12 @@ class Calls:
 
         def call(target_id: Any, *args: Any) -> Any:
             """`funcs.call` under a dispatcher: may hop to a worker (returns PENDING; the
-            Lua-side await wrapper parks the coroutine until the result is posted back)."""
+            Lua-side await wrapper parks the coroutine until the result is posted back).
+            `run_here`'s steps are repeated inline: a Python frame less on every call."""
             target = lookup(target_id)
             if target is None:
-                return None, error_value(missing(target_id, prefix="funcs.call: ", functions_only=True))
+                return None, error_value(missing(target_id, prefix="funcs.call: ",
+                                                 functions_only=True))
             for a in args:
                 if type(a) not in plain_scalars:
                     try:
@@ -226,29 +228,43 @@ class Calls:
                     except ValueError as exc:
                         return None, error_value(bad_argument(exc, target))
                     break
-            if target.offload:
-                disp = state.dispatcher
-                if hops(target, disp):
-                    if security.strict_mode or current() is not None:
-                        denied = authorize("funcs.call", target.entry_id)
-                        if denied is not None:
-                            return None, error_value(denied)
-                    task = disp.current
+            if target.offload and hops(target, state.dispatcher):
+                return hop(target, args)
+            if security.strict_mode or current() is not None:
+                denied = authorize("funcs.call", target.entry_id)
+                if denied is not None:
+                    return None, error_value(denied)
+            try:
+                value = target.pool.invoke(args)
+            except CallError as exc:
+                return None, failure(exc)
+            if type(value) in lua_scalars:
+                return value, None
+            return to_lua(value), None
 
-                    def done(value: Any, exc: BaseException | None) -> None:
-                        if exc is not None:
-                            disp.resume(task, (None, failure(_as_call_error(exc, target))))
-                        elif type(value) in lua_scalars:
-                            disp.resume(task, (value, None))
-                        else:
-                            disp.resume(task, (to_lua(value), None))
+        def hop(target: Any, args: tuple) -> Any:
+            """Steps 2 and 4 on a worker: submit, and resume the parked coroutine with the
+            result (converted for Lua on this thread, when the dispatcher runs `done`)."""
+            if security.strict_mode or current() is not None:
+                denied = authorize("funcs.call", target.entry_id)
+                if denied is not None:
+                    return None, error_value(denied)
+            disp = state.dispatcher
+            task = disp.current
 
-                    try:
-                        submit(target, args, disp, done)
-                    except CallError as exc:
-                        return None, error_value(exc)
-                    return pending
-            return run_here(target, args)
+            def done(value: Any, exc: BaseException | None) -> None:
+                if exc is not None:
+                    disp.resume(task, (None, failure(_as_call_error(exc, target))))
+                elif type(value) in lua_scalars:
+                    disp.resume(task, (value, None))
+                else:
+                    disp.resume(task, (to_lua(value), None))
+
+            try:
+                submit(target, args, disp, done)
+            except CallError as exc:
+                return None, error_value(exc)
+            return pending
 
         def start_async(target_id: Any, args: tuple,
                         complete: Callable[[Any, BaseException | None], None]) -> Any:

@@ -125,6 +125,16 @@ class ValidationError(LoadError):
 class CompileError(LoadError):
     """WAT, WASM or Lua source of an entry failed to compile."""
 
+    @property
+    def lua_line(self) -> int | None:
+        """`source_line` under the name a Lua syntax error's readers know."""
+        return self.source_line
+
+    @property
+    def wat_line(self) -> int | None:
+        """`source_line` under the name a WAT syntax error's readers know."""
+        return self.source_line
+
 
 class HashMismatchError(LoadError):
     """A `function.wasm` binary does not match its declared `hash`."""

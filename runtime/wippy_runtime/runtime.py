@@ -30,7 +30,7 @@ from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
 from .registry.live import Registry
 from .registry.loader import make_entry
-from .scheduler.limits import Execution
+from .scheduler.limits import Execution, ExecutionGuard
 from .scheduler.pools import PoolStats
 from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security
 from .tracing import Tracer
@@ -62,7 +62,9 @@ class Runtime:
         self.builder = Builder(self.registry, self, self.warnings.append)
         #: call traces, off until `tracer.start()` (costs nothing while off)
         self.tracer = Tracer(self.registry)
-        self.guard = self.wasm.guard
+        #: limits and interrupt for WASM stores and Lua states (scheduler/limits.py)
+        self.guard = ExecutionGuard(self.wasm.engine)
+        self.wasm.store_hooks.append(self.guard.attach)
         self.guard.add_busy_probe(self._busy_stores)
 
     # -- the registry's tables (read by tools and tests; the registry owns them) -----------

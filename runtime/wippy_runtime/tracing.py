@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import CallError, GuestError
-from .lua.convert import to_plain
 
 if TYPE_CHECKING:
     from .kinds.base import Target
@@ -132,7 +131,7 @@ class Tracer:
 
     def _open(self, target: Target, args: tuple) -> Span:
         try:
-            shown = ", ".join(_short(to_plain(a)) for a in args)
+            shown = ", ".join(_short(a) for a in args)  # plain values: the pool's arguments
         except Exception:  # noqa: BLE001 - a trace must never break the call
             shown = "<unprintable>"
         stack = self._stack()

@@ -266,3 +266,56 @@ def test_compile_cache_rejects_corrupt_entries(tmp_path):
     wat(third, "c", src, "f")
     assert third.wasm.cache.stats.hits == 1  # rebuilt and rewritten
     third.close()
+
+
+# -- the pipeline itself (calls.py) ------------------------------------------------------
+
+
+def _allow(runtime, actions, resources):
+    import yaml
+
+    body = {"actions": actions, "resources": resources, "effect": "allow"}
+    runtime.load_text(yaml.safe_dump({"namespace": "p", "entries": [
+        {"name": "only", "kind": "security.policy", "policy": body}]}))
+    return "p:only"
+
+
+def test_authorize_judges_any_action_against_the_callers_context(runtime):
+    """The one permission step is an extension point: any action, the caller's context."""
+    from wippy_runtime.errors import PERMISSION_DENIED
+    from wippy_runtime.security.context import call_in
+
+    only = _allow(runtime, "fs.get", "app:data")
+    ctx = runtime.security.context_for("alice", [only])
+    calls = runtime.calls
+    assert call_in(ctx, calls.authorize, "fs.get", "app:data") is None
+    denied = call_in(ctx, calls.authorize, "process.spawn", "app:worker")
+    assert denied is not None and denied.kind == PERMISSION_DENIED
+    assert denied.entry == "app:worker" and "process.spawn" in denied.message
+    # without any context (and strict mode off) everything is allowed
+    assert calls.authorize("process.spawn", "app:worker") is None
+
+
+def test_a_denied_call_is_reported_against_the_entry_it_names(runtime):
+    wat(runtime, "add", '(module (func (export "add") (param i32 i32) (result i32) '
+        'local.get 0 local.get 1 i32.add))', "add")
+    only = _allow(runtime, "funcs.call", "t:other")
+    ctx = runtime.security.context_for("bob", [only])
+    with pytest.raises(CallError) as info:
+        runtime.calls.call("t:add", (1, 2), ctx=ctx, reported_as="t:guest")
+    assert info.value.entry == "t:guest" and "funcs.call on t:add" in info.value.message
+    assert runtime.calls.call("t:add", (1, 2)) == 3
+
+
+def test_missing_names_the_problem_once_for_every_caller(runtime):
+    from wippy_runtime.errors import INVALID, NOT_FOUND
+
+    runtime.define({"id": "t:dir", "kind": "fs.directory", "directory": "."})
+    calls = runtime.calls
+    assert calls.missing("t:nope").kind == NOT_FOUND
+    assert calls.missing(b"t:nope").entry == "t:nope"
+    assert calls.missing("nocolon").kind == INVALID
+    assert calls.missing(42, prefix="funcs.call: ").message.startswith("funcs.call: target")
+    # Python callers learn a non-function is not callable; Lua's funcs sees only functions
+    assert calls.missing("t:dir").kind == INVALID
+    assert calls.missing("t:dir", functions_only=True).kind == NOT_FOUND

@@ -30,6 +30,15 @@ entries:
     kind: function.lua
     method: main
     source: 'return { main = function() while true do end end }'
+  - name: wspin
+    kind: function.lua
+    method: main
+    modules: [funcs]
+    source: 'return { main = function() print("spinning") return funcs.call("ns:spin") end }'
+  - name: lspin_ready
+    kind: function.lua
+    method: main
+    source: 'return { main = function() print("spinning") while true do end end }'
   - name: pbomb
     kind: function.lua
     method: main
@@ -114,11 +123,13 @@ def test_timeout_stops_running_wasm_and_lua(app, entry):
     assert "timed out after 0.5 s" in proc.stderr
 
 
-@pytest.mark.parametrize("entry", ["ns:spin", "ns:lspin"])
+@pytest.mark.parametrize("entry", ["ns:wspin", "ns:lspin_ready"])
 def test_first_ctrl_c_stops_the_call_with_exit_130(app, entry):
+    """WASM (called from Lua) and Lua spinning: one SIGINT, exit 130."""
     proc = subprocess.Popen([sys.executable, "-m", "wippy_runtime", "call", str(app), entry],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    time.sleep(3)  # loaded and spinning
+    assert proc.stdout.readline().strip() == "spinning"  # loaded, and now in the loop
+    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     try:
         _, err = proc.communicate(timeout=15)

@@ -45,3 +45,10 @@ def test_host_state_with_guard_is_stopped_by_runtime_interrupt(runtime: Runtime)
     assert state.call(count) == (20000100000,)
     state.start_execution("cell")
     assert state.call(count) == (20000100000,)
+
+
+def test_load_without_env_sees_the_globals():
+    state = LuaState()
+    fn = state.compile('return load("return tostring(1)")(), load("return x", "c", "t", {x = 2})()',
+                       "load", entry="t:load")
+    assert state.call(fn) == (b"1", 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
@@ -22,6 +23,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "security.policy": build_security_policy,
     "env.variable": build_env_variable,
     **{kind: build_passive for kind in SPEC_KINDS + OTHER_WIPPY_KINDS},
+    **ENV_STORAGE_BUILDERS,
     "process.wasm": build_process,
     "process.lua": build_process,
 }

@@ -28,7 +28,8 @@ class BuildContext(Protocol):
 
 
 class InstanceBase:
-    """An instance in a pool: `fn(*args)` runs the entry's method on it."""
+    """An instance in a pool: `fn(args)` runs the entry's method on it (a tuple of plain
+    values in, a plain value out)."""
 
     fn: Any
 

@@ -26,6 +26,7 @@ from ..errors import CallError, CompileError
 from ..registry import Entry
 from ..scheduler.offload import ALWAYS
 from ..scheduler.pool_config import PoolPlan
+from ..scheduler.pools import Gate
 from ..wasm.engine import WasmEngine
 from ..wasm.host_context import ContextHost
 from ..wasm.host_funcs import FuncsHost
@@ -102,7 +103,7 @@ class ComponentFunctionTarget(Target):
         groups = engine.groups
         groups.get(group, lambda: (store, instance))
         groups.on_reset(group, self._group_reset)
-        self._open_pool(plan, generation, lock=groups.lock(group), owner=groups.owner(group),
+        self._open_pool(plan, generation, gate=groups.gate(group, Gate),
                         private_call=self._private_call)
 
     def _instantiate(self) -> tuple[wasmtime.Store, Any]:

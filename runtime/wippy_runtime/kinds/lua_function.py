@@ -12,13 +12,12 @@ from typing import Any
 
 from ..errors import CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
+from ..lua.globals import install_modules, new_state
 from ..lua.modules import MODULES
 from ..lua.modules.errors import LuaErrorValue
-from ..lua.modules.process import install as install_process
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
-from ..scheduler.dispatcher import install as install_dispatch
 from ..scheduler.offload import CHAIN
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, PoolPlan, select_pool
 from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target, pool_text
@@ -64,10 +63,7 @@ class LuaSource:
     def prepare(self, state: LuaState, runtime: Any, done: set[str] | None = None) -> Any:
         """Bind modules and imports into `state`, run the chunk, return its value."""
         done = set() if done is None else done
-        for name in self.modules:
-            if name not in done:
-                MODULES[name](state, runtime)
-                done.add(name)
+        install_modules(state, runtime, self.modules, done)
         for alias, lib in self.imports.items():
             state.bind(alias, lib.source.prepare(state, runtime, done))
         chunk = state.compile(self.text, self.entry.id, entry=self.entry.id, file=self.file,
@@ -147,11 +143,8 @@ class LuaFunctionTarget(Target):
         self.pool.ensure_instance()
 
     def new_instance(self) -> LuaInstance:
-        state = LuaState(print_fn=self.runtime.write_output, guard=self.runtime.guard,
-                         max_memory=self.runtime.security.lua_max_memory)
-        install_dispatch(state)
-        install_process(state, self.runtime)  # a Wippy global, like channel
-        table = self.source.prepare(state, self.runtime)
+        state = new_state(self.runtime, max_memory=self.runtime.security.lua_max_memory)
+        table = self.source.prepare(state, self.runtime, done={"process"})
         fn = None
         if table is not None and not isinstance(table, (bool, int, float, bytes)):
             try:

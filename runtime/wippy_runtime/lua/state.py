@@ -23,7 +23,7 @@ import lupa.lua54 as lupa
 
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
-from . import hookable
+from . import hookable, typed
 from .exposed import attribute_filter
 from .host_memory import HostMemory
 from .modules import errors as errors_module
@@ -60,10 +60,12 @@ python = nil
 unpack = table.unpack
 
 -- `load` of source text only: bytecode would bypass every check.
-_G.load = function(chunk, chunkname, mode, env)
+_G.load = function(chunk, chunkname, mode, ...)
   if mode ~= nil and mode ~= "t" then error("load: only text chunks are allowed", 2) end
   if type(chunk) == "string" and chunk:byte(1) == 27 then error("load: bytecode is not allowed", 2) end
-  return load(chunk, chunkname, "t", env)
+  -- no env argument: the chunk sees the globals (an explicit nil would give it none)
+  if select("#", ...) == 0 then return load(chunk, chunkname, "t") end
+  return load(chunk, chunkname, "t", (...))
 end
 
 -- Wippy's require: a module is whatever global of that name the entry was given.
@@ -218,11 +220,7 @@ class LuaState:
         Without raising: the kernel compiles a cell several ways (expression first, then
         statements) and checks whether input is complete, so a failure is an answer, not an
         error. `compile` builds its CompileError on top of this."""
-        out = self._compile(source.encode("utf-8"), ("=" + chunkname).encode())
-        fn, err = out if type(out) is tuple else (out, None)
-        if fn is not None:
-            return fn, None
-        return None, err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        return typed.compile(self.lua, self._compile, source, chunkname)  # + Wippy's typed Lua
 
     def call(self, fn: Any, *args: Any, entry: str | None = None) -> tuple[Any, ...]:
         """Call a Lua function with a traceback on error; returns all its results.

@@ -6,7 +6,7 @@ Why this shape:
 * A Python callback cannot yield the Lua coroutine that called it (stack-notes §5). So every
   operation that may block is a Python primitive that either completes at once (returns its
   results: no yield, no extra cost) or registers a wait for the *current task* and returns the
-  `PENDING` sentinel; a Lua-side wrapper (`await` in `_GLUE`) then yields, and the dispatcher
+  `PENDING` sentinel; a Lua-side wrapper (`await`, bound with the state's other globals by lua/globals.py) then yields, and the dispatcher
   resumes the coroutine with `thread.send(results)` when the wait completes.
 * One dispatcher drives one top-level Lua execution (`LuaInstance.call`, hence `Runtime.call`,
   a `funcs.call` into a Lua entry, a kernel cell) on the thread that started it, and runs until
@@ -37,41 +37,8 @@ from .limits import CURRENT
 from .processes import take_started_process
 
 if TYPE_CHECKING:
-    from ..lua.state import LuaState
+    LuaState = Any  # a lua.state.LuaState (lua/ builds on this module, not the reverse)
 
-_GLUE = r"""
-local PENDING, P = ...
-local yield, error, setmetatable = coroutine.yield, error, setmetatable
-local function after(a, ...)
-  if a == PENDING then error((...), 0) end
-  return a, ...
-end
--- Complete-now results pass straight through; PENDING yields to the dispatcher.
-local function await(a, ...)
-  if a == PENDING then return after(yield(PENDING)) end
-  return a, ...
-end
-local function wrap(f) return function(...) return await(f(...)) end end
-
-local Channel = {}
-Channel.__index = Channel
-Channel.__name = "channel"
-function Channel:send(v) return await(P.ch_send(self._py, v)) end
-function Channel:receive() return await(P.ch_receive(self._py)) end
-function Channel:close() return P.ch_close(self._py) end
-function Channel:case_send(v) return { _case = "send", channel = self, value = v } end
-function Channel:case_receive() return { _case = "receive", channel = self } end
-local function channel_object(py) return setmetatable({ _py = py }, Channel) end
-
-channel = {
-  new = function(size) return P.ch_new(size) end,
-  select = function(cases) return await(P.select(cases)) end,
-}
-coroutine.spawn = function(fn) return P.spawn(fn) end
-local arm = P.arm_current
-local run_body = function(f, ...) arm() return PENDING, P.pcall(f, ...) end
-return { await = await, wrap = wrap, channel_object = channel_object, body = run_body }
-"""
 
 class _Pending:
     """The sentinel a primitive returns when the caller must yield (a Python object: Lua
@@ -255,33 +222,6 @@ class Dispatcher:
 
 def _noop() -> None:
     pass
-
-
-def install(state: LuaState) -> None:
-    """Bind `channel`, `coroutine.spawn` and the await glue into a state (done for every
-    function.lua instance; Wippy makes these globals)."""
-    from ..lua.modules import channel as channel_module
-    from ..lua.modules import payload as payload_module
-
-    lua = state.lua
-    pending = PENDING
-    prims = lua.table()
-    prims[b"pcall"] = state.pcall
-    prims[b"arm_current"] = state.host[b"arm_current"]
-    channel_module.register(state, prims)
-
-    def spawn(fn: Any) -> Any:
-        disp = state.dispatcher
-        if disp is None:
-            raise CallError("coroutine.spawn needs a running execution", kind="INVALID")
-        return disp.spawn(fn).thread
-
-    prims[b"spawn"] = spawn
-    glue = lua.execute(_GLUE, pending, prims)
-    state.pending = pending
-    state.async_glue = glue
-    state.await_ = glue[b"await"]
-    payload_module.install_global(state)
 
 
 def current(state: LuaState) -> tuple[Dispatcher, Task]:

@@ -115,20 +115,21 @@ class ExecutionGuard:
         kind[0] = 0
         return 0
 
-    def limited(self, store: wasmtime.Store, fn: Callable[..., Any],
-                limit_ms: int, entry: str = "") -> Callable[..., Any]:
-        """Wrap an instance's call so it traps after `limit_ms` (only limited entries pay);
-        the call is an `Execution` (CURRENT) for what it calls through the `funcs` host."""
+    def limited(self, store: wasmtime.Store, fn: Callable[[tuple], Any],
+                limit_ms: int, entry: str = "") -> Callable[[tuple], Any]:
+        """Wrap an instance's call `fn(args)` so it traps after `limit_ms` (only limited
+        entries pay); the call is an `Execution` (CURRENT) for what it calls through the
+        `funcs` host."""
         key = store.wippy_key  # type: ignore[attr-defined]
         running = self._running
 
-        def call(*args: Any) -> Any:
+        def call(args: tuple) -> Any:
             ex = Execution(self, entry, limit_ms)
             running[key] = ex
             token = CURRENT.set(ex)
             self._tick_start()
             try:
-                return fn(*args)
+                return fn(args)
             finally:
                 CURRENT.reset(token)
                 running.pop(key, None)

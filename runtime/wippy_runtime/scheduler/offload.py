@@ -44,14 +44,20 @@ import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import UNAVAILABLE, CallError
 from .limits import check_current
 
 if TYPE_CHECKING:
-    from ..kinds.base import Target
     from .dispatcher import Dispatcher
+
+
+class Target(Protocol):
+    """A callable entry as the worker machinery sees it (kinds/base.py `Target`)."""
+
+    entry_id: str
+    pool: Any
 
 NEVER, WHEN_BUSY, ALWAYS = 0, 1, 2
 #: lazy/adaptive WASM pools whose mean call is shorter than this run on the caller's thread

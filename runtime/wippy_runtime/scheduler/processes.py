@@ -34,7 +34,6 @@ from ..errors import UNAVAILABLE, CallError
 from .limits import CURRENT
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
     from .dispatcher import Dispatcher
 
 EXIT, LINK_DOWN, CANCEL = "pid.exit", "pid.link.down", "pid.cancel"
@@ -94,7 +93,7 @@ class Process:
 class ProcessHost:
     """All PIDs of one runtime."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Any) -> None:  # the Runtime (lua/host.py's LuaHost)
         self.runtime = runtime
         self.procs: dict[str, Process] = {}
         self._ids = itertools.count(1)

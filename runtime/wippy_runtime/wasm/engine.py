@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import wasmtime
 from wasmtime.component import Component
 
 from ..errors import CompileError
-from ..scheduler.limits import ExecutionGuard
 from .compile_cache import CompileCache, default_cache_dir
 from .instance_groups import InstanceGroups
 
@@ -23,7 +23,8 @@ _SNIPPET_WIDTH = 120
 
 class WasmEngine:
     """Owns the Engine. Epoch interruption is on so that limits and the kernel's interrupt
-    button can stop running WASM (every Store gets the guard's epoch callback, limits.py)."""
+    button can stop running WASM: the scheduler's execution guard (scheduler/limits.py) is
+    given every new store through `store_hooks` and installs its epoch callback on it."""
 
     #: Part of every compile-cache key: change it when engine settings change.
     SETTINGS = "epoch_interruption=1;opt=speed"
@@ -33,7 +34,8 @@ class WasmEngine:
         config.epoch_interruption = True
         config.cranelift_opt_level = "speed"
         self.engine = wasmtime.Engine(config)
-        self.guard = ExecutionGuard(self.engine)
+        #: called with every new store (the execution guard attaches its epoch callback)
+        self.store_hooks: list[Callable[[wasmtime.Store], object]] = []
         self.groups = InstanceGroups()
         if cache_dir is True:
             cache_dir = default_cache_dir()
@@ -86,7 +88,8 @@ class WasmEngine:
 
     def new_store(self) -> wasmtime.Store:
         store = wasmtime.Store(self.engine)
-        self.guard.attach(store)  # deadline of one tick + callback: see scheduler/limits.py
+        for hook in self.store_hooks:
+            hook(store)
         return store
 
 

@@ -4,7 +4,7 @@ Wippy calls one export per entry, but a component's resources only make sense in
 instance that created them: `[constructor]counter` in one entry and `[method]counter.get` in
 another must run on the same instance for the handle to mean anything. So every entry that
 runs the same component bytes with the same host imports on an *inline* pool shares one warm
-instance (and one lock, so calls stay serialised as an inline pool's are). A trap breaks the
+instance (and one gate, so calls stay serialised as an inline pool's are). A trap breaks the
 shared instance for everyone: it is dropped, the group gets a fresh one on the next call, and
 handles from the old one are no longer valid — the same as Wippy replacing a trapped instance.
 Members hear of it through `on_reset` (no per-call check on the hot path).
@@ -28,35 +28,21 @@ class SharedInstance:
         self.broken = False
 
 
-class GroupOwner:
-    """The thread that last took the group's lock (0: none): the inline pools of the group
-    share it (scheduler/pools/inline.py `Owner`), so a thread that finds the lock taken and
-    sees its own ident here is making a re-entrant call (component -> `funcs` -> an entry of
-    the same group) and must not wait for the lock it holds.
-    """
-
-    __slots__ = ("ident",)
-
-    def __init__(self) -> None:
-        self.ident = 0
-
-
 class InstanceGroups:
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._current: dict[Hashable, SharedInstance] = {}
-        self._locks: dict[Hashable, threading.Lock] = {}
-        self._owners: dict[Hashable, GroupOwner] = {}
+        self._gates: dict[Hashable, Any] = {}
         self._on_reset: dict[Hashable, list[weakref.WeakMethod]] = {}
 
-    def lock(self, key: Hashable) -> threading.Lock:
-        """The call lock every entry of the group uses as its inline pool lock."""
+    def gate(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The one-call-at-a-time gate every entry of the group uses for its inline pool
+        (made by `make` the first time: the scheduler's inline-pool gate)."""
         with self._mutex:
-            return self._locks.setdefault(key, threading.Lock())
-
-    def owner(self, key: Hashable) -> GroupOwner:
-        with self._mutex:
-            return self._owners.setdefault(key, GroupOwner())
+            gate = self._gates.get(key)
+            if gate is None:
+                gate = self._gates[key] = make()
+            return gate
 
     def on_reset(self, key: Hashable, callback: Callable[[SharedInstance], None]) -> None:
         """Call `callback(broken)` (a bound method, held weakly) when the group's shared

@@ -112,8 +112,8 @@ def test_reentrant_call_into_another_entry_of_the_same_component(hosts):
     whose shared inline instance is busy in this very thread: must not deadlock."""
     hosts.component("cs", "call-string", FUNCS, pool=INLINE)
     hosts.component("add", "add", FUNCS, pool=INLINE)
-    lock = hosts.rt.targets["t:cs"].pool.lock
-    assert lock is not None and hosts.rt.targets["t:add"].pool.lock is lock
+    gate = hosts.rt.targets["t:cs"].pool.gate
+    assert gate is not None and hosts.rt.targets["t:add"].pool.gate is gate
     hosts.lua("back", """return { main = function(s)
         local v, err = funcs.call("t:add", 40, 2)
         if err then return "error: " .. tostring(err) end

@@ -9,7 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import ctx, funcs, http_client, json, process, security, time
+from . import (
+    base64,
+    compress,
+    crypto,
+    ctx,
+    env,
+    funcs,
+    hash,
+    http_client,
+    json,
+    logger,
+    metrics,
+    process,
+    security,
+    system,
+    text,
+    time,
+    uuid,
+    yaml,
+)
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
@@ -19,4 +38,15 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "time": time.install,
     "http_client": http_client.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
+    "logger": logger.install,
+    "env": env.install,
+    "uuid": uuid.install,
+    "hash": hash.install,
+    "crypto": crypto.install,
+    "base64": base64.install,
+    "yaml": yaml.install,
+    "text": text.install,
+    "compress": compress.install,
+    "metrics": metrics.install,
+    "system": system.install,
 }

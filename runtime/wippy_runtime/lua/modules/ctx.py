@@ -16,11 +16,11 @@ from ..convert import to_lua
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def get(key: Any = None, *_: Any) -> Any:

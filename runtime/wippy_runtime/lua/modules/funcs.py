@@ -25,7 +25,7 @@ from .funcs_executor import Executor
 from .payload import Payload
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 def error_value(exc: CallError) -> Any:
@@ -108,7 +108,7 @@ class Future:
         return True, None
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     # Lua values never leave this thread: arguments become plain here, results Lua again
     call, call_here, start_async = runtime.calls.lua_entry_points(
@@ -126,7 +126,7 @@ def install(state: LuaState, runtime: Runtime) -> None:
 
     glue = state.async_glue
     module = lua.table()
-    module[b"call"] = glue[b"wrap"](call) if glue is not None else call_here
+    module[b"call"] = glue[b"wrap2"](call) if glue is not None else call_here
     module[b"async"] = async_
     # Executor:call is a Python method called straight from Lua: it cannot yield, so it
     # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).

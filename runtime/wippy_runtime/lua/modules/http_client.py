@@ -38,7 +38,7 @@ from .errors import LuaErrorValue
 from .time import DurationError, parse_go_duration
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 #: seconds, when the options give no `timeout` (Wippy's default is not documented)
@@ -115,7 +115,7 @@ def _private_host(host: str) -> str | None:
     return str(ip) if (ip.is_private or ip.is_loopback or ip.is_link_local) else None
 
 
-def prepare(runtime: Runtime, method: str, url: str, options: Any) -> tuple[Any, float]:
+def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any, float]:
     """Validate and build the request on the dispatcher thread (the security context is
     there); RequestError names what is wrong."""
     opts: dict[str, Any] = {}
@@ -191,7 +191,7 @@ def perform(req: Any, timeout: float) -> dict[str, Any]:
         raise RequestError(f"request to {req.full_url} failed: {exc}", INTERNAL, True) from None
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def fail(exc: RequestError) -> tuple[None, LuaErrorValue]:

@@ -29,7 +29,7 @@ from .errors import LuaErrorValue
 from .payload import Payload
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -118,7 +118,7 @@ def _on_message(proc: Process, sender: str | None, topic: str, payloads: list[An
         rc.early_msgs.append((sender, topic, payloads))
 
 
-def host_of(runtime: Runtime) -> ProcessHost:
+def host_of(runtime: LuaHost) -> ProcessHost:
     """The runtime's process host (made on first use; one per runtime)."""
     host = runtime.__dict__.get("process_host")
     if host is None:
@@ -150,7 +150,7 @@ def _text(value: Any) -> str | None:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else None
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     host = host_of(runtime)
 

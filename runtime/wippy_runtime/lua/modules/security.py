@@ -16,7 +16,7 @@ from ..exposed import lua_methods
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 
@@ -139,7 +139,7 @@ LUA_FACES[Scope] = LuaScope
 LUA_FACES[Policy] = LuaPolicy
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     sec = runtime.security
 

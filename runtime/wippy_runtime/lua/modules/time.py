@@ -19,7 +19,7 @@ from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
-    from ...runtime import Runtime
+    from ..host import LuaHost
     from ..state import LuaState
 
 _UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
@@ -184,7 +184,7 @@ class Timer:
         return active
 
 
-def install(state: LuaState, runtime: Runtime) -> None:
+def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
 
     def invalid(exc: Exception) -> tuple[None, LuaErrorValue]:

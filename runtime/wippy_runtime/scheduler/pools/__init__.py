@@ -11,7 +11,7 @@ from typing import Any
 from ..pool_config import ADAPTIVE, INLINE, LAZY, STATIC, PoolPlan
 from .adaptive import AdaptivePool
 from .base import ErrorMapper, Factory, Pool, PoolStats
-from .inline import InlinePool, Owner
+from .inline import Gate, InlinePool
 from .lazy import LazyPool
 from .slots import SlotPool
 from .static import StaticPool
@@ -23,10 +23,10 @@ POOL_CLASSES: dict[str, type[Pool]] = {
 
 def make_pool(entry_id: str, plan: PoolPlan, factory: Factory, map_error: ErrorMapper,
               generation: int = 1, **options: Any) -> Pool:
-    """The pool of `plan.type` (inline pools take `lock`, `owner`, `private_call`)."""
+    """The pool of `plan.type` (inline pools take `gate`, `private_call`)."""
     cls = POOL_CLASSES[plan.type]
     return cls(entry_id, plan, factory, map_error, generation, **options)
 
 
-__all__ = ["POOL_CLASSES", "AdaptivePool", "InlinePool", "LazyPool", "Owner", "Pool", "PoolStats",
+__all__ = ["POOL_CLASSES", "AdaptivePool", "InlinePool", "LazyPool", "Gate", "Pool", "PoolStats",
            "SlotPool", "StaticPool", "make_pool"]

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from wippy_runtime.errors import CallError
-from wippy_runtime.scheduler.pools import InlinePool, Owner
+from wippy_runtime.scheduler.pools import Gate, InlinePool
 
 from .pool_helpers import pool_of, wait_for
 
@@ -53,7 +53,7 @@ def test_another_thread_waits_for_the_lock_instead_of_running_in_parallel():
     results = []
     first = threading.Thread(target=lambda: results.append(pool.invoke((gate,))))
     first.start()
-    wait_for(lambda: bool(pool.lock.locked()))
+    wait_for(pool.gate.busy)
     second = threading.Thread(target=lambda: results.append(pool.invoke(("second",))))
     second.start()
     wait_for(lambda: pool.stats().queued != 0)
@@ -74,7 +74,7 @@ def test_retire_closes_the_warm_instance_now_or_after_the_running_call():
     gate = threading.Event()
     t = threading.Thread(target=lambda: pool.invoke((gate,)))
     t.start()
-    wait_for(lambda: bool(pool.lock.locked()))
+    wait_for(pool.gate.busy)
     pool.retire()
     assert log == []  # the running call still owns it
     gate.set()
@@ -99,10 +99,10 @@ def test_the_observe_hook_wraps_and_restores_the_call_path():
     assert pool.invoke is plain
 
 
-def test_pools_sharing_a_lock_and_owner_see_a_thread_inside_either():
-    lock, owner = threading.Lock(), Owner()
-    other, _, _ = pool_of({"type": "inline"}, lock=lock, owner=owner)
-    pool, _, _ = pool_of({"type": "inline"}, lock=lock, owner=owner,
+def test_pools_sharing_a_gate_see_a_thread_inside_either():
+    gate = Gate()
+    other, _, _ = pool_of({"type": "inline"}, gate=gate)
+    pool, _, _ = pool_of({"type": "inline"}, gate=gate,
                          private_call=lambda args: ("private", args))
     seen = []
 
@@ -113,3 +113,23 @@ def test_pools_sharing_a_lock_and_owner_see_a_thread_inside_either():
     other.warm.fn = inside_other
     assert other.invoke(()) == ("private", ("x",))
     assert seen == [True] and not pool.held_here()
+
+
+def test_many_threads_take_turns_and_every_call_runs_once():
+    pool, made, _ = pool_of({"type": "inline"})
+    results: list = []
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        for i in range(200):
+            value = pool.invoke((k, i))
+            with lock:
+                results.append(value[1])
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == sorted((k, i) for k in range(4) for i in range(200))
+    assert len(made) == 1 and pool.stats().calls == 800 and not pool.gate.busy()

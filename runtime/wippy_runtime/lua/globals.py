@@ -1,0 +1,119 @@
+"""The one home of a Lua state's globals: everything a function.lua instance, a library's
+importer or a notebook session gets before its own code runs.
+
+`new_state(runtime, ...)` builds a sandboxed `LuaState` (lua/state.py) armed with the
+runtime's execution guard, binds Wippy's always-present globals (`channel`, `coroutine.spawn`
+and the dispatcher's await glue, `payload`, `process`) and then the requested `modules:` from
+the one table of module names (`lua/modules/__init__.py` `MODULES`, one file and one
+`install(state, runtime)` per module). Entries (kinds/lua_function.py) and the kernel's session
+both build their states here, so a new global is added in one place.
+
+The await glue is the Lua half of the dispatcher (scheduler/dispatcher.py): a primitive that
+must wait returns the `PENDING` sentinel, and the glue yields the coroutine to the dispatcher,
+which resumes it with the results once the wait completes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import INVALID, CallError
+from ..scheduler.dispatcher import PENDING
+from .host import LuaHost
+from .modules import MODULES
+from .modules import channel as channel_module
+from .modules import payload as payload_module
+from .modules.process import install as install_process
+from .state import LuaState
+
+_GLUE = r"""
+local PENDING, P = ...
+local yield, error, setmetatable = coroutine.yield, error, setmetatable
+local function after(a, ...)
+  if a == PENDING then error((...), 0) end
+  return a, ...
+end
+-- Complete-now results pass straight through; PENDING yields to the dispatcher.
+local function await(a, ...)
+  if a == PENDING then return after(yield(PENDING)) end
+  return a, ...
+end
+local function wrap(f) return function(...) return await(f(...)) end end
+-- For primitives that always return two values (value, err), like funcs.call: no vararg
+-- pass-through on the way back (it is every Lua call's path).
+local function wrap2(f)
+  return function(...)
+    local a, b = f(...)
+    if a == PENDING then return after(yield(PENDING)) end
+    return a, b
+  end
+end
+
+local Channel = {}
+Channel.__index = Channel
+Channel.__name = "channel"
+function Channel:send(v) return await(P.ch_send(self._py, v)) end
+function Channel:receive() return await(P.ch_receive(self._py)) end
+function Channel:close() return P.ch_close(self._py) end
+function Channel:case_send(v) return { _case = "send", channel = self, value = v } end
+function Channel:case_receive() return { _case = "receive", channel = self } end
+local function channel_object(py) return setmetatable({ _py = py }, Channel) end
+
+channel = {
+  new = function(size) return P.ch_new(size) end,
+  select = function(cases) return await(P.select(cases)) end,
+}
+coroutine.spawn = function(fn) return P.spawn(fn) end
+local arm = P.arm_current
+local run_body = function(f, ...) arm() return PENDING, P.pcall(f, ...) end
+return { await = await, wrap = wrap, wrap2 = wrap2, channel_object = channel_object, body = run_body }
+"""
+
+
+def install_scheduling(state: LuaState) -> None:
+    """Bind `channel`, `coroutine.spawn` and the await glue into a state (done for every
+    function.lua instance; Wippy makes these globals)."""
+    lua = state.lua
+    pending = PENDING
+    prims = lua.table()
+    prims[b"pcall"] = state.pcall
+    prims[b"arm_current"] = state.host[b"arm_current"]
+    channel_module.register(state, prims)
+
+    def spawn(fn: Any) -> Any:
+        disp = state.dispatcher
+        if disp is None:
+            raise CallError("coroutine.spawn needs a running execution", kind=INVALID)
+        return disp.spawn(fn).thread
+
+    prims[b"spawn"] = spawn
+    glue = lua.execute(_GLUE, pending, prims)
+    state.pending = pending
+    state.async_glue = glue
+    state.await_ = glue[b"await"]
+    payload_module.install_global(state)
+
+
+def new_state(runtime: LuaHost, *, max_memory: int | None,
+              print_fn: Callable[[str], None] | None = None,
+              modules: Iterable[str] = ()) -> LuaState:
+    """A Lua state with Wippy's globals and the named modules bound (see the docstring)."""
+    state = LuaState(print_fn=print_fn if print_fn is not None else runtime.write_output,
+                     guard=runtime.guard, max_memory=max_memory)
+    install_scheduling(state)
+    install_process(state, runtime)  # a Wippy global, like channel
+    install_modules(state, runtime, modules, done={"process"})
+    return state
+
+
+def install_modules(state: LuaState, runtime: LuaHost, modules: Iterable[str],
+                    done: set[str]) -> None:
+    """Bind each named module once (`done` records what a state already has)."""
+    for name in modules:
+        if name not in done:
+            MODULES[name](state, runtime)
+            done.add(name)
+
+
+__all__ = ["LuaState", "install_modules", "install_scheduling", "new_state"]
