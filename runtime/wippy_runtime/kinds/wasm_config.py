@@ -85,9 +85,9 @@ def parse_wasm_config(entry: Entry, *, binary: bool) -> WasmConfig:
     except PoolConfigError as exc:
         raise _fail(entry, str(exc), "pool") from None
     limits = read_limits(entry, d)
-    max_ms = _limit(entry, limits, "max_execution_ms", 0)
-    max_mem = _limit(entry, limits, "max_memory_bytes", DEFAULT_MAX_MEMORY_BYTES)
-    retained = _limit(entry, limits, "max_retained_memory_bytes",
+    max_ms = limit_value(entry, limits, "max_execution_ms", 0)
+    max_mem = limit_value(entry, limits, "max_memory_bytes", DEFAULT_MAX_MEMORY_BYTES)
+    retained = limit_value(entry, limits, "max_retained_memory_bytes",
                       DEFAULT_MAX_RETAINED_MEMORY_BYTES)
     hash_value = None
     if binary:
@@ -126,7 +126,8 @@ def read_limits(entry: Entry, d: dict[str, Any]) -> dict[str, Any]:
     return {**(nested or {}), **(root or {})}
 
 
-def _limit(entry: Entry, limits: dict[str, Any], name: str, default: int) -> int:
+def limit_value(entry: Entry, limits: dict[str, Any], name: str, default: int) -> int:
+    """`limits.<name>`: a non-negative integer, or `default` when absent."""
     value = limits.get(name)
     if value is None:
         return default

@@ -34,7 +34,7 @@ LuaMemoryError = lupa.LuaMemoryError
 _PRELUDE = r"""
 local sink = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
-local sethook = debug.sethook
+local sethook, getinfo = debug.sethook, debug.getinfo
 local rawget, error, type = rawget, error, type
 local os_time, os_clock, os_date = os.time, os.clock, os.date
 
@@ -97,10 +97,23 @@ end
 -- The limits/interrupt hook. Lua-level hooks are per coroutine, so every coroutine arms itself
 -- when it starts (dispatcher tasks and coroutine.create/wrap alike).
 local hookfn, hookcount
+local trusted = setmetatable_({}, { __mode = "k" })
+trusted[handler], trusted[host.pcall] = true, true
+-- `fn` is the host's (the dispatcher's task body): once a limit fired, it may still run the
+-- few instructions that hand the error back
+function host.trust(fn) trusted[fn] = true end
 function host.arm(check, count)
   hookfn = function()
     local e = check()
-    if e then error(e, 0) end
+    if e then
+      local running = getinfo(2, "f")
+      if running and trusted[running.func] then return end  -- the host's own frames finish
+      -- From now on this coroutine checks at every instruction: code that swallows the
+      -- error with pcall (`while true do pcall(f) end`) is hit again outside the pcall, so
+      -- the error reaches the top. (Coroutines arm themselves afresh when they start.)
+      sethook(hookfn, "", 1)
+      error(e, 0)
+    end
   end
   hookcount = count
   sethook(hookfn, "", count)
