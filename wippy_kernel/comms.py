@@ -1,6 +1,6 @@
-"""Comm wiring so ipywidgets work in a kernel that is not IPythonKernel (jupyter-notes
-pitfall 2): a CommManager, the shell handlers for comm_*, and `comm.get_comm_manager` /
-`comm.create_comm` pointing at this kernel."""
+"""Comm wiring so ipywidgets work in a kernel that is not IPythonKernel (ipykernel's base
+Kernel has no comm manager): a CommManager, the shell handlers for comm_*, and
+`comm.get_comm_manager` / `comm.create_comm` pointing at this kernel."""
 
 from __future__ import annotations
 

@@ -112,7 +112,9 @@ def lua_keys(session: Session, path: list[str]) -> list[str]:
 
 
 def entry_ids(session: Session) -> list[str]:
-    return sorted(session.runtime.entries)
+    """Ids a call can reach: entries with a callable target (not directories, libraries,
+    policies or env variables)."""
+    return sorted(session.runtime.targets)
 
 
 def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], int, int]:
@@ -137,8 +139,17 @@ def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], i
         m = _MAGIC_NAME.match(line)
         if m:
             prefix, word = m.groups()
-            magics = [n for n, mg in registry().items() if mg.cell == (prefix == "%%")]
-            return [prefix + n for n in magics if n.startswith(word)], \
+            first_line = "\n" not in before
+            names: list[str] = []
+            for name, mg in registry().items():
+                if not name.startswith(word):
+                    continue
+                # `%` offers both forms (cell magics only on a cell's first line)
+                if prefix == "%" and mg.accepts(False):
+                    names.append("%" + name)
+                if mg.cell and first_line:
+                    names.append("%%" + name)
+            return sorted(set(names), key=lambda n: (n.lstrip("%"), n)), \
                 cursor_pos - len(line), end
         m = _MAGIC_ID.match(line)
         if m:

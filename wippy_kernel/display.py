@@ -94,6 +94,8 @@ def lua_repr(v: Any, depth: int = 0, seen: set[int] | None = None) -> str:
 
 
 def _lua_tostring(v: Any) -> str:
+    if hasattr(v, "_kind") and hasattr(v, "_message"):  # a Wippy error value
+        return f"error({v._kind}): {v._message}"
     t = lupa.lua_type(v)
     if t in ("function", "userdata", "thread"):
         return f"{t}: 0x{id(v):x}"
@@ -144,11 +146,39 @@ def records_bundle(headers: Sequence[str], rows: Iterable[Sequence[Any]],
 
 LEXERS = {"wat": "wast", "lua": "lua", "yaml": "yaml"}
 
+#: Pygments token classes (prefixed `wippy-tok-`) -> JupyterLab's editor colour variables,
+#: so echoed sources follow the theme (Light, Dark, ...); the fallbacks are Pygments' default
+#: light colours, for viewers without JupyterLab's variables
+_TOKEN_COLORS = {
+    ("k", "kc", "kd", "kn", "kp", "kr", "kt"): ("keyword", "#008000"),
+    ("s", "s1", "s2", "sa", "sb", "sc", "sd", "se", "sh", "si", "sr", "ss", "sx"):
+        ("string", "#ba2121"),
+    ("m", "mb", "mf", "mh", "mi", "mo", "il"): ("number", "#008000"),
+    ("c", "c1", "cm", "cp", "cs", "ch", "cpf"): ("comment", "#3d7b7b"),
+    ("o", "ow"): ("operator", "#aa22ff"),
+    ("nb", "bp"): ("builtin", "#008000"),
+    ("nf", "fm"): ("def", "#0000ff"),
+    ("nv", "vc", "vg", "vi", "vm"): ("variable-2", "#19177c"),
+    ("na", "nt", "nl"): ("attribute", "#687822"),
+    ("p",): ("punctuation", "#212121"),
+}
+SOURCE_STYLE = "<style>.wippy-src pre{color:var(--jp-content-font-color1, #212121);" \
+    "background:none;margin:0;padding:.2em 0;" \
+    "font-family:var(--jp-code-font-family, monospace);font-size:var(--jp-code-font-size, 13px)}" \
+    + "".join(
+        ",".join(f".wippy-src .wippy-tok-{c}" for c in classes)
+        + f"{{color:var(--jp-mirror-editor-{var}-color, {fallback})"
+        + (";font-style:italic" if var == "comment" else "") + "}"
+        for classes, (var, fallback) in _TOKEN_COLORS.items()) \
+    + ".wippy-src .wippy-tok-err{color:var(--jp-error-color1, #d32f2f)}</style>"
+
 
 def source_bundle(source: str, language: str, title: str = "") -> dict[str, str]:
-    """Source highlighted by Pygments (inline styles, so no CSS is needed) plus plain text."""
+    """Source highlighted by Pygments with theme-following colours, plus plain text."""
     lexer = get_lexer_by_name(LEXERS.get(language, language))
-    body = highlight(source, lexer, HtmlFormatter(noclasses=True, nobackground=True))
-    head = f"<div><b>{html.escape(title)}</b></div>" if title else ""
+    body = highlight(source, lexer, HtmlFormatter(cssclass="wippy-src", classprefix="wippy-tok-",
+                                                  nobackground=True))
+    head = (f"<div class='wippy-src-title'><b>{html.escape(title)}</b></div>"
+            if title else "")
     plain = f"{title}\n{source}" if title else source
-    return {"text/plain": plain.rstrip("\n"), "text/html": head + body}
+    return {"text/plain": plain.rstrip("\n"), "text/html": SOURCE_STYLE + head + body}

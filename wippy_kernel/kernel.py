@@ -5,6 +5,14 @@ while Lua or WASM is busy; the SIGINT handler installed around each cell calls
 `Session.interrupt()`, i.e. the runtime's own `Runtime.interrupt()` (Lua instruction hooks of the
 session and entry states, wasmtime epoch callback for WASM). Display, completion, inspection,
 `is_complete`, installation and magics live in their own modules.
+
+Start-up: the kernel answers its first `kernel_info_request` before the runtime exists. This
+module imports only ipykernel; the session (wippy_runtime, wasmtime, lupa, the WIT grammar,
+the session Lua state) is built on a background thread that starts once that first reply is
+sent (or after `SESSION_START_DELAY` seconds without one), so "kernel ready" in the front end
+does not wait for it. Whatever needs the session (a cell, completion, inspection) waits for
+the build, which usually finished while the user was typing; a failed build becomes every
+cell's error reply instead of a dead kernel.
 """
 
 from __future__ import annotations
@@ -13,22 +21,29 @@ import asyncio
 import contextvars
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ipykernel.kernelbase import Kernel
+from ipykernel.kernelbase import Kernel, kernel_protocol_version
 
 from . import __version__
 from .cells import Segment, help_request, split_cell
 from .comms import wire_comms
-from .completeness import is_complete
-from .completion import complete
-from .display import value_bundle
-from .inspection import inspect_text
 from .install import KERNEL_NAME
-from .magics import MagicContext, MagicError, registry
-from .session import CellError, Session
+
+if TYPE_CHECKING:
+    from .session import CellError, Session
+
+#: seconds after start-up when the session is built even if no kernel_info request came
+SESSION_START_DELAY = 5.0
+
+
+def _build_session() -> Session:
+    from .session import Session
+
+    return Session()
 
 
 class WippyKernel(Kernel):
@@ -49,19 +64,46 @@ class WippyKernel(Kernel):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.wippy = Session()
+        self._session: Future[Session] = Future()
+        self._start_session = threading.Event()
+        threading.Thread(target=self._session_builder, name="wippy-session",
+                         daemon=True).start()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wippy-cell")
         self._history: list[tuple[int, int, str]] = []
         wire_comms(self)
 
-    # -- kernel_info: never claim a debugger (jupyter-notes pitfall 1) -----------------------
+    # -- the session, built off the start-up path ------------------------------------------
+    def _session_builder(self) -> None:
+        self._start_session.wait(SESSION_START_DELAY)
+        if not self._session.set_running_or_notify_cancel():
+            return
+        try:
+            self._session.set_result(_build_session())
+        except BaseException as exc:  # reported by every request that needs the session
+            self._session.set_exception(exc)
+
+    @property
+    def wippy(self) -> Session:
+        """The session; waits for its build (started now if it was not yet)."""
+        self._start_session.set()
+        return self._session.result()
+
+    # -- kernel_info: never claim a debugger (JupyterLab would show a toggle that does nothing)
     @property
     def kernel_info(self) -> dict[str, Any]:
-        info = dict(super().kernel_info)
-        info["supported_features"] = [f for f in info.get("supported_features", [])
-                                      if f != "debugger"]
-        info["debugger"] = False
-        return info
+        # Built here rather than from super().kernel_info: that imports ipykernel.debugger
+        # (and so debugpy) only to add the "debugger" feature this kernel must not claim.
+        features = ["kernel subshells"] if self._supports_kernel_subshells else []
+        return {"protocol_version": kernel_protocol_version,
+                "implementation": self.implementation,
+                "implementation_version": self.implementation_version,
+                "language_info": self.language_info, "banner": self.banner,
+                "help_links": self.help_links, "supported_features": features,
+                "debugger": False}
+
+    async def kernel_info_request(self, stream: Any, ident: Any, parent: Any) -> None:
+        await super().kernel_info_request(stream, ident, parent)
+        self._start_session.set()  # the front end has its reply: now build the runtime
 
     # -- output helpers (thread-safe: iopub goes through ipykernel's IOPub thread) -----------
     def _stream(self, name: str, text: str) -> None:
@@ -88,6 +130,10 @@ class WippyKernel(Kernel):
             self._history.append((0, self.execution_count, code))
         ok = {"status": "ok", "execution_count": self.execution_count, "payload": [],
               "user_expressions": {}}
+        try:
+            await asyncio.wrap_future(self._session_future())
+        except Exception as exc:
+            return self._error(_session_failed(exc))
         page = self._help_page(code)
         if page is not None:
             ok["payload"] = [{"source": "page", "data": page, "start": 0}]
@@ -102,7 +148,7 @@ class WippyKernel(Kernel):
         finally:
             signal.signal(signal.SIGINT, previous)
             self.wippy.disarm()
-        if isinstance(result, CellError):
+        if result is not None and not isinstance(result, dict):  # a CellError
             return self._error(result)
         if result is not None and not silent:
             self.send_response(self.iopub_socket, "execute_result",
@@ -117,8 +163,14 @@ class WippyKernel(Kernel):
             self.send_response(self.iopub_socket, "error", content)
         return {"status": "error", "execution_count": self.execution_count, **content}
 
+    def _session_future(self) -> Future[Session]:
+        self._start_session.set()
+        return self._session
+
     def _run_cell(self, code: str) -> dict[str, Any] | CellError | None:
         """Worker thread: run every segment; return the last expression's bundle or an error."""
+        from .session import CellError
+
         result: dict[str, Any] | None = None
         chunkname = f"cell[{self.execution_count}]"
         try:
@@ -132,28 +184,45 @@ class WippyKernel(Kernel):
         return result
 
     def _run_segment(self, seg: Segment, chunkname: str) -> dict[str, Any] | None:
+        from .display import value_bundle
+        from .magics import MagicContext, MagicError, registry
+
         if seg.type == "lua":
-            fn, is_expr = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
+            fn, _ = self.wippy.compile_cell(seg.text, chunkname, seg.first_line)
             values = list(self.wippy.run(fn))
             # `r, err` pairs (funcs.call) show as `r`: trailing nils after a value are noise
             while len(values) > 1 and values[-1] is None:
                 values.pop()
-            return value_bundle(values) if is_expr and values else None
+            # an expression's value, or what an explicit `return` gave back
+            return value_bundle(values) if values else None
         magic = registry().get(seg.name)
-        if magic is None or magic.cell != (seg.type == "cell"):
+        if magic is None or not magic.accepts(seg.type == "cell"):
             prefix = "%%" if seg.type == "cell" else "%"
             raise MagicError("UsageError", f"unknown magic {prefix}{seg.name} (line "
                              f"{seg.first_line}); %lsmagic lists them")
         ctx = MagicContext(session=self.wippy, display=self._display,
-                           stdout=lambda t: self._stream("stdout", t), cwd=Path.cwd(),
-                           body_line=seg.first_line + 1)
-        magic.run(ctx, seg.text, seg.body)
+                           stdout=lambda t: self._stream("stdout", t),
+                           stderr=lambda t: self._stream("stderr", t), cwd=Path.cwd(),
+                           body_line=seg.first_line + 1,
+                           run_body=lambda text, line: self._run_body(text, line, chunkname))
+        magic.run(ctx, seg.text, seg.body if seg.type == "cell" else None)
         return None
+
+    def _run_body(self, text: str, first_line: int, chunkname: str) -> dict[str, Any] | None:
+        """A cell magic's body run as cell text whose first line is cell line `first_line`."""
+        result = None
+        for seg in split_cell(text):
+            seg.first_line += first_line - 1
+            result = self._run_segment(seg, chunkname)
+        return result
 
     def _help_page(self, code: str) -> dict[str, str] | None:
         req = help_request(code)
         if req is None:
             return None
+        from .inspection import inspect_text
+        from .magics import registry
+
         prefix, name, level = req
         if prefix:
             magic = registry().get(name)
@@ -164,20 +233,27 @@ class WippyKernel(Kernel):
 
     # -- completion / inspection / is_complete / history -------------------------------------
     async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
-        matches, start, end = complete(self.wippy, code, cursor_pos)
+        from .completion import complete
+
+        session = await asyncio.wrap_future(self._session_future())
+        matches, start, end = complete(session, code, cursor_pos)
         return {"status": "ok", "matches": matches, "cursor_start": start,
                 "cursor_end": end, "metadata": {}}
 
     async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0,
                          omit_sections: Any = ()) -> dict[str, Any]:
-        from .inspection import name_at
+        from .inspection import inspect_text, name_at
 
+        session = await asyncio.wrap_future(self._session_future())
         name = name_at(code, cursor_pos)
-        data = inspect_text(self.wippy, name, detail_level) if name else None
+        data = inspect_text(session, name, detail_level) if name else None
         return {"status": "ok", "found": bool(data), "data": data or {}, "metadata": {}}
 
     async def do_is_complete(self, code: str) -> dict[str, Any]:
-        status, indent = is_complete(self.wippy, code)
+        from .completeness import is_complete
+
+        session = await asyncio.wrap_future(self._session_future())
+        status, indent = is_complete(session, code)
         reply: dict[str, Any] = {"status": status}
         if status == "incomplete":
             reply["indent"] = indent
@@ -206,9 +282,19 @@ class WippyKernel(Kernel):
         return {"status": "ok", "history": items}
 
     async def do_shutdown(self, restart: bool) -> dict[str, Any]:
-        from .widgets.live import REFRESHER
+        self._start_session.set()
+        if self._session.done() and self._session.exception() is None:
+            from .widgets.live import REFRESHER
 
-        REFRESHER.stop()  # live widgets stop reading the runtime before it closes
-        self.wippy.close()
+            REFRESHER.stop()  # live widgets stop reading the runtime before it closes
+            self._session.result().close()
         self._executor.shutdown(wait=False)
         return {"status": "ok", "restart": restart}
+
+
+def _session_failed(exc: BaseException) -> CellError:
+    from .session import CellError
+
+    return CellError("KernelStartError", f"the Wippy runtime failed to start: {exc}",
+                     [f"KernelStartError: the Wippy runtime failed to start: "
+                      f"{type(exc).__name__}: {exc}", "(restart the kernel after fixing it)"])

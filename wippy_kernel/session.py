@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +26,14 @@ from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
 from wippy_runtime.lua.globals import new_state
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import CHUNK_LINE
-from wippy_runtime.scheduler.dispatcher import Dispatcher
 from wippy_runtime.watch import ProjectWatcher
+
+from . import cell_errors
+from .cell_errors import CellError
+from .cell_tasks import CellDispatcher, install_wait
 
 #: The `entry` a cell's execution is reported under (CallErrors raised by its hook).
 CELL_ENTRY = "cell"
-
-
-@dataclass
-class CellError(Exception):
-    """A failure to report as an `error` reply: Jupyter's ename / evalue / traceback."""
-
-    ename: str
-    evalue: str
-    traceback: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return f"{self.ename}: {self.evalue}"
 
 
 #: the notebook session's Lua memory cap (entries use Runtime(lua_max_memory=...), 64 MiB)
@@ -60,6 +50,7 @@ class Session:
         # fail with "memory limit exceeded", not take the kernel's memory with it.
         self.state = new_state(self.runtime, max_memory=SESSION_LUA_MAX_MEMORY,
                                print_fn=self._runtime_print, modules=MODULES)
+        self._finish_spawned = install_wait(self.state)
         self._install_io()
         #: set by `interrupt()` during a cell, cleared by `arm()`
         self.interrupted = threading.Event()
@@ -128,15 +119,18 @@ class Session:
         fn, _ = self.state.try_compile(f"{pad}return {code}", chunkname)
         if fn is not None:
             return fn, True
-        fn, err = self.state.try_compile(pad + code, chunkname)
-        if fn is not None:
-            return fn, False
+        # The last line as the cell's value, as in IPython, unless it ends with `;`. Tried
+        # before the plain chunk: Lua reads `f()` followed by a line `{...}` as the call
+        # `f(){...}`, while a reader means "then show this table".
         lines = code.rstrip().split("\n")
-        if len(lines) > 1:
+        if len(lines) > 1 and not lines[-1].rstrip().endswith(";"):
             head = "\n".join(lines[:-1])
             alt, _ = self.state.try_compile(f"{pad}{head}\nreturn {lines[-1]}", chunkname)
             if alt is not None:
                 return alt, True
+        fn, err = self.state.try_compile(pad + code, chunkname)
+        if fn is not None:
+            return fn, False
         raise lua_syntax_error(err or "syntax error", code, first_line)
 
     def run(self, fn: Any) -> tuple[Any, ...]:
@@ -148,12 +142,18 @@ class Session:
         instruction hook does not run then); it compares against the generation of the
         execution `arm()` started, so an interrupt that came before this thread got here
         counts too."""
-        disp = Dispatcher(self.state, CELL_ENTRY)
+        disp = CellDispatcher(self.state, CELL_ENTRY)
         check = self.state.check
         if check is not None:
             disp.generation = check.generation
         try:
-            out = self.state.finish(disp.run(fn, ()), None)
+            # the cell, then every coroutine it spawned (a cell ends when all its work does)
+            raw = disp.run(self._finish_spawned, (fn,))
+            if not raw[0] and len(raw) > 1 and hasattr(raw[1], "_kind"):  # error(err_value)
+                if self.interrupted.is_set():
+                    raise interrupted_error()
+                raise cell_errors.from_error_value(raw[1])
+            out = self.state.finish(raw, None)
         except CallError as exc:
             raise self.call_error(exc) from None
         if self.interrupted.is_set():  # e.g. a WASM trap that funcs.call returned as nil, err
@@ -172,12 +172,7 @@ class Session:
     def call_error(self, exc: CallError) -> CellError:
         if self.interrupted.is_set():
             return interrupted_error()
-        text = exc.traceback
-        if not text:
-            return CellError(type(exc).__name__, str(exc), [str(exc)])
-        lines = [ln for ln in text.split("\n")
-                 if "'xpcall'" not in ln and '[string "<python>"]' not in ln]
-        return CellError("LuaError", lines[0], lines)
+        return cell_errors.from_call_error(exc)
 
     def notice(self, text: str) -> None:
         """A one-line message outside any cell's own output (e.g. a watched project changed);

@@ -131,7 +131,7 @@ class Calls:
             return False
         if mode == ALWAYS:
             return True
-        if target.kind == "lua" or pool.type == STATIC:
+        if target.kind == "lua" or pool.type == STATIC or target.calls_back:
             return disp.busy()
         # lazy/adaptive WASM: a call shorter than the hop holds nobody up for long
         return pool.total_ns > pool.calls * HOP_NS and disp.busy()

@@ -24,12 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .errors import WippyError
+from .errors import GuestError, WippyError
 from .runtime import Runtime
 
 EXIT_OK, EXIT_FAILED, EXIT_LOAD, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 2, 124, 130
@@ -102,36 +103,82 @@ def _parse_arg(text: str) -> Any:
 
 
 def _load(app: str, err: Console, *, strict: bool = False,
-          terminal: Any = None) -> tuple[Runtime, list[str]]:
+          terminal: Any = None, quiet: bool = False) -> tuple[Runtime, list[str]]:
+    """Load `app`; report load errors now, or leave them to the caller (`quiet`)."""
     runtime = Runtime()
     runtime.terminal = terminal
     report = runtime.load(app)
     problems = [str(e) for e in report.errors]
-    for problem in problems:
-        say(err, "[yellow]load error:[/] ", problem)
+    if not quiet:
+        for problem in problems:
+            say(err, "[yellow]load error:[/] ", problem)
     if not report.files:
         say(err, "[red]no definition files found in[/] ", app)
     return runtime, problems
 
 
+#: below this width, each entry's signature goes on a second line under its id
+WIDE = 100
+
+
 def cmd_entries(args: argparse.Namespace, out: Console, err: Console) -> int:
-    runtime, problems = _load(args.app, err)
+    runtime, problems = _load(args.app, err, quiet=True)
     infos = runtime.describe()
     if args.json:
         print(json.dumps({"entries": [_info_dict(i) for i in infos], "errors": problems}))
         return EXIT_OK if not problems else EXIT_LOAD
-    table = Table(title=Text(f"entries in {args.app}"), show_lines=False)
-    for col in ("id", "kind", "method", "WIT signature", "pool", "imports"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("id", "kind"))
-    for info in infos:
-        error = info.detail.get("error")
-        table.add_row(Text(info.id), Text(info.kind), Text(info.method or ""),
-                      Text(info.signature) if info.signature else
-                      Text(str(error), style="red") if error else Text(""),
-                      Text(info.pool or ""), Text(", ".join(info.imports)))
-    out.print(table)
+    out.print(entries_table(infos, args.app, out.width))
+    failed = [(i.id, str(i.detail["error"])) for i in infos if i.detail.get("error")]
+    listed = {text for _, text in failed}
+    others = [p for p in problems if not any(p in text or text in p for text in listed)]
+    if failed or others:
+        err.print(f"[red]{len(failed) + len(others)} load error(s):[/]", highlight=False)
+        for entry_id, text in failed:  # the text names the file, line and entry
+            shown = text if entry_id in text else f"{entry_id}: {text}"
+            err.print(f"  {escape(shown)}", highlight=False, soft_wrap=True)
+        for text in others:
+            err.print(f"  {escape(text)}", highlight=False, soft_wrap=True)
     runtime.close()
     return EXIT_OK if not problems else EXIT_LOAD
+
+
+def _signature(info: Any) -> str:
+    """The WIT signature (it names the method), else the method, else nothing."""
+    if info.detail.get("error"):
+        return "[red]failed to load (see below)[/]"
+    if info.signature:
+        return info.signature
+    return f"{info.method}()" if info.method else ""
+
+
+def entries_table(infos: list[Any], app: str, width: int) -> Table:
+    """The entries as a table that reads at `width` columns: never a word broken in two (rich
+    wraps at spaces, and the signature column is at least as wide as its longest word)."""
+    longest = max((len(w) for i in infos for w in _signature(i).split()), default=10)
+    # cells are Text, never markup: ids, signatures and imports come from the user's files
+    table = Table(title=Text(f"entries in {app}"), box=box.SIMPLE_HEAD, pad_edge=False,
+                  title_justify="left")
+    if width >= WIDE:
+        table.add_column("id", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("signature (method)", min_width=min(longest, 40), ratio=1)
+        table.add_column("pool", no_wrap=True)
+        table.add_column("imports")
+        for info in infos:
+            table.add_row(Text(info.id), Text(info.kind), Text(_signature(info)),
+                          Text(info.pool or ""), Text(", ".join(info.imports)))
+        return table
+    table.add_column("entry / signature", min_width=min(longest, 30), ratio=1)
+    table.add_column("kind / pool", no_wrap=True)
+    table.add_column("imports", max_width=24)
+    for info in infos:
+        sig = _signature(info)
+        head = Text(info.id, style="bold")
+        if sig:
+            head.append(f"\n  {sig}")
+        table.add_row(head, Text(info.kind + (f"\n{info.pool}" if info.pool else "")),
+                      Text(", ".join(info.imports)))
+    return table
 
 
 def _info_dict(info: Any) -> dict[str, Any]:
@@ -296,7 +343,9 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         if isinstance(failure, WasiExit):
             return failure.status
         if failure is not None:
-            say(err, "[red]error:[/] ", failure)
+            err.print("[red]error:[/] " + escape(run_failure(args.name, definition.entry.id,
+                                                             failure)), highlight=False,
+                      soft_wrap=True)
             return EXIT_FAILED
         value = result.get("value")
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:
@@ -306,30 +355,47 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         runtime.close()
 
 
+def run_failure(command: str, entry_id: str, failure: Any) -> str:
+    """What failed, in words: `command hello (cli:hello) failed: ...`; a guest's `err` result
+    says so instead of showing the raw payload (`returned err: True`)."""
+    head = f"command {command} ({entry_id}) failed"
+    if isinstance(failure, GuestError):
+        payload = failure.payload
+        if payload is None or payload is True:
+            return f"{head}: it returned an error result without details"
+        return f"{head}: it returned an error result: {_jsonable(payload)}"
+    message = getattr(failure, "message", None) or str(failure)
+    if message.startswith(entry_id + ": "):
+        message = message[len(entry_id) + 2:]
+    return f"{head}: {message}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wippy", description="Run Wippy apps: WASM and Lua "
                                      "entries from _index.yaml trees.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    app_help = "the app: a directory (scanned recursively for _index.yaml) or one YAML file"
+    json_help = "print exactly one JSON value (for scripts) instead of tables"
     p = sub.add_parser("entries", help="list the entries of an app")
-    p.add_argument("app", help="app directory (scanned recursively) or YAML file")
-    p.add_argument("--json", action="store_true", help="print one JSON value")
+    p.add_argument("app", help=app_help)
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=cmd_entries)
     p = sub.add_parser("call", help="call an entry with JSON arguments")
-    p.add_argument("app")
-    p.add_argument("entry", help="namespace:name")
+    p.add_argument("app", help=app_help)
+    p.add_argument("entry", help="the entry to call, as namespace:name")
     p.add_argument("args", nargs="*", help="arguments, as JSON values (bare words are strings)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="interrupt the call after this long (exit 124)")
     p.set_defaults(func=cmd_call)
     p = sub.add_parser("test", help="run function.lua entries with meta.type: test")
-    p.add_argument("app")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("app", help=app_help)
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=cmd_test)
     p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands)")
-    p.add_argument("app")
+    p.add_argument("app", help=app_help)
     p.add_argument("name", metavar="command", help="a command name, or `list`")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="interrupt the command after this long (exit 124)")
     p.add_argument("args", nargs=argparse.REMAINDER, help="passed as string payloads")
@@ -350,6 +416,7 @@ def _seconds(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # emoji=False: `app:ok:` in an error must not become a picture
     out = Console(highlight=False, emoji=False)
     err = Console(stderr=True, highlight=False, emoji=False)
     try:

@@ -135,6 +135,10 @@ class CompileError(LoadError):
         """`source_line` under the name a WAT syntax error's readers know."""
         return self.source_line
 
+    @property
+    def wat_column(self) -> int | None:
+        return self.source_column
+
 
 class HashMismatchError(LoadError):
     """A `function.wasm` binary does not match its declared `hash`."""

@@ -172,7 +172,7 @@ class Tracer:
         lines: list[str] = []
 
         def walk(span: Span, depth: int) -> None:
-            took = f"{span.duration_us:.1f} us" if span.duration_us is not None else "running"
+            took = f"{span.duration_us:.1f} µs" if span.duration_us is not None else "running"
             outcome = (f"-> {span.result}" if span.error is None else
                        f"!! {span.error_kind}: {span.error}")
             lines.append(f"{'  ' * depth}{span.entry}({span.args}) {outcome}  [{took}]")

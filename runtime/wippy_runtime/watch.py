@@ -1,6 +1,6 @@
 """Watching a loaded project: edits to its files replace the changed entries live.
 
-Wippy itself has no file watcher (changes go through registry updates, wippy-facts §8); this
+Wippy itself has no file watcher (changes go through registry updates); this
 is the notebook's convenience. A poller thread (portable, no extra dependency) fingerprints
 every file under the project by (mtime, size); when something changes it re-reads the
 definitions and applies only what changed: entries whose definition differs, entries whose

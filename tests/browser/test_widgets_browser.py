@@ -3,9 +3,12 @@ playwright; recipe: shared/docs/browser-testing.md).
 
 Protocol tests prove what the kernel sends; only a browser proves that the front end's widget
 manager accepts it and draws it: the pool rows and their progress bars, the live update of a
-row already on screen, the collapsible trace tree with its error in red, the imports accordion.
-One notebook, one server, one browser: about 10 s. Screenshots go to $WIPPY_SCREENSHOTS (default
-<tmp>/wippy-widget-screenshots) so a person can look at them.
+row already on screen, the collapsible trace tree with its error in the theme's error colour,
+the imports accordion; in JupyterLab Light and in JupyterLab Dark, where the echoed source of a
+`%%lua` cell must keep its contrast. It also opens the shipped tour and checks that opening it
+does not mark it modified. One server, one browser: about 20 s. Screenshots go to
+$WIPPY_SCREENSHOTS (default <tmp>/wippy-widget-screenshots; the README's come from
+`WIPPY_SCREENSHOTS=docs/images`).
 
 Never skipped: CI installs chromium (.ci/run); `playwright install` is never used.
 """
@@ -31,6 +34,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from ..kernel import kernelspec  # noqa: F401  (the `wippy` kernelspec of this checkout)
 
+ROOT = Path(__file__).resolve().parents[2]
+TOUR = ROOT / "notebooks" / "01-tour.ipynb"
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 TOKEN = "widget-test-token"
 TIMEOUT_MS = int(float(os.environ.get("TIMEOUT_S", "30")) * 1000)
@@ -47,9 +53,9 @@ CELLS = [
     '  (import "env" "log" (func (param i32)))\n  (func (export "f") (result i32) i32.const 7))',
     "%trace on",
     'funcs.call("w:twice", 4)\nfuncs.call("w:add", 1, 2)',
-    "%pools --widget",
-    "%trace --widget",
-    "%imports w:p1 --widget",
+    "%pools",
+    "%trace",
+    "%imports w:p1",
     # after the pools widget is on screen: only a live widget can show these calls
     'for i = 1, 5 do funcs.call("w:add", i, i) end',
 ]
@@ -93,6 +99,7 @@ def jupyter_lab(tmp: Path) -> Iterator[str]:
     root = tmp / "root"
     root.mkdir()
     _write_notebook(root)
+    shutil.copy(TOUR, root / TOUR.name)
     _write_settings(tmp / "settings")
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
@@ -161,8 +168,8 @@ WAIT_KERNEL = """() => {
 }"""
 
 
-def _open_notebook(page: Page, base: str) -> None:
-    page.goto(f"{base}/lab/tree/w.ipynb?reset&token={TOKEN}")
+def _open_notebook(page: Page, base: str, name: str = "w.ipynb") -> None:
+    page.goto(f"{base}/lab/tree/{name}?reset&token={TOKEN}")
     page.wait_for_function("() => window.jupyterapp !== undefined")
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
     # never accept a kernel dialog: it would pick python3 and hide a missing kernelspec
@@ -194,6 +201,9 @@ def test_widgets_render_and_update_in_jupyterlab():
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
             try:
+                _open_notebook(page, base, TOUR.name)
+                _check_not_modified(page)
+                mark("tour opened, not modified")
                 _open_notebook(page, base)
                 mark("kernel idle")
                 page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -201,8 +211,15 @@ def test_widgets_render_and_update_in_jupyterlab():
                 mark("pools checked (live update seen)")
                 _check_trace(page)
                 _check_imports(page)
+                _check_source_contrast(page, "light")
                 page.screenshot(path=str(SHOTS / "page.png"))
-                mark("all checked")
+                _switch_theme(page, "JupyterLab Dark")
+                _check_pools(page, "_dark")
+                _check_trace(page, "_dark")
+                _check_imports(page, "_dark")
+                _check_source_contrast(page, "dark")
+                page.screenshot(path=str(SHOTS / "page_dark.png"))
+                mark("all checked (light and dark)")
             except BaseException:
                 page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
                 raise
@@ -215,7 +232,50 @@ def test_widgets_render_and_update_in_jupyterlab():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _check_pools(page: Page) -> None:
+def _check_not_modified(page: Page) -> None:
+    """Opening a shipped notebook (kernel started, metadata compared) leaves it unmodified."""
+    page.wait_for_timeout(1000)  # give the front end time to write metadata, if it would
+    dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+    assert dirty is False, "opening 01-tour.ipynb marked it modified"
+
+
+def _switch_theme(page: Page, theme: str) -> None:
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', "
+                  f"{{theme: '{theme}'}})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_timeout(500)  # the theme's CSS variables apply
+
+
+CONTRAST = """el => {
+  const rgb = s => { const m = s.match(/[\\d.]+/g).map(Number); return m; };
+  const lum = ([r, g, b]) => { const f = c => { c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  let bg = null;
+  for (let n = el; n && !bg; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length < 4 || c[3] > 0) bg = c;
+  }
+  bg = bg || [255, 255, 255];
+  const fg = rgb(getComputedStyle(el).color);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def _check_source_contrast(page: Page, theme: str) -> None:
+    """The echoed `%%lua` source: plain text and keywords readable on the theme's background
+    (WCAG's 4.5 for text, 3 for the coloured tokens)."""
+    src = page.locator(".jp-OutputArea-output .wippy-src pre").first
+    expect(src).to_be_visible()
+    assert src.evaluate(CONTRAST) >= 4.5, f"{theme}: echoed source text too faint"
+    keyword = page.locator(".jp-OutputArea-output .wippy-src .wippy-tok-kr").first
+    ratio = keyword.evaluate(CONTRAST)
+    assert ratio >= 3, f"{theme}: keyword contrast {ratio:.2f}"
+    _output(page, ".wippy-src").first.screenshot(path=str(SHOTS / f"source_{theme}.png"))
+
+
+def _check_pools(page: Page, suffix: str = "") -> None:
     pools = page.locator(".wippy-pools")
     expect(pools.locator(".wippy-pool-row")).to_have_count(3)
     row = pools.locator(".wippy-pool-row", has=page.locator(
@@ -223,36 +283,56 @@ def _check_pools(page: Page) -> None:
     # 3 calls when the widget was shown, 5 more from the last cell: the row updated itself
     expect(row.locator(".wippy-pool-calls")).to_have_text("8")
     expect(row.locator(".widget-hprogress")).to_be_visible()
-    expect(row.locator(".wippy-pool-instances")).to_have_text(re.compile(r"^1/\d+$"))
+    # busy out of the instances that exist (idle now), not out of the pool's maximum
+    expect(row.locator(".wippy-pool-instances")).to_have_text(re.compile(r"^0/[1-9]$"))
     expect(row.locator(".wippy-pool-mean")).to_have_text(re.compile(r"^[\d.]+ (µs|ms)$"))
+    expect(row.locator(".wippy-pool-p95")).to_have_text(re.compile(r"^[\d.]+ (µs|ms)$"))
+    expect(row.locator(".wippy-pool-rate")).to_contain_text("/s")
     twice = pools.locator(".wippy-pool-row", has=page.locator(
         ".wippy-pool-entry", has_text=re.compile(r"^w:twice$")))
     expect(twice.locator(".wippy-pool-calls")).to_have_text("1")
     expect(pools.locator(".wippy-pools-title")).to_contain_text("3 pool(s)")
-    _output(page, ".wippy-pools").screenshot(path=str(SHOTS / "pools_widget.png"))
+    expect(pools.locator(".wippy-pools-title")).to_contain_text("live")
+    _output(page, ".wippy-pools").screenshot(path=str(SHOTS / f"pools_widget{suffix}.png"))
 
 
-def _check_trace(page: Page) -> None:
+def _check_trace(page: Page, suffix: str = "") -> None:
     tree = page.locator(".wippy-traces .wippy-trace-tree")
-    root = tree.locator("details.wippy-span").first
+    roots = tree.locator(".wippy-trace-scroll > details.wippy-span")
+    # 2 trees when the widget was shown; tracing is on, so the 5 calls of the last cell
+    # arrived live, newest first
+    expect(roots).to_have_count(7)
+    expect(roots.nth(0).locator("> summary")).to_contain_text("w:add(5, 5) -> 10")
+    expect(roots.nth(5).locator("> summary")).to_contain_text("w:add(1, 2) -> 3")
+    root = roots.nth(6)
     expect(root.locator("> summary")).to_contain_text("w:twice(4) -> 8")
     children = root.locator("> details.wippy-span > summary")
     expect(children).to_have_count(2)
     expect(children.nth(0)).to_contain_text("w:add(4, 4) -> 8")
     failed = tree.locator("details.wippy-span-error > summary")
     expect(failed).to_have_count(1)
-    expect(failed).to_contain_text("w:add('oops', 1) !! INVALID")
-    expect(failed).to_have_css("color", "rgb(198, 40, 40)")
-    expect(page.locator(".wippy-traces")).to_contain_text("2 tree(s), 4 call(s)")
+    expect(failed).to_contain_text("w:add('oops', 1) !!")
+    error_color = page.evaluate("""() => { const d = document.createElement('div');
+      d.style.color = 'var(--jp-error-color1)'; document.body.appendChild(d);
+      const c = getComputedStyle(d).color; d.remove(); return c; }""")
+    expect(failed).to_have_css("color", error_color)
+    expect(root.locator(".wippy-track > span").first).to_be_visible()  # the duration bar
+    expect(page.locator(".wippy-traces")).to_contain_text("7 tree(s), 9 call(s)")
     # collapsible: closing the root hides its children
     root.locator("> summary").click()
     expect(children.nth(0)).to_be_hidden()
     root.locator("> summary").click()
     expect(children.nth(0)).to_be_visible()
-    _output(page, ".wippy-traces").screenshot(path=str(SHOTS / "trace_widget.png"))
+    # the filter keeps the trees that call an entry
+    box = page.locator(".wippy-trace-filter input")
+    box.fill("twice")
+    expect(roots).to_have_count(1)
+    box.fill("")
+    expect(roots).to_have_count(7)
+    _output(page, ".wippy-traces").screenshot(path=str(SHOTS / f"trace_widget{suffix}.png"))
 
 
-def _check_imports(page: Page) -> None:
+def _check_imports(page: Page, suffix: str = "") -> None:
     imports = page.locator(".wippy-imports")
     expect(imports).to_contain_text("w:p1: 1 linked, 1 stubbed")
     expect(imports.locator("tr.wippy-import-linked")).to_contain_text(
@@ -260,4 +340,4 @@ def _check_imports(page: Page) -> None:
     stubbed = imports.locator("tr.wippy-import-stubbed")
     expect(stubbed).to_contain_text("env#log")
     expect(stubbed).to_contain_text("no host provides it")
-    _output(page, ".wippy-imports").screenshot(path=str(SHOTS / "imports_widget.png"))
+    _output(page, ".wippy-imports").screenshot(path=str(SHOTS / f"imports_widget{suffix}.png"))

@@ -11,7 +11,7 @@ from jupyter_client.manager import start_new_kernel
 
 from . import kernelspec  # noqa: F401
 from .helpers import ok, run
-from .test_magics import interrupt_running
+from .test_cells import interrupt_running
 
 ADD = """%%wat m:add
 (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))"""

@@ -1,19 +1,13 @@
-"""`%export` then `%load` into a fresh kernel defines the same entries; the tour notebook runs
-headless through nbclient."""
+"""`%export` then `%load` into a fresh kernel defines the same entries (the notebooks run in
+test_notebooks.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pytest
 from jupyter_client.manager import start_new_kernel
-from nbclient import NotebookClient
 
 from . import kernelspec  # noqa: F401
 from .helpers import ok
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -56,14 +50,3 @@ def test_export_then_load_round_trip(fresh_kernel, tmp_path):
     for f in sorted(tmp_path.rglob("*")):
         if f.is_file():
             assert (again / f.relative_to(tmp_path)).read_text() == f.read_text()
-
-
-def test_tour_notebook_runs_headless():
-    nb = nbformat.read(ROOT / "notebooks" / "tour.ipynb", as_version=4)
-    client = NotebookClient(nb, kernel_name="wippy", timeout=60, resources={
-        "metadata": {"path": str(ROOT / "notebooks")}})
-    client.execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    text = "\n".join(str(o.get("data", {}).get("text/plain", o.get("text", ""))) for o in outputs)
-    assert "42" in text and "math:add" in text and "calls" in text

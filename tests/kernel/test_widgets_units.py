@@ -112,7 +112,9 @@ def test_pools_widget_follows_runtime(runtime):
     runtime.call("w:add", 1, 2)
     w.refresh()
     assert row.cells["calls"].value == "1" and row.cells["last"].value.endswith("s")
-    assert row.bar.value == 1 and row.cells["instances"].value == f"1/{row.bar.max}"
+    # busy out of the instances that exist: idle now, one instance made (not 0/100)
+    assert row.bar.value == 0 and row.bar.max == 1 and row.cells["instances"].value == "0/1"
+    assert row.cells["p95"].value.endswith("s")
     # a new entry adds a row; a redefinition bumps the generation in place
     runtime.define({"id": "w:p1", "kind": "function.wat", "method": "f", "source": P1})
     define_add(runtime, ADD.replace("i32.add", "i32.sub"))
@@ -132,8 +134,28 @@ def test_pools_widget_marks_errors(runtime):
     w = PoolsWidget(runtime)
     row = w._rows["w:add"]
     assert row.cells["errors"].value == "1"
-    assert row.cells["errors"].style.text_color == "#c62828"
+    assert "wippy-has-errors" in row.cells["errors"]._dom_classes
     assert row.bar.bar_style == "danger"
+
+
+def test_sparkline_and_rate_meter():
+    from wippy_kernel.widgets.pools import RateMeter, sparkline
+
+    assert sparkline([]) == "-"
+    assert sparkline([0, 5, 10]) == "▁▅█ 10/s"
+    assert sparkline([0.0, 0.0]) == "▁▁ 0.0/s"
+    meter = RateMeter(0)
+    meter.last = (meter.last[0] - 1.0, 0)  # one second ago, 0 calls
+    meter.sample(40)
+    assert 30 < meter.rates[-1] <= 40
+
+
+def test_pools_widget_says_when_it_is_no_longer_live(runtime):
+    define_add(runtime)
+    w = PoolsWidget(runtime)
+    assert "live" in w.heading.value and "not live" not in w.heading.value
+    w.stopped()
+    assert "not live" in w.heading.value
 
 
 @pytest.mark.parametrize("us, text", [(None, "-"), (12.34, "12.3 µs"), (1500, "1.50 ms"),
@@ -173,8 +195,11 @@ def test_trace_html_nests_children_and_escapes(runtime):
     w = TraceWidget(runtime.tracer)
     assert "1 tree(s), 1 call(s)" in w.heading.value
     runtime.call("w:echo", "again")
-    w.refresh()
+    w.refresh()  # a live refresh: new calls were recorded
     assert "2 tree(s)" in w.heading.value and "again" in w.tree.value
+    assert w.tree.value.index("again") < w.tree.value.index("&lt;b&gt;")  # newest first
+    w.filter.value = "nomatch"
+    assert "0 tree(s)" in w.heading.value
 
 
 def test_imports_reports_component_resource_units_name_the_extra_profile(runtime, tmp_path):

@@ -1,63 +1,65 @@
-"""`%imports ns:name`: what an entry imports (host imports, module imports, libraries)."""
+"""`%imports [ns:name]`: what WASM entries import, linked to a real host or stubbed."""
 
 from __future__ import annotations
 
 import argparse
 
-from ..display import records_bundle
 from .base import Magic, MagicContext, MagicError, entry_id_arg
 
 
 class ImportsMagic(Magic):
-    """Show an entry's imports: for WASM, the declared host profiles (`imports:`) and each of
-    the module's own imports, linked to a real host or stubbed (a call to a stub fails with
-    the profile to add); for Lua, its modules and imported libraries.
+    """Show the declared host profiles (`imports:`) against each of the module's own imports,
+    linked to a real host or stubbed, with the profile to add for each stub (a call to a stub
+    fails naming it). Without an id: every WASM entry. A widget by default (an HTML table in
+    viewers without widgets); --text prints plain text. For a Lua entry: its modules and
+    imported libraries.
 
-        %imports ns:name            as a table
-        %imports ns:name --widget   declared profiles vs. the module's imports, as a widget
-        %imports --widget           the same for every WASM entry
+        %imports
+        %imports ns:name
+        %imports ns:name --text
     """
 
     name = "imports"
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
         p.add_argument("id", type=entry_id_arg, nargs="?", default=None,
-                       help="entry id ns:name (optional with --widget: every WASM entry)")
-        p.add_argument("--widget", action="store_true", help="show as an ipywidgets widget")
+                       help="entry id ns:name (default: every WASM entry)")
+        p.add_argument("--text", action="store_true", help="print plain text instead")
+        p.add_argument("--widget", action="store_true",
+                       help="show the widget (the default; kept for old notebooks)")
 
     def run(self, ctx: MagicContext, line: str, body: str | None) -> None:
-        args = self.parse(line)
-        if args.widget:
-            self._widget(ctx, args.id)
-            return
-        if args.id is None:
-            raise MagicError("UsageError", "%imports: expected an entry id ns:name "
-                             "(or --widget for every WASM entry)")
-        info = next((i for i in ctx.session.runtime.describe() if i.id == args.id), None)
-        if info is None:
-            raise MagicError("NotFound", f"{args.id}: no such entry")
-        detail = info.detail
-        host = detail.get("imports") if "module" in detail else None
-        if isinstance(host, dict):  # a WASM entry: declared profiles, linked vs stubbed imports
-            rows = [["declared", i] for i in host.get("declared", [])]
-            rows += [["linked", i] for i in host.get("linked", [])]
-            rows += [["stubbed", i] for i in host.get("stubbed", [])]
-        else:
-            rows = [["declared", i] for i in info.imports]
-            rows += [["module", m] for m in detail.get("modules", [])]
-            libs = detail.get("imports") or {}
-            rows += [["library", f"{a} = {ref}"] for a, ref in libs.items()]
-        ctx.display(records_bundle(["source", "import"], rows,
-                                   empty=f"{args.id} ({info.kind}) imports nothing"))
-
-    def _widget(self, ctx: MagicContext, entry_id: str | None) -> None:
         from ..widgets import ImportsWidget, imports_reports
+        from ..widgets.imports import reports_text
 
+        args = self.parse(line)
         try:
-            reports = imports_reports(ctx.session.runtime, entry_id)
+            reports = imports_reports(ctx.session.runtime, args.id)
         except KeyError:
-            raise MagicError("NotFound", f"{entry_id}: no such entry") from None
-        ctx.display(ImportsWidget(reports)._repr_mimebundle_())
+            raise MagicError("NotFound", f"{args.id}: no such entry") from None
+        if args.id is not None and not reports[0].rows and not reports[0].error:
+            lua = self._lua_rows(ctx, args.id)
+            if lua is not None:
+                ctx.stdout(lua)
+                return
+        if args.text:
+            ctx.stdout(reports_text(reports) + "\n")
+            return
+        ctx.display(ImportsWidget(reports).display_bundle())
+
+    def _lua_rows(self, ctx: MagicContext, entry_id: str) -> str | None:
+        """A Lua entry's modules and libraries (it has no host imports to link)."""
+        info = next(i for i in ctx.session.runtime.describe() if i.id == entry_id)
+        if "module" in info.detail:
+            return None
+        lines = [f"{entry_id} ({info.kind})"]
+        lines += [f"  module   {m}" for m in info.detail.get("modules", [])]
+        libs = info.detail.get("imports") or {}
+        if isinstance(libs, dict):
+            lines += [f"  library  {a} = {ref}" for a, ref in libs.items()]
+        if len(lines) == 1:
+            lines.append("  imports nothing")
+        return "\n".join(lines) + "\n"
 
 
 MAGIC = ImportsMagic()

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 from ..display import records_bundle
 from .base import Magic, MagicContext
+
+
+def first_sentence(doc: str) -> str:
+    """The docstring's first sentence, whole (it may span lines): up to the first `. `."""
+    paragraph = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    m = re.search(r"(?<=[.!?])\s", paragraph)
+    return paragraph[:m.start()] if m else paragraph
 
 
 class LsmagicMagic(Magic):
@@ -16,9 +24,9 @@ class LsmagicMagic(Magic):
     def run(self, ctx: MagicContext, line: str, body: str | None) -> None:
         from . import registry
 
-        rows = [[("%%" if m.cell else "%") + m.name,
-                 (inspect.getdoc(m) or "").split("\n", 1)[0]] for m in registry().values()]
-        ctx.display(records_bundle(["magic", "summary"], rows))
+        rows = [[" ".join(m.forms), first_sentence(inspect.getdoc(m) or "")]
+                for m in registry().values()]
+        ctx.display(records_bundle(["magic", "what it does"], rows))
 
 
 MAGIC = LsmagicMagic()

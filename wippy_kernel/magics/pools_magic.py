@@ -1,43 +1,39 @@
-"""`%pools [--widget]`: worker pool statistics, as a table or an ipywidgets view."""
+"""`%pools`: worker pool statistics, as a live widget (with an HTML fallback) or plain text."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from ..display import records_bundle
 from .base import Magic, MagicContext
-
-HEADERS = ["entry", "gen", "type", "max", "instances", "busy", "queued", "calls", "errors",
-           "avg µs"]
-
-
-def pool_rows(ctx: MagicContext) -> list[list[Any]]:
-    return [[s.entry, s.generation, s.type, s.max_instances, s.instances, s.busy, s.queued,
-             s.calls, s.errors, f"{s.total_ns / s.calls / 1000:.1f}" if s.calls else "-"]
-            for s in ctx.session.runtime.pool_stats()]
 
 
 class PoolsMagic(Magic):
-    """Show each callable entry's pool: type, instances, busy, queued, calls, errors and
-    the mean call time. With --widget, a live ipywidgets view: it re-reads the pools every
-    0.5 s while it is open (instances/max as a bar, mean and last call time)."""
+    """Show each callable entry's pool as a live widget: busy/instances as a bar, calls,
+    calls per second, errors, mean, p95 and last call time, re-read every 0.5 s while the
+    view is open. Viewers without widgets (nbconvert, GitHub) show the same table as HTML;
+    --text prints it as plain text.
+
+        %pools
+        %pools --text
+    """
 
     name = "pools"
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
-        p.add_argument("--widget", action="store_true", help="show as an ipywidgets widget")
+        p.add_argument("--text", action="store_true", help="print a plain-text table instead")
+        p.add_argument("--widget", action="store_true",
+                       help="show the widget (the default; kept for old notebooks)")
 
     def run(self, ctx: MagicContext, line: str, body: str | None) -> None:
         args = self.parse(line)
-        bundle = records_bundle(HEADERS, pool_rows(ctx), empty="no pools (no callable entries)")
-        if not args.widget:
-            ctx.display(bundle)
-            return
         from ..widgets import REFRESHER, PoolsWidget
+        from ..widgets.pools import pools_text
 
+        if args.text:
+            ctx.stdout(pools_text(ctx.session.runtime.pool_stats()) + "\n")
+            return
         widget = PoolsWidget(ctx.session.runtime)
-        ctx.display(widget._repr_mimebundle_())
+        ctx.display(widget.display_bundle())
         REFRESHER.watch(widget)
 
 

@@ -37,11 +37,14 @@ class YamlMagic(Magic):
         args = self.parse(line)
         text = body or ""
         rt = ctx.session.runtime
+        warnings_before = len(rt.warnings)
         report = rt.load_text(text, base_dir=ctx.cwd, file=None, namespace=args.namespace)
         defined = [e for e in report.entries if e.id in rt.built and rt.built[e.id].entry is e]
         if defined:
             ctx.display(source_bundle(text, "yaml", "defined: " +
                                       ", ".join(e.id for e in defined)))
+        for warning in rt.warnings[warnings_before:]:
+            ctx.stderr(f"warning: {warning}\n")
         if not report.entries and not report.errors:
             raise MagicError("LoadError", "no entries found (expected `namespace:` and "
                              "`entries:`, or a bare list with --namespace)")
@@ -50,7 +53,6 @@ class YamlMagic(Magic):
                                line_in_body=getattr(e, "line", None)) for e in report.errors]
             tb = [line for e in errs for line in e.traceback]
             raise MagicError("LoadError", "; ".join(e.evalue for e in errs), tb)
-
 
 
 MAGIC = YamlMagic()

@@ -1,7 +1,8 @@
-"""ipywidgets views of the runtime (SPEC §7): live worker pools, WASI imports per entry, and
-call-trace trees. One module per widget; each reads the runtime's public snapshots
-(`pool_stats()`, `describe()`, `tracer.trees()`), so `wippy_runtime` never imports Jupyter code.
-`live` holds the one background thread that keeps displayed pool widgets current.
+"""ipywidgets views of the runtime: live worker pools, WASI imports per entry, and call-trace
+trees, each displayed with an HTML fallback for viewers without widgets (`theme.bundle`).
+One module per widget; each reads the runtime's public snapshots (`pool_stats()`,
+`describe()`, `tracer.trees()`), so `wippy_runtime` never imports Jupyter code. `live` holds
+the one background thread that keeps displayed pool and trace widgets current.
 """
 
 from __future__ import annotations

@@ -16,8 +16,10 @@ from typing import Any
 import ipywidgets as W
 from wippy_runtime.wasm.host_profiles import profile_for_interface
 
-LINKED_COLOR = "#2e7d32"
-STUBBED_COLOR = "#c62828"
+from .theme import ERROR, OK, STYLE, bundle
+
+LINKED_COLOR = OK
+STUBBED_COLOR = ERROR
 
 
 @dataclass
@@ -138,13 +140,42 @@ def report_html(report: ImportsReport) -> str:
     return "".join(parts)
 
 
+def fix_text(row: ImportRow) -> str:
+    if row.linked:
+        return ""
+    return (f"add {', '.join(row.add)} to imports" if row.add else "no host provides it")
+
+
+def reports_text(reports: list[ImportsReport]) -> str:
+    """Plain text: per entry, its declared profiles and each import with what links it."""
+    if not reports:
+        return "no WASM entries"
+    out: list[str] = []
+    for r in reports:
+        out.append(f"{r.summary()}  (declared: {', '.join(r.declared) or 'none'})")
+        if r.error:
+            out.append(f"  failed to load: {r.error}")
+        for row in r.rows:
+            status = "linked" if row.linked else "stubbed"
+            fix = fix_text(row)
+            out.append(f"  {status:8} {row.name}" + (f"  -> {fix}" if fix else ""))
+    return "\n".join(out)
+
+
+def reports_html(reports: list[ImportsReport]) -> str:
+    if not reports:
+        return "<div class='wippy-ins'><i>no WASM entries</i></div>"
+    return "<div class='wippy-ins wippy-imports-html'>" + "".join(
+        f"<h4>{html.escape(r.summary())}</h4>{report_html(r)}" for r in reports) + "</div>"
+
+
 class ImportsWidget(W.VBox):
-    """`%imports [ns:name] --widget`: an Accordion with one panel per entry (the first open)."""
+    """`%imports [ns:name]`: an Accordion with one panel per entry (the first open)."""
 
     def __init__(self, reports: list[ImportsReport], **kwargs: Any) -> None:
         self.reports = reports
         n_stubbed = sum(len(r.stubbed) for r in reports)
-        heading = W.HTML(f"<b>WASI imports</b>: {len(reports)} entr"
+        heading = W.HTML(f"{STYLE}<b>WASI imports</b>: {len(reports)} entr"
                          f"{'y' if len(reports) == 1 else 'ies'}, {n_stubbed} stubbed import(s)")
         if not reports:
             body: W.Widget = W.HTML("<i>no WASM entries</i>")
@@ -152,4 +183,7 @@ class ImportsWidget(W.VBox):
             panels = [W.HTML(report_html(r)) for r in reports]
             body = W.Accordion(children=panels, titles=tuple(r.summary() for r in reports),
                                selected_index=0)
-        super().__init__([heading, body], _dom_classes=("wippy-imports",), **kwargs)
+        super().__init__([heading, body], _dom_classes=("wippy-imports", "wippy-ins"), **kwargs)
+
+    def display_bundle(self) -> dict[str, Any]:
+        return bundle(self, reports_html(self.reports), reports_text(self.reports))

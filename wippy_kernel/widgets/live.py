@@ -1,4 +1,5 @@
-"""One background thread that refreshes displayed live widgets (the `%pools --widget` view).
+"""One background thread that refreshes displayed live widgets (`%pools`; `%trace` while tracing
+is on).
 
 Why a thread: a widget's model only changes when the kernel sends `comm_msg` updates, and cells
 may run for a long time (or not at all) while the user watches a pool fill up. The thread calls
@@ -66,13 +67,22 @@ class LiveRefresher:
                 self._widgets.remove(widget)
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Kernel shutdown: forget every widget and end the thread (waits up to `timeout`)."""
+        """Kernel shutdown: tell each widget it is no longer live (its `stopped()`), forget
+        them all and end the thread (waits up to `timeout`)."""
         with self._lock:
+            widgets = list(self._widgets)
             self._widgets.clear()
             thread, self.thread = self.thread, None
             self._stop_thread.set()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        for widget in widgets:
+            stopped = getattr(widget, "stopped", None)
+            if stopped is not None:
+                try:
+                    stopped()
+                except Exception:  # a closing front end must not block the shutdown
+                    log.exception("marking %r stopped failed", widget)
 
     def _loop(self, stop: threading.Event) -> None:
         while not stop.wait(self.interval):

@@ -63,6 +63,9 @@ class Target:
     #: (action, resource) pairs every caller needs besides `funcs.call` on the entry, judged
     #: by the call pipeline for the caller's context at each call (a WASI mount's `fs.get`)
     call_permissions: tuple[tuple[str, str], ...] = ()
+    #: calls back into the runtime (the `funcs` host): it waits as long as its callees do, so
+    #: even inline it does not hold a busy dispatcher's other coroutines up
+    calls_back = False
     pool: Pool
 
     def __init__(self, entry: Entry) -> None:
@@ -74,7 +77,8 @@ class Target:
         instantiation error fails the load)."""
         self.pool = make_pool(self.entry_id, plan, self.new_instance, self.map_error,
                               generation, **options)
-        if plan.type == INLINE and self.offload == WHEN_BUSY and self.kind != "lua":
+        if plan.type == INLINE and self.offload == WHEN_BUSY and self.kind != "lua" and \
+                not self.calls_back:
             self.offload = NEVER  # inline WASM that cannot block stays on the caller's path
         self.pool.start()
 

@@ -92,8 +92,14 @@ class ComponentFunctionTarget(Target):
         except ValueError as exc:
             raise signature_error(entry, str(exc)) from None
         self.signature_text = str(self.function.type)
-        if self.imports:
-            self.offload = ALWAYS  # an import may block (sleep, I/O): never on the dispatcher
+        if self.link_plan.wasip2:
+            self.offload = ALWAYS  # a real WASI host may block (sleep, I/O): never on the dispatcher
+        elif self.imports:
+            # only the runtime's own hosts are real (the rest are stubs that fail at once):
+            # `funcs` calls back through the pipeline, which places the callee itself, so a
+            # Lua -> WASM -> funcs -> Lua chain can stay on the caller's thread (it hops when
+            # the caller's dispatcher has other work)
+            self.calls_back = True
         if group is None:
             self._probe: tuple | None = (store, instance, func)
             self._open_pool(plan, generation)

@@ -148,6 +148,25 @@ def _chunk_line(text: str, chunkname: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+#: traceback lines that are the host's own plumbing (the pcall wrapper compiled from Python
+#: strings, the xpcall under it), not the user's code
+_HOST_FRAME = re.compile(r'^\s+\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
+#: an error raised inside a host wrapper: the message is the user's, the location is not
+_HOST_LOCATION = re.compile(r'^\[string "<python>"\]:\d+: ')
+
+
+def without_host_frames(text: str) -> str:
+    """A Lua traceback as the user's code sees it: the host's wrapper frames removed (and the
+    host's location in front of a message raised inside a wrapper)."""
+    out = []
+    for line in text.split("\n"):
+        if _HOST_LOCATION.match(line):
+            out.append(_HOST_LOCATION.sub("", line, count=1))
+        elif not _HOST_FRAME.search(line):
+            out.append(line)
+    return "\n".join(out)
+
+
 class LuaState:
     """One Lua state: a function.lua instance, a library host, or the kernel's session."""
 
@@ -264,7 +283,8 @@ class LuaState:
                     err.entry = entry
                 raise err
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
-        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        text = without_host_frames(
+            err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err))
         raise CallError(f"Lua error: {text}", entry=entry, traceback=text,
                         source_line=_chunk_line(text, entry))
 

@@ -160,3 +160,24 @@ def test_other_threads_still_wait_for_the_group_lock(hosts):
     a.join(30)
     b.join(30)
     assert order == ["busy done", "add=2"]
+
+
+@pytest.mark.parametrize("pool", [INLINE, {"type": "lazy"}])
+def test_lua_wasm_funcs_lua_chain_stays_on_the_callers_thread(hosts, pool):
+    """Lua -> component -> `funcs` -> Lua: only the runtime's own hosts are real for this
+    component, so a lone coroutine's call runs on its own thread (no hop to a worker)."""
+    hosts.component("cs", "call-string", FUNCS, pool=pool)
+    hosts.lua("leaf", "return { main = function(s) return 'leaf:' .. s end }")
+    hosts.lua("top", """return { main = function()
+        local v, err = funcs.call("t:cs", "t:leaf", "x")
+        return v or tostring(err) end }""")
+    rt = hosts.rt
+    rt.tracer.start()
+    try:
+        assert rt.call("t:top") == "leaf:x"
+    finally:
+        rt.tracer.stop()
+    (root,) = rt.tracer.trees()
+    spans = [root, *root.children, *root.children[0].children]
+    assert [s.entry for s in spans] == ["t:top", "t:cs", "t:leaf"]
+    assert {s.thread for s in spans} == {threading.current_thread().name}

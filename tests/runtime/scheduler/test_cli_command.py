@@ -55,7 +55,9 @@ def test_exit_status_becomes_the_exit_code(args, code):
 def test_run_returning_err_exits_1_with_the_entry_named():
     r = wippy(EXAMPLE, "fail")
     assert r.returncode == 1
-    assert "cli:fail" in r.stderr and "returned err" in r.stderr
+    assert "command fail (cli:fail) failed: it returned an error result" in \
+        " ".join(r.stderr.split()), r.stderr
+    assert "returned err: True" not in r.stderr
 
 
 def test_echo_copies_stdin_to_stdout():

@@ -14,10 +14,6 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.validators
-
 from ...errors import INTERNAL, INVALID
 from ..convert import ConversionError, to_lua, to_plain
 from ._common import build, error
@@ -51,6 +47,11 @@ def _jsonable(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=100)
 def _validator(schema_text: str) -> Any:
+    # imported on first use: `import jsonschema` loads its format checkers, which can take
+    # seconds (rfc3987-syntax builds a grammar at import), and every Lua state gets `json`
+    import jsonschema
+    import jsonschema.validators
+
     schema = json.loads(schema_text)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     cls.check_schema(schema)
@@ -94,6 +95,8 @@ def _jsonable_schema(value: Any) -> Any:
 
 def _check(schema: Any, data: Any) -> Any:
     """`true`, or `false, err` (INVALID) naming the failing rule and its place."""
+    import jsonschema.exceptions
+
     try:
         validator = _validator(_schema_text(schema))
     except _Invalid as exc:

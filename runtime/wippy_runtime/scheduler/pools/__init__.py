@@ -10,7 +10,7 @@ from typing import Any
 
 from ..pool_config import ADAPTIVE, INLINE, LAZY, STATIC, PoolPlan
 from .adaptive import AdaptivePool
-from .base import ErrorMapper, Factory, Pool, PoolStats
+from .base import LATENCY_WINDOW, ErrorMapper, Factory, Pool, PoolStats
 from .inline import Gate, InlinePool
 from .lazy import LazyPool
 from .slots import SlotPool
@@ -28,5 +28,5 @@ def make_pool(entry_id: str, plan: PoolPlan, factory: Factory, map_error: ErrorM
     return cls(entry_id, plan, factory, map_error, generation, **options)
 
 
-__all__ = ["POOL_CLASSES", "AdaptivePool", "InlinePool", "LazyPool", "Gate", "Pool", "PoolStats",
+__all__ = ["LATENCY_WINDOW", "POOL_CLASSES", "AdaptivePool", "InlinePool", "LazyPool", "Gate", "Pool", "PoolStats",
            "SlotPool", "StaticPool", "make_pool"]

@@ -13,6 +13,7 @@ The one documented hook is `observe(wrap)`: the call path becomes `wrap(call_pat
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter_ns
@@ -38,6 +39,10 @@ ErrorMapper = Callable[[BaseException], tuple[CallError, bool]]
 BusyStores = list[tuple[Any, Callable[[], bool]]]
 
 
+#: how many recent call durations a pool keeps for its percentiles
+LATENCY_WINDOW = 256
+
+
 @dataclass(frozen=True)
 class PoolStats:
     """A snapshot of one pool, read by `%pools`, the CLI and the widgets."""
@@ -56,6 +61,8 @@ class PoolStats:
     total_ns: int
     last_ns: int
     retired: bool
+    #: 95th percentile of the last `LATENCY_WINDOW` timed call durations (0 before any)
+    p95_ns: int = 0
 
     @property
     def mean_us(self) -> float:
@@ -90,6 +97,8 @@ class Pool:
         self.last_ns = 0
         self.retired = False
         self.closed = False
+        #: recent call durations (ns), bounded: percentiles for the inspectors
+        self.latencies: deque[int] = deque(maxlen=LATENCY_WINDOW)
         #: worker threads for calls that hop off the dispatcher (scheduler/offload.py)
         self.executor: Any = None
         self._call_path = self._make_invoke()
@@ -146,6 +155,7 @@ class Pool:
         self.calls += 1
         self.total_ns += elapsed_ns
         self.last_ns = elapsed_ns
+        self.latencies.append(elapsed_ns)
         if failed:
             self.errors += 1
 
@@ -155,11 +165,19 @@ class Pool:
             max_instances=self.plan.max_instances, instances=self.instances, idle=idle,
             busy=busy, queued=self.queued, calls=self.calls, errors=self.errors,
             replaced=self.replaced, total_ns=self.total_ns, last_ns=self.last_ns,
-            retired=self.retired)
+            retired=self.retired, p95_ns=_p95(self.latencies))
 
     def _shutdown_executor(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=False)
+
+
+def _p95(samples: deque[int]) -> int:
+    """The nearest-rank 95th percentile of `samples` (0 when empty)."""
+    if not samples:
+        return 0
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, -(-95 * len(ordered) // 100) - 1)]
 
 
 def close_instance(inst: Any) -> None:

@@ -3,9 +3,10 @@
 Wippy's `type: inline`: no worker, no queue; the call runs right where it is made. The hot
 path of every `funcs.call` to an inline entry is this module's `invoke` closure: it takes the
 gate's token without blocking, runs the warm instance and counts the call, touching nothing
-else (busy is derived from the gate, so there is no counter to keep). Every call is counted; one in eight
-is timed (reading the clock twice would cost as much as all the rest), and the pool's total
-time is that sample's mean times the calls.
+else (busy is derived from the gate, so there is no counter to keep). Every call is counted;
+one in eight is timed (reading the clock twice would cost as much as all the rest): the
+pool's total time is that sample's mean times the calls, and its latencies (p95) are the
+sample's.
 
 Re-entrancy: the gate's `owner` is the thread that last took its token (set on every take,
 never cleared). When the token is taken and `owner` is this thread, the call is re-entrant (an
@@ -110,6 +111,7 @@ class InlinePool(Pool):
         take, give = gate.free.pop, gate.free.append
         pool = self
         clock, ident = perf_counter_ns, get_ident  # closure cells: cheaper than globals
+        record_latency = self.latencies.append
 
         def invoke(args: tuple) -> Any:
             try:
@@ -139,6 +141,7 @@ class InlinePool(Pool):
                 pool.timed += 1
                 pool.timed_ns += elapsed
                 pool.last_ns = elapsed
+                record_latency(elapsed)
                 return value
             finally:
                 if pool.retired:
@@ -183,6 +186,7 @@ class InlinePool(Pool):
             self.timed += 1
             self.timed_ns += elapsed
             self.last_ns = elapsed
+            self.latencies.append(elapsed)
         err, discard = self.map_error(exc)
         if discard:
             self.warm = None
@@ -204,6 +208,7 @@ class InlinePool(Pool):
         self.timed += 1
         self.timed_ns += elapsed_ns
         self.last_ns = elapsed_ns
+        self.latencies.append(elapsed_ns)
         if failed:
             self.errors += 1
 

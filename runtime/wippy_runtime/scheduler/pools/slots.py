@@ -86,6 +86,7 @@ class SlotPool(Pool):
         self.calls += 1
         self.total_ns += elapsed
         self.last_ns = elapsed
+        self.latencies.append(elapsed)
         return value
 
     # -- acquire / release -----------------------------------------------------------------
