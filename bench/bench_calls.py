@@ -1,7 +1,7 @@
 """funcs.call of a WAT `add` from Lua, against the best and the naive paths, in one run.
 
 - lower bound: Lua -> Python -> raw `wasmtime_func_call_unchecked` with a reused buffer
-  (stack-notes §1; no checks, no pool, no stats);
+  (no checks, no pool, no stats);
 - ours: Lua `funcs.call("bench:add", 6, 7)` on an inline pool (argument checks, pool stats,
   errors as values);
 - naive: Lua -> Python -> wasmtime-py `Func.__call__`.
@@ -14,9 +14,8 @@ import ctypes
 import time
 
 import wasmtime
-from wasmtime import _bindings as raw
-from wasmtime import _ffi as ffi
 from wippy_runtime import Runtime
+from wippy_runtime import wasmtime_private as wp
 from wippy_runtime.lua.globals import install_scheduling
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import LuaState
@@ -35,10 +34,10 @@ def lower_bound(engine: wasmtime.Engine):
     store = wasmtime.Store(engine)
     store.set_epoch_deadline(1 << 62)
     func = wasmtime.Instance(store, module, []).exports(store)["add"]
-    buf = (ffi.wasmtime_val_raw_t * 2)()
-    ctx, fref = store._context(), ctypes.byref(func._func)
-    trap = ctypes.POINTER(ffi.wasm_trap_t)()
-    trapref, call = ctypes.byref(trap), raw._wasmtime_func_call_unchecked
+    buf = (wp.ValRaw * 2)()
+    ctx, fref = wp.store_context(store), wp.func_ref(func)
+    trap = ctypes.POINTER(wp.TrapPtr)()
+    trapref, call = ctypes.byref(trap), wp.func_call_unchecked
 
     def add(a, b):
         buf[0].i32 = a

@@ -131,8 +131,8 @@ def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], i
     if first.startswith("%%wat") and "\n" in before:
         m = re.search(r"[$\w.]*$", line)
         word = m.group(0) if m else ""
-        names = sorted(set(re.findall(r"\$[\w.]+", code)))
-        pool = names if word.startswith("$") else WAT_WORDS
+        labels = sorted(set(re.findall(r"\$[\w.]+", code)))
+        pool = labels if word.startswith("$") else WAT_WORDS
         return [w for w in pool if w.startswith(word) and w != word] or \
             [w for w in pool if w.startswith(word)], cursor_pos - len(word), end
     if "\n" not in before or not first.startswith("%%"):
@@ -174,4 +174,5 @@ def complete(session: Session, code: str, cursor_pos: int) -> tuple[list[str], i
     if not path:
         names += KEYWORDS
     matches = sorted({n for n in names if n.startswith(word) and not n.startswith("__")})
-    return matches, cursor_pos - len(word), cursor_pos + len(re.match(r"\w*", code[cursor_pos:]).group(0))
+    tail = re.match(r"\w*", code[cursor_pos:])  # always matches (possibly empty)
+    return matches, cursor_pos - len(word), cursor_pos + (len(tail.group(0)) if tail else 0)

@@ -111,7 +111,7 @@ def lua_html(v: Any, depth: int = 0) -> str:
         return f"<code>{html.escape(lua_repr(v))}</code>"
     items.sort(key=lambda kv: _key_order(kv[0]))
     rows = "".join(
-        f"<tr><td style='text-align:left'><code>{html.escape(lua_repr(k) if not _ident(k) else _ident(k))}"
+        f"<tr><td style='text-align:left'><code>{html.escape(_ident(k) or lua_repr(k))}"
         f"</code></td><td style='text-align:left'>{lua_html(x, depth + 1)}</td></tr>"
         for k, x in items[:MAX_ITEMS])
     more = (f"<tr><td colspan=2>… {len(items) - MAX_ITEMS} more</td></tr>"

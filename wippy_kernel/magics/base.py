@@ -149,8 +149,8 @@ def wat_cell_error(exc: LoadError, body: str, body_line: int, entry_id: str
     from ..wat_locate import locate, offset_of
 
     message = getattr(exc, "message", None) or str(exc)
-    line = exc.source_line
-    column = exc.source_column
+    line: int | None = exc.source_line
+    column: int = exc.source_column or 0
     reason = ""
     if line is not None:
         m = _WAT_SYNTAX.search(message)

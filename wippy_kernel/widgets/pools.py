@@ -216,6 +216,8 @@ def _bar_tooltip(s: PoolStats) -> str:
 class PoolsWidget(W.VBox):
     """`%pools`: every pool of `runtime`; `refresh()` re-reads `pool_stats()`."""
 
+    children: tuple[Any, ...]  # the VBox trait, declared for mypy (ipywidgets is untyped)
+
     def __init__(self, runtime: Any, **kwargs: Any) -> None:
         self._runtime = runtime
         self._lock = threading.Lock()

@@ -43,6 +43,7 @@ from .wasm_signature import declared_signature, signature_error
 
 class ComponentInstance(InstanceBase):
     __slots__ = ("store", "instance", "func", "fn", "shared")
+    store: wasmtime.Store | None
 
     def __init__(self, store: wasmtime.Store, instance: Any, func: Any, fn: Any,
                  shared: SharedInstance | None = None) -> None:

@@ -31,6 +31,8 @@ from .wasm_signature import declared_signature, numeric, signature_error
 
 class CoreInstance(InstanceBase):
     __slots__ = ("store", "instance", "fn")
+    store: wasmtime.Store | None
+    instance: wasmtime.Instance | None
 
     def __init__(self, store: wasmtime.Store, instance: wasmtime.Instance, fn: Any) -> None:
         self.store, self.instance, self.fn = store, instance, fn
@@ -170,6 +172,7 @@ class CoreFunctionTarget(Target):
                           self.abi.bind(store, instance, self.cfg.method))
         else:
             func = instance.exports(store)[self.cfg.method]
+            assert isinstance(func, wasmtime.Func)  # the signature probe checked the export
             fn = make_core_caller(store, func, self.params, self.results)
         fn = self.hosts.limited(store, fn, self.cfg.max_execution_ms, self.entry_id)
         return store, instance, fn

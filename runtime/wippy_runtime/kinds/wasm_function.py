@@ -38,6 +38,7 @@ def load_wasm_bytes(entry: Entry, cfg: WasmConfig, ctx: Any) -> bytes:
                                   line_offset=1 if path else line_offset)
     fs = ctx.resolve(entry, cfg.fs, "fs.directory")
     assert isinstance(fs, FsDirectory)
+    assert cfg.path is not None  # parse_wasm_config requires it for binaries
     data = fs.read_bytes(cfg.path, for_entry=entry)
     assert cfg.hash is not None
     actual = hashlib.sha256(data).hexdigest()

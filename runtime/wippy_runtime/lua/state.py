@@ -297,4 +297,4 @@ class LuaState:
     def close(self) -> None:
         self.host_memory.lua = None
         self.globals = None
-        self.lua = None  # type: ignore[assignment]
+        self.lua = None

@@ -85,7 +85,7 @@ class Dispatcher:
         self.entry = entry
         self.glue = state.async_glue
         self.ready: deque[tuple[Task, tuple[Any, ...]]] = deque()
-        self.timers: list[tuple[int, int, Callable[[], None]]] = []
+        self.timers: list[list[Any]] = []  # [deadline_ns, seq, fn]: fn is None once cancelled
         self._seq = itertools.count()
         self._external: deque[Callable[[], None]] = deque()
         self._wake = threading.Event()
@@ -128,7 +128,7 @@ class Dispatcher:
 
     def call_later(self, delay_ns: int, fn: Callable[[], None]) -> list[Any]:
         item = [time.monotonic_ns() + delay_ns, next(self._seq), fn]
-        heapq.heappush(self.timers, item)  # type: ignore[arg-type]
+        heapq.heappush(self.timers, item)
         return item
 
     def cancel_timer(self, item: list[Any]) -> None:

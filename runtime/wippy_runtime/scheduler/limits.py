@@ -49,8 +49,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import wasmtime
-from wasmtime import _bindings as _raw
 
+from .. import wasmtime_private as wp
 from ..errors import CANCELED, TIMEOUT, CallError
 
 TICK_S = 0.01
@@ -58,16 +58,11 @@ HOOK_COUNT = 1000
 INTERRUPTED_TAG = "wippy: interrupted"
 TIMEOUT_TAG = "wippy: timeout"
 
-_CALLBACK_T = _raw._wasmtime_store_epoch_deadline_callback.argtypes[1]
-_FINALIZER_T = _raw._wasmtime_store_epoch_deadline_callback.argtypes[3]
-_NO_FINALIZER = _FINALIZER_T(0)
+_CALLBACK_T = wp.EPOCH_CALLBACK_T
+_NO_FINALIZER = wp.EPOCH_FINALIZER_T(0)
+_error_ptr = wp.new_error_ptr
 #: how often a blocked wait (a pool slot, a dispatcher with nothing ready) re-checks its limits
 WAIT_SLICE_S = 0.05
-
-
-def _error_ptr(message: str) -> int:
-    err = _raw.wasmtime_error_new(ctypes.c_char_p(message.encode()))
-    return ctypes.cast(err, ctypes.c_void_p).value or 0
 
 
 class ExecutionGuard:
@@ -94,8 +89,8 @@ class ExecutionGuard:
         with self._lock:
             key = self._next_key
             self._next_key += 1
-        _raw.wasmtime_store_epoch_deadline_callback(store.ptr(), self._callback,
-                                                    ctypes.c_void_p(key), _NO_FINALIZER)
+        wp.set_epoch_deadline_callback(store, self._callback, ctypes.c_void_p(key),
+                                       _NO_FINALIZER)
         store.set_epoch_deadline(1)
         store.wippy_key = key  # type: ignore[attr-defined]
         return key

@@ -101,7 +101,7 @@ def invoke_here(target: Target, args: tuple | list) -> Any:
     return target.pool.invoke(tuple(args))
 
 
-def submit(target: Target, args: list[Any], disp: Dispatcher,
+def submit(target: Target, args: tuple[Any, ...] | list[Any], disp: Dispatcher,
            done: Callable[[Any, BaseException | None], None]) -> Future[None]:
     """Run `target` with plain `args` on its pool's workers; `done(value, exc)` then runs on
     the dispatcher thread. Raises CallError(UNAVAILABLE) when the pool's queue is full."""

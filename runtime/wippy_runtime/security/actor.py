@@ -15,6 +15,8 @@ class Actor:
     """
 
     __slots__ = ("_id", "_meta")
+    _id: str
+    _meta: Mapping[str, Any]
 
     def __init__(self, actor_id: str, meta: Mapping[str, Any] | None = None) -> None:
         if not isinstance(actor_id, str):

@@ -20,7 +20,8 @@ from .scope import Scope
 class BuiltEntries(Protocol):
     """Where policies are looked up: the live registry's built objects by id."""
 
-    built: Mapping[str, Any]
+    @property
+    def built(self) -> Mapping[str, Any]: ...
 
 
 DEFAULT_LUA_MAX_MEMORY = 64 * 1024 * 1024

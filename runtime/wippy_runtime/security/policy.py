@@ -163,13 +163,14 @@ class Condition:
         unknown = sorted(set(data) - {"field", "operator", "value", "value_from"})
         if unknown:
             raise PolicyError(f"{where}: unknown key(s) {', '.join(unknown)}", "policy")
-        op = data.get("operator")
+        op: Any = data.get("operator")  # checked by the constructor
         if op not in _UNARY and "value" not in data and "value_from" not in data:
             raise PolicyError(f"{where}: operator {op!r} needs value or value_from", "policy")
         if "value" in data and "value_from" in data:
             raise PolicyError(f"{where}: give value or value_from, not both", "policy")
         try:
-            return cls(data.get("field"), op, data.get("value"), data.get("value_from"))
+            field: Any = data.get("field")  # untrusted YAML: the constructor checks it
+            return cls(field, op, data.get("value"), data.get("value_from"))
         except PolicyError as exc:
             raise PolicyError(f"{where}: {exc}", "policy") from None
 

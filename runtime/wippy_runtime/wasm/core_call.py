@@ -1,7 +1,7 @@
 """The fast path for core-module calls with numeric signatures.
 
 wasmtime-py's `Func.__call__` rebuilds the function type and converts every value through
-`Val` on each call (~24 µs, stack-notes §1). Here the signature is known once, so we generate a
+`Val` on each call (~24 µs). Here the signature is known once, so we generate a
 small Python function per (instance, export) that checks the arguments against their WIT types,
 writes them into a reused `wasmtime_val_raw_t` buffer and calls `wasmtime_func_call_unchecked`
 directly (~1.5 µs). Generated code keeps the checks inline, which is what makes it fast.
@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import wasmtime
-from wasmtime import _bindings as _raw
-from wasmtime import _ffi as ffi
-from wasmtime._func import maybe_raise_last_exn
 
+from .. import wasmtime_private as wp
 from ..wit.abi import flatten
-from ..wit.convert import LUA_INT_MAX, WitValueError, lower_value
+from ..wit.convert import lower_value
+from ..wit.errors import WitValueError
+from ..wit.plain import LUA_INT_MAX
 from ..wit.types import INT_RANGES, Primitive
 
 #: WIT primitive -> its one core value type (the canonical ABI's flattening): the primitives
@@ -113,19 +113,19 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
     ArgumentError, ResultError, wasmtime.Trap and WasmtimeError.
     """
     n_params, n_results = len(params), len(results)
-    buf = (ffi.wasmtime_val_raw_t * max(n_params, n_results, 1))()
-    trap = ctypes.POINTER(ffi.wasm_trap_t)()
+    buf = (wp.ValRaw * max(n_params, n_results, 1))()
+    trap = ctypes.POINTER(wp.TrapPtr)()
     # Element views are made once: `buf[i]` builds a new ctypes object on every access, and
     # the pointer is pre-cast so ctypes does not convert the array on every call.
     env: dict[str, Any] = {
-        "buf": ctypes.cast(buf, ctypes.POINTER(ffi.wasmtime_val_raw_t)), "_keep": buf,
+        "buf": ctypes.cast(buf, ctypes.POINTER(wp.ValRaw)), "_keep": buf,
         **{f"v{i}": buf[i] for i in range(max(n_params, n_results, 1))},
-        "ctx": store._context(), "fref": ctypes.byref(func._func),
-        "raw_call": _raw._wasmtime_func_call_unchecked, "trapref": ctypes.byref(trap),
-        "trap": trap, "Trap": wasmtime.Trap, "WasmtimeError": wasmtime.WasmtimeError,
-        "maybe_raise_last_exn": maybe_raise_last_exn, "coerce": coerce, "lift": lift,
-        "ArityError": ArityError, "ctypes": ctypes, "POINTER": ctypes.POINTER,
-        "wasm_trap_t": ffi.wasm_trap_t,
+        "ctx": wp.store_context(store), "fref": wp.func_ref(func),
+        "raw_call": wp.func_call_unchecked, "trapref": ctypes.byref(trap),
+        "trap": trap, "error_from_ptr": wp.error_from_ptr, "trap_from_ptr": wp.trap_from_ptr,
+        "maybe_raise_last_exn": wp.raise_pending_host_exception, "coerce": coerce,
+        "lift": lift, "ArityError": ArityError, "ctypes": ctypes, "POINTER": ctypes.POINTER,
+        "wasm_trap_t": wp.TrapPtr,
     }
     args = [f"a{i}" for i in range(n_params)]
     expected = f"expected {n_params} argument{'' if n_params == 1 else 's'}, got %d"
@@ -152,10 +152,10 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
     lines.append(f"    err = raw_call(ctx, fref, buf, {max(n_params, n_results)}, trapref)")
     lines.append("    if err:")
     lines.append("        maybe_raise_last_exn()")
-    lines.append("        raise WasmtimeError._from_ptr(err)")
+    lines.append("        raise error_from_ptr(err)")
     lines.append("    if trap:")
     # Take ownership of the trap, then null our reused out-pointer for the next call.
-    lines.append("        t = Trap._from_ptr(ctypes.cast(trap, POINTER(wasm_trap_t)))")
+    lines.append("        t = trap_from_ptr(ctypes.cast(trap, POINTER(wasm_trap_t)))")
     lines.append("        ctypes.memset(ctypes.addressof(trap), 0, ctypes.sizeof(trap))")
     lines.append("        maybe_raise_last_exn()")
     lines.append("        raise t")

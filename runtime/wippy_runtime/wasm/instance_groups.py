@@ -50,7 +50,7 @@ class InstanceGroups:
         with self._mutex:
             members = self._on_reset.setdefault(key, [])
             members[:] = [m for m in members if m() is not None]
-            members.append(weakref.WeakMethod(callback))  # type: ignore[arg-type]
+            members.append(weakref.WeakMethod(callback))
 
     def clear(self) -> None:
         """Drop every shared instance (runtime shutdown: stores with custom stdio must be

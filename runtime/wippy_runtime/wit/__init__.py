@@ -1,25 +1,29 @@
 """WIT for wippy: the grammar and type model, and value mapping between Lua and WIT.
 
 Modules, in the order data flows through them:
-- `types`: the type model (frozen dataclasses).
-- `parser`: WIT text -> `WitDocument` / signatures (`parse_wit`, `parse_signatures`).
-- `abi`: canonical ABI facts of a type (flattening, size, alignment; `core_flat_types`).
-- `convert`: plain (Lua-side) values checked against a type (`lower_args`, `WitValueError`).
-- `component_values`: calling wasmtime components with plain values (`ComponentFunction`).
-- `canonical`: calling core modules through the canonical ABI (`CoreAbiFunction`).
+- `types`: the type model (frozen dataclasses); `visitor`: one dispatch over it, which every
+  job below subclasses instead of testing classes one by one.
+- `errors`: `WitError` (the text), `WitValueError` (a value), `CoreAbiError` (a module).
+- parsing: `grammar` (lark, built on first use) -> `builder` (tree -> scopes) -> `scopes`
+  (name resolution) -> `document` (`WitDocument`); `parser` is the entry (`parse_wit`).
+- `abi`: canonical ABI facts of a type (`layout`: size, alignment, flattening).
+- `plain`, `handles`: the plain value model's shared pieces and resource handles.
+- `convert`: plain (Lua-side) values checked against a type (`args_lowerer`, `lower_value`).
+- components: `component_types` (wasmtime's types -> ours), `component_write` /
+  `component_read` (checked values <-> C values), `component` (`ComponentFunction`).
+- core modules: `canonical_memory` (linear memory), `canonical_lower` / `canonical_lift`
+  (values <-> memory and flat core values), `canonical` (`CoreAbiFunction`).
 """
 
 from .abi import MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, core_flat_types
-from .canonical import CoreAbiError, CoreAbiFunction, CoreResource
-from .component_values import ComponentFunction, ComponentResource
-from .convert import (
-    ResourceHandle,
-    WitValueError,
-    lower_args,
-    lower_value,
-    split_top_level_result,
-)
-from .parser import Interface, WitDocument, WitError, World, parse_signatures, parse_wit
+from .canonical import CoreAbiFunction
+from .component import ComponentFunction
+from .convert import args_lowerer, lower_args, lower_value
+from .document import Interface, WitDocument, World
+from .errors import CoreAbiError, WitError, WitValueError
+from .handles import ComponentResource, CoreResource, ResourceHandle
+from .parser import parse_signatures, parse_wit
+from .plain import check_lua_int, split_top_level_result
 from .types import (
     BOOL,
     CHAR,
@@ -62,9 +66,11 @@ __all__ = [
     "CoreResource",
     "ResourceHandle",
     "WitValueError",
+    "args_lowerer",
     "lower_args",
     "lower_value",
     "split_top_level_result",
+    "check_lua_int",
     "parse_wit",
     "parse_signatures",
     "core_flat_types",

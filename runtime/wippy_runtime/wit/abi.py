@@ -1,13 +1,13 @@
 """Type-level facts of the Component Model canonical ABI: flattening, size and alignment.
 
-These are pure functions of a WIT type (memoised, since types are hashable). They are used
-to check that a core module's export matches its declared `wit` (`core_flat_types`) and by
-`canonical.py` to lay values out in linear memory.
+These are pure functions of a WIT type, computed in one memoised walk (`layout`), since
+types are hashable. They are used to check that a core module's export matches its declared
+`wit` (`core_flat_types`) and by the `canonical_*` modules to lay values out in linear memory.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass
 
 from .types import (
     BorrowType,
@@ -25,10 +25,13 @@ from .types import (
     VariantType,
     WitType,
 )
+from .visitor import CachingVisitor
 
 __all__ = [
     "MAX_FLAT_PARAMS",
     "MAX_FLAT_RESULTS",
+    "Layout",
+    "layout",
     "flatten",
     "core_flat_types",
     "size_of",
@@ -36,6 +39,7 @@ __all__ = [
     "align_to",
     "discriminant_size",
     "variant_cases",
+    "payload_offset",
     "flags_size",
 ]
 
@@ -52,7 +56,6 @@ _PRIM_SIZE = {
     "bool": 1, "s8": 1, "u8": 1, "s16": 2, "u16": 2, "s32": 4, "u32": 4, "char": 4,
     "f32": 4, "s64": 8, "u64": 8, "f64": 8, "string": 8,
 }
-_PRIM_ALIGN = dict(_PRIM_SIZE, string=4)
 
 
 def variant_cases(t: WitType) -> tuple[WitType | None, ...]:
@@ -61,13 +64,23 @@ def variant_cases(t: WitType) -> tuple[WitType | None, ...]:
     option<T> is `variant { none, some(T) }` and result<T, E> is `variant { ok(T), err(E) }`
     in the canonical ABI, so one code path handles all three.
     """
-    if isinstance(t, VariantType):
+    return _CASES.visit(t)
+
+
+class _Cases(CachingVisitor[tuple[WitType | None, ...]]):
+    __slots__ = ()
+
+    def visit_variant(self, t: VariantType) -> tuple[WitType | None, ...]:
         return tuple(c.type for c in t.cases)
-    if isinstance(t, OptionType):
+
+    def visit_option(self, t: OptionType) -> tuple[WitType | None, ...]:
         return (None, t.inner)
-    if isinstance(t, ResultType):
+
+    def visit_result(self, t: ResultType) -> tuple[WitType | None, ...]:
         return (t.ok, t.err)
-    raise TypeError(f"{t} is not a variant-like type")
+
+
+_CASES = _Cases()
 
 
 def discriminant_size(num_cases: int) -> int:
@@ -93,54 +106,44 @@ def align_to(offset: int, align: int) -> int:
     return (offset + align - 1) // align * align
 
 
-@cache
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Everything the canonical ABI says about one type, computed in one walk.
+
+    `size`/`align`: its bytes in linear memory; `flat`: the core value types that carry it
+    as parameters or results (before the flat limits); `uses_memory`: it holds a string or
+    a list, so passing it needs the module's memory (and, as a parameter, its allocator).
+    """
+
+    size: int
+    align: int
+    flat: tuple[str, ...]
+    uses_memory: bool
+
+
+def layout(t: WitType) -> Layout:
+    """The canonical ABI layout of `t` (memoised per type)."""
+    return _LAYOUT.visit(t)
+
+
 def alignment(t: WitType) -> int:
-    if isinstance(t, Primitive):
-        return _PRIM_ALIGN[t.name]
-    if isinstance(t, ListType):
-        return 4
-    if isinstance(t, RecordType):
-        return max((alignment(f.type) for f in t.fields), default=1)
-    if isinstance(t, TupleType):
-        return max((alignment(e) for e in t.elements), default=1)
-    if isinstance(t, (VariantType, OptionType, ResultType)):
-        cases = variant_cases(t)
-        return max(discriminant_size(len(cases)),
-                   max((alignment(c) for c in cases if c is not None), default=1))
-    if isinstance(t, EnumType):
-        return discriminant_size(len(t.cases))
-    if isinstance(t, FlagsType):
-        return min(max(flags_size(len(t.names)), 1), 4)
-    if isinstance(t, (OwnType, BorrowType, ResourceType)):
-        return 4
-    raise TypeError(f"no canonical ABI alignment for {t!r}")
+    return _LAYOUT.visit(t).align
 
 
-@cache
 def size_of(t: WitType) -> int:
-    if isinstance(t, Primitive):
-        return _PRIM_SIZE[t.name]
-    if isinstance(t, ListType):
-        return 8
-    if isinstance(t, (RecordType, TupleType)):
-        members = [f.type for f in t.fields] if isinstance(t, RecordType) else list(t.elements)
-        s = 0
-        for m in members:
-            s = align_to(s, alignment(m)) + size_of(m)
-        return align_to(s, alignment(t))
-    if isinstance(t, (VariantType, OptionType, ResultType)):
-        cases = variant_cases(t)
-        s = discriminant_size(len(cases))
-        s = align_to(s, max((alignment(c) for c in cases if c is not None), default=1))
-        s += max((size_of(c) for c in cases if c is not None), default=0)
-        return align_to(s, alignment(t))
-    if isinstance(t, EnumType):
-        return discriminant_size(len(t.cases))
-    if isinstance(t, FlagsType):
-        return flags_size(len(t.names))
-    if isinstance(t, (OwnType, BorrowType, ResourceType)):
-        return 4
-    raise TypeError(f"no canonical ABI size for {t!r}")
+    return _LAYOUT.visit(t).size
+
+
+def flatten(t: WitType) -> tuple[str, ...]:
+    """The core wasm value types that carry `t` as parameters/results (before the limits)."""
+    return _LAYOUT.visit(t).flat
+
+
+def payload_offset(t: WitType) -> int:
+    """Where a variant-like value's payload starts, after its discriminant."""
+    cases = variant_cases(t)
+    disc = discriminant_size(len(cases))
+    return align_to(disc, max((alignment(c) for c in cases if c is not None), default=1))
 
 
 def _join(a: str, b: str) -> str:
@@ -151,37 +154,70 @@ def _join(a: str, b: str) -> str:
     return "i64"
 
 
-@cache
-def flatten(t: WitType) -> tuple[str, ...]:
-    """The core wasm value types that carry `t` as parameters/results (before the limits)."""
-    if isinstance(t, Primitive):
+_I32 = ("i32",)
+_HANDLE = Layout(4, 4, _I32, False)
+_POINTER_PAIR = ("i32", "i32")
+
+
+class _Layouts(CachingVisitor[Layout]):
+    __slots__ = ()
+
+    def visit_primitive(self, t: Primitive) -> Layout:
         if t.name == "string":
-            return ("i32", "i32")
-        return (_PRIM_FLAT[t.name],)
-    if isinstance(t, ListType):
-        return ("i32", "i32")
-    if isinstance(t, RecordType):
-        return tuple(ft for f in t.fields for ft in flatten(f.type))
-    if isinstance(t, TupleType):
-        return tuple(ft for e in t.elements for ft in flatten(e))
-    if isinstance(t, (VariantType, OptionType, ResultType)):
+            return Layout(8, 4, _POINTER_PAIR, True)
+        size = _PRIM_SIZE[t.name]
+        return Layout(size, size, (_PRIM_FLAT[t.name],), False)
+
+    def visit_list(self, t: ListType) -> Layout:
+        return Layout(8, 4, _POINTER_PAIR, True)
+
+    def _members(self, members: tuple[WitType, ...]) -> Layout:
+        parts = [self.visit(m) for m in members]
+        align = max((p.align for p in parts), default=1)
+        size = 0
+        for p in parts:
+            size = align_to(size, p.align) + p.size
+        return Layout(align_to(size, align), align, tuple(ft for p in parts for ft in p.flat),
+                      any(p.uses_memory for p in parts))
+
+    def visit_record(self, t: RecordType) -> Layout:
+        return self._members(tuple(f.type for f in t.fields))
+
+    def visit_tuple(self, t: TupleType) -> Layout:
+        return self._members(t.elements)
+
+    def visit_variant_like(self, t: VariantType | OptionType | ResultType) -> Layout:
+        cases = [self.visit(c) for c in variant_cases(t) if c is not None]
+        disc = discriminant_size(len(variant_cases(t)))
+        payload_align = max((c.align for c in cases), default=1)
+        align = max(disc, payload_align)
+        size = align_to(disc, payload_align) + max((c.size for c in cases), default=0)
         joined: list[str] = []
-        for c in variant_cases(t):
-            if c is None:
-                continue
-            for i, ft in enumerate(flatten(c)):
+        for c in cases:
+            for i, ft in enumerate(c.flat):
                 if i < len(joined):
                     joined[i] = _join(joined[i], ft)
                 else:
                     joined.append(ft)
-        return ("i32", *joined)
-    if isinstance(t, EnumType):
-        return ("i32",)
-    if isinstance(t, FlagsType):
-        return ("i32",) * ((len(t.names) + 31) // 32)
-    if isinstance(t, (OwnType, BorrowType, ResourceType)):
-        return ("i32",)
-    raise TypeError(f"no canonical ABI flattening for {t!r}")
+        return Layout(align_to(size, align), align, ("i32", *joined),
+                      any(c.uses_memory for c in cases))
+
+    def visit_enum(self, t: EnumType) -> Layout:
+        size = discriminant_size(len(t.cases))
+        return Layout(size, size, _I32, False)
+
+    def visit_flags(self, t: FlagsType) -> Layout:
+        size = flags_size(len(t.names))
+        return Layout(size, min(max(size, 1), 4), _I32 * ((len(t.names) + 31) // 32), False)
+
+    def visit_handle(self, t: OwnType | BorrowType) -> Layout:
+        return _HANDLE
+
+    def visit_resource(self, t: ResourceType) -> Layout:
+        return _HANDLE
+
+
+_LAYOUT = _Layouts()
 
 
 def flat_params(func: FuncType) -> tuple[str, ...]:

@@ -2,11 +2,11 @@
 
 The runtime's *plain* value model is: None, bool, int, float, str, bytes (a Lua string that
 is not valid UTF-8), list (a Lua sequence), dict (any other Lua table; an empty Lua table is
-`{}`), and opaque resource handles. SPEC §4 fixes the mapping to WIT.
+`{}`), and opaque resource handles.
 
 Lowering is split in two so that every backend shares one validator and one set of error
 messages: `lowerer(t)` turns a plain value into a *checked* value, and the backends
-(`component_values` for wasmtime components, `canonical` for core modules) turn checked
+(`component_write` for wasmtime components, `canonical_lower` for core modules) turn checked
 values into their representation. Checked values are:
 
 ==================  ===========================================================
@@ -41,10 +41,12 @@ integer 5`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from .errors import WitValueError
+from .handles import ResourceHandle
+from .plain import describe
 from .types import (
     INT_RANGES,
     BorrowType,
@@ -56,66 +58,16 @@ from .types import (
     OwnType,
     Primitive,
     RecordType,
-    ResourceType,
     ResultType,
     TupleType,
     VariantType,
     WitType,
 )
+from .visitor import CachingVisitor
 
-__all__ = [
-    "WitValueError",
-    "ResourceHandle",
-    "lowerer",
-    "lower_value",
-    "lower_args",
-    "split_top_level_result",
-    "describe",
-    "check_lua_int",
-]
+__all__ = ["lowerer", "lower_value", "lower_args", "args_lowerer"]
 
 Lowerer = Callable[[Any], Any]
-
-
-class WitValueError(ValueError):
-    """A value that does not fit its WIT type.
-
-    `param` is the parameter name (None outside an argument), `index` its 1-based position,
-    `path` the location inside the value (`users[2].tags[1]`), `reason` the bare problem.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        reason: str = "",
-        path: str = "",
-        param: str | None = None,
-        index: int | None = None,
-        wit_type: WitType | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.reason = reason or message
-        self.path = path
-        self.param = param
-        self.index = index
-        self.wit_type = wit_type
-
-
-class ResourceHandle:
-    """An opaque handle to a resource that Lua can hold and pass back.
-
-    Backends subclass it (a wasmtime `ResourceAny`, a core-module table index); `resource`
-    is the WIT resource type, so passing a handle of the wrong resource is caught here.
-    """
-
-    __slots__ = ("resource", "__weakref__")
-
-    def __init__(self, resource: ResourceType) -> None:
-        self.resource = resource
-
-    def __repr__(self) -> str:
-        return f"<{self.resource.name} handle>"
 
 
 class _Fail(Exception):
@@ -127,30 +79,6 @@ class _Fail(Exception):
 
 
 _MISSING = object()
-
-
-def describe(value: Any) -> str:
-    """A short, Lua-flavoured description of a plain value for error messages."""
-    if value is None:
-        return "nil"
-    if value is True or value is False:
-        return f"boolean {'true' if value else 'false'}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"number {value!r}"
-    if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return f'string "{text}"'
-    if isinstance(value, (bytes, bytearray)):
-        return f"binary string of {len(value)} bytes"
-    if isinstance(value, list):
-        return f"array of {len(value)} items"
-    if isinstance(value, dict):
-        return "empty table" if not value else "table"
-    if isinstance(value, ResourceHandle):
-        return repr(value)
-    return type(value).__name__
 
 
 def _expected(t: WitType | str, value: Any) -> _Fail:
@@ -350,14 +278,11 @@ def _tuple_lowerer(t: TupleType) -> Lowerer:
     return lower
 
 
-def _case_lowerer(
-    t: WitType, cases: list[tuple[str, WitType | None]]
-) -> Lowerer:
+def _case_lowerer(t: WitType, kind: str, cases: list[tuple[str, WitType | None]]) -> Lowerer:
     """Variants and nested results: a table with exactly one case key."""
     index = {name: (i, None if ct is None else lowerer(ct)) for i, (name, ct) in
              enumerate(cases)}
     listing = ", ".join(name for name, _ in cases)
-    kind = "result" if isinstance(t, ResultType) else "variant"
 
     def lower(v: Any) -> tuple:
         if type(v) is dict and len(v) == 1:
@@ -460,33 +385,44 @@ _PRIM_LOWERERS: dict[str, Lowerer] = {
 }
 
 
-@cache
-def lowerer(t: WitType) -> Lowerer:
-    """A function checking a plain value against `t` and returning the checked value.
+class _Lowerers(CachingVisitor[Lowerer]):
+    __slots__ = ()
 
-    It raises an internal exception; use `lower_value`/`lower_args` for `WitValueError`s.
-    """
-    if isinstance(t, Primitive):
+    def visit_primitive(self, t: Primitive) -> Lowerer:
         return _PRIM_LOWERERS[t.name]
-    if isinstance(t, ListType):
+
+    def visit_list(self, t: ListType) -> Lowerer:
         return _list_lowerer(t)
-    if isinstance(t, RecordType):
+
+    def visit_record(self, t: RecordType) -> Lowerer:
         return _record_lowerer(t)
-    if isinstance(t, TupleType):
+
+    def visit_tuple(self, t: TupleType) -> Lowerer:
         return _tuple_lowerer(t)
-    if isinstance(t, OptionType):
+
+    def visit_option(self, t: OptionType) -> Lowerer:
         return _option_lowerer(t)
-    if isinstance(t, ResultType):
-        return _case_lowerer(t, [("ok", t.ok), ("err", t.err)])
-    if isinstance(t, VariantType):
-        return _case_lowerer(t, [(c.name, c.type) for c in t.cases])
-    if isinstance(t, EnumType):
+
+    def visit_result(self, t: ResultType) -> Lowerer:
+        return _case_lowerer(t, "result", [("ok", t.ok), ("err", t.err)])
+
+    def visit_variant(self, t: VariantType) -> Lowerer:
+        return _case_lowerer(t, "variant", [(c.name, c.type) for c in t.cases])
+
+    def visit_enum(self, t: EnumType) -> Lowerer:
         return _enum_lowerer(t)
-    if isinstance(t, FlagsType):
+
+    def visit_flags(self, t: FlagsType) -> Lowerer:
         return _flags_lowerer(t)
-    if isinstance(t, (OwnType, BorrowType)):
+
+    def visit_handle(self, t: OwnType | BorrowType) -> Lowerer:
         return _handle_lowerer(t)
-    raise TypeError(f"cannot convert values of {t!r}")
+
+
+#: `lowerer(t)`: a function checking a plain value against `t` and returning the checked
+#: value. It raises an internal exception; use `lower_value`/`args_lowerer` for
+#: `WitValueError`s.
+lowerer: Callable[[WitType], Lowerer] = _Lowerers()
 
 
 def _error(e: _Fail, t: WitType, root: str, prefix: str, **info: Any) -> WitValueError:
@@ -504,58 +440,42 @@ def lower_value(t: WitType, value: Any, name: str = "value") -> Any:
         raise _error(e, t, name, f"{name} ({t}): ") from None
 
 
-def lower_args(func: FuncType, args: tuple | list) -> list:
-    """Check a call's plain arguments against the function's parameters.
+def args_lowerer(func: FuncType) -> Callable[[Sequence[Any]], list]:
+    """A function checking a call's plain arguments against `func`'s parameters.
 
-    Missing trailing arguments are accepted when their type is an option (Lua drops
-    trailing nils); otherwise the count must match.
+    Built once per signature, so a call pays no per-type lookup. Missing trailing arguments
+    are accepted when their type is an option (Lua drops trailing nils); otherwise the count
+    must match. Raises `WitValueError` naming the argument.
     """
     params = func.params
-    if len(args) != len(params):
-        if len(args) > len(params) or not all(
-            isinstance(p.type, OptionType) for p in params[len(args):]
-        ):
-            n = len(params)
-            raise WitValueError(
-                f"expected {n} argument{'s' if n != 1 else ''}, got {len(args)}",
-            )
-        args = list(args) + [None] * (len(params) - len(args))
-    out = []
-    for i, (p, v) in enumerate(zip(params, args, strict=True)):
-        try:
-            out.append(lowerer(p.type)(v))
-        except _Fail as e:
-            raise _error(e, p.type, p.name, f"argument {i + 1} ({p.name}: {p.type}): ",
-                         param=p.name, index=i + 1) from None
-    return out
+    n = len(params)
+    steps = [(lowerer(p.type), p, f"argument {i + 1} ({p.name}: {p.type}): ")
+             for i, p in enumerate(params)]
+    # how many trailing parameters may be left out
+    optional_tail = 0
+    for p in reversed(params):
+        if not isinstance(p.type, OptionType):
+            break
+        optional_tail += 1
+
+    def lower(args: Sequence[Any]) -> list:
+        if len(args) != n:
+            if len(args) > n or len(args) < n - optional_tail:
+                raise WitValueError(f"expected {n} argument{'s' if n != 1 else ''}, "
+                                    f"got {len(args)}")
+            args = list(args) + [None] * (n - len(args))
+        out = []
+        for i, (conv, p, prefix) in enumerate(steps):
+            try:
+                out.append(conv(args[i]))
+            except _Fail as e:
+                raise _error(e, p.type, p.name, prefix, param=p.name, index=i + 1) from None
+        return out
+
+    return lower
 
 
-# ---------------------------------------------------------------------------------------
-# shared pieces of lifting (WIT -> plain); the walking itself lives in each backend
-
-LUA_INT_MAX = 2**63 - 1
-
-
-def check_lua_int(v: int, t: str = "u64") -> int:
-    """Lua integers are signed 64-bit: a u64 above 2^63-1 is an error, never a wrap."""
-    if v > LUA_INT_MAX:
-        raise WitValueError(f"{t} value {v} does not fit a Lua integer (max 2^63-1)",
-                            reason="u64 overflow")
-    return v
-
-
-def split_top_level_result(func: FuncType, value: Any) -> tuple[Any, Any]:
-    """Turn a function's lifted return value into Lua's `value, err` pair.
-
-    A function whose single result is `result<T, E>` returns `(v, None)` on ok and
-    `(None, e)` on err (SPEC §4); a side without a type gives `True`. Any other function
-    returns `(value, None)`. Multiple results come back as a list in `value`.
-    """
-    if len(func.results) == 1 and isinstance(func.results[0], ResultType) and \
-            type(value) is dict and len(value) == 1:
-        ((tag, payload),) = value.items()
-        if tag == "ok":
-            return payload, None
-        if tag == "err":
-            return None, payload
-    return value, None
+def lower_args(func: FuncType, args: Sequence[Any]) -> list:
+    """Check a call's plain arguments against the function's parameters (see `args_lowerer`;
+    callers that call the same signature repeatedly should build that once)."""
+    return args_lowerer(func)(args)

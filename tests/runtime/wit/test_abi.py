@@ -2,7 +2,7 @@
 
 import pytest
 from wippy_runtime.wit import core_flat_types, parse_signatures, parse_wit
-from wippy_runtime.wit.abi import alignment, flatten, size_of
+from wippy_runtime.wit.abi import alignment, flatten, layout, size_of, variant_cases
 
 
 def sig(text: str):
@@ -67,3 +67,35 @@ def test_size_and_alignment(text, size, align):
     )
     t = doc.functions["f"].params[0].type
     assert (size_of(t), alignment(t)) == (size, align)
+
+
+@pytest.mark.parametrize(
+    ("text", "uses_memory"),
+    [
+        ("u64", False), ("string", True), ("list<u8>", True), ("tuple<u8, f64>", False),
+        ("tuple<u8, string>", True), ("option<list<s32>>", True), ("result<u8, e3>", False),
+        ("v", True), ("own<r>", False), ("f33", False),
+    ],
+)
+def test_layout_says_which_types_travel_through_memory(text, uses_memory):
+    doc = parse_wit(
+        "enum e3 { a, b, c }\n"
+        "flags f33 { " + ", ".join(f"x{i}" for i in range(33)) + " }\n"
+        "variant v { a, b(u64), c(string) }\n"
+        "resource r;\n"
+        f"f: func(x: {text});"
+    )
+    t = doc.functions["f"].params[0].type
+    got = layout(t)
+    assert got.uses_memory is uses_memory
+    assert (got.size, got.align, got.flat) == (size_of(t), alignment(t), flatten(t))
+
+
+def test_variant_cases_treats_option_and_result_as_variants():
+    doc = parse_wit("variant v { a, b(u64) }\nf: func(x: option<u8>, y: result<_, string>, z: v);")
+    x, y, z = (p.type for p in doc.functions["f"].params)
+    assert variant_cases(x) == (None, x.inner)
+    assert variant_cases(y) == (None, y.err)
+    assert [str(c) for c in variant_cases(z)] == ["None", "u64"]
+    with pytest.raises(TypeError):
+        variant_cases(doc.functions["f"].params[0].type.inner)

@@ -2,14 +2,9 @@
 
 import pytest
 from wippy_runtime.wit import parse_wit
-from wippy_runtime.wit.convert import (
-    ResourceHandle,
-    WitValueError,
-    check_lua_int,
-    lower_args,
-    lower_value,
-    split_top_level_result,
-)
+from wippy_runtime.wit.convert import args_lowerer, lower_args, lower_value
+from wippy_runtime.wit.errors import WitValueError
+from wippy_runtime.wit.handles import ResourceHandle
 
 DOC = parse_wit(
     """
@@ -169,14 +164,12 @@ def test_lower_value_names_the_value():
         lower_value(user, {"name": "x", "tags": [], "active": True}, "ret")
 
 
-def test_top_level_result_splits_into_value_and_error():
-    f = F["try-divide"]
-    assert split_top_level_result(f, {"ok": 5}) == (5, None)
-    assert split_top_level_result(f, {"err": "division by zero"}) == (None, "division by zero")
-    assert split_top_level_result(F["compute"], 13) == (13, None)
-
-
-def test_u64_above_lua_range_is_an_error():
-    assert check_lua_int(2**63 - 1) == 2**63 - 1
-    with pytest.raises(WitValueError, match="does not fit a Lua integer"):
-        check_lua_int(2**63)
+def test_args_lowerer_is_built_once_and_checks_every_call():
+    check = args_lowerer(F["maybe"])
+    assert check([1, 2]) == [1, (1, 2)]
+    assert check([1]) == [1, (0, None)]  # a trailing option may be left out (Lua drops nils)
+    with pytest.raises(WitValueError, match=r"^expected 2 arguments, got 0$"):
+        check([])
+    with pytest.raises(WitValueError, match=r"^argument 2 \(b: option<u8>\): value 300") as info:
+        check([1, 300])
+    assert (info.value.param, info.value.index) == ("b", 2)

@@ -9,7 +9,7 @@ Each module picks per function what the real one does.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import lupa.lua54 as lupa
 
@@ -42,7 +42,7 @@ def lua_type(value: Any) -> str:
     return _lua_type(value) or "userdata"
 
 
-def is_table(value: Any) -> bool:
+def is_table(value: Any) -> TypeGuard[Any]:  # lets mypy drop `None` after the check
     return _lua_type(value) == "table"
 
 

@@ -199,7 +199,7 @@ def train_dict(samples: Any = None, options: Any = None, *_: Any) -> Any:
     n = len(samples)
     if n == 0:
         return fail("samples table cannot be empty", INVALID)
-    items: list[bytes] = []
+    items: list[bytes | bytearray | memoryview] = []
     for i in range(1, n + 1):
         value = samples[i]
         if not isinstance(value, bytes):

@@ -33,10 +33,8 @@ if TYPE_CHECKING:
     from ..host import LuaHost
     from ..state import LuaState
 
-try:  # the parser behind `re`; used only to refuse what RE2 cannot do
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+# the parser behind `re`; used only to refuse what RE2 cannot do
+from re import _parser as _sre_parse
 
 _UNSUPPORTED = {"ASSERT": "lookaround", "ASSERT_NOT": "lookaround",
                 "GROUPREF": "backreference", "GROUPREF_EXISTS": "conditional"}

@@ -129,7 +129,7 @@ class Time:
         return self.ns == 0
 
     def format_rfc3339(self, *_: Any) -> bytes:
-        dt = _dt.datetime.fromtimestamp(self.ns / 1e9, tz=_dt.timezone.utc)
+        dt = _dt.datetime.fromtimestamp(self.ns / 1e9, tz=_dt.UTC)
         return dt.isoformat().replace("+00:00", "Z").encode()
 
 

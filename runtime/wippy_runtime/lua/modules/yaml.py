@@ -44,7 +44,7 @@ class _Dumper(_yaml.SafeDumper):
 
 
 _Dumper.add_representer(LuaErrorValue,
-                        lambda d, v: d.represent_str(str(v)))  # type: ignore[arg-type]
+                        lambda d, v: d.represent_str(str(v)))
 
 
 def _plain_keys(value: Any) -> Any:

@@ -70,6 +70,7 @@ def tokenize(src: str) -> list[Token]:
         pos = len(src) if pos < 0 else pos
     for m in _TOKEN.finditer(src, pos):
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         start, end = m.span(kind)
         line += count("\n", pos, start)
         pos = start

@@ -213,7 +213,7 @@ class InlinePool(Pool):
             self.errors += 1
 
     @property
-    def total_ns(self) -> int:  # type: ignore[override]
+    def total_ns(self) -> int:
         """All calls' time, estimated from the timed sample (exact while calls <= 1)."""
         timed = self.timed
         return self.timed_ns * self.calls // timed if timed else 0

@@ -177,7 +177,10 @@ class SlotPool(Pool):
         for inst in list(self.in_use.values()):
             store = getattr(inst, "store", None)
             if store is not None:
-                out.append((store, lambda i=inst: id(i) in self.in_use))
+                def still_in_use(i: Any = inst) -> bool:
+                    return id(i) in self.in_use
+
+                out.append((store, still_in_use))
         return out
 
     def idle_instances(self) -> list[Any]:
