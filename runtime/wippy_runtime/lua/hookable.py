@@ -14,7 +14,8 @@ Decisions:
 * **Patterns: a matcher written in Lua, chosen by a cost bound, not a step budget.** A step
   budget would need a patched C matcher. Instead each call estimates the C matcher's worst
   case: with `k` quantifiers (`* + - ?`, `%b`) and a subject of `n` bytes, backtracking can
-  cost about `n^(k+1)` steps. When that bound is at most `C_PATTERN_BUDGET` (a few
+  cost about `n^(k+1)` steps (a quantifier that ends the pattern does not count: nothing
+  after it can fail, so it never backtracks). When that bound is at most `C_PATTERN_BUDGET` (a few
   milliseconds of C) the C function runs; above it the same algorithm (a line-by-line port of
   Lua 5.4's `lstrlib.c` matcher: same captures, anchors, `%b`, `%f`, back-references, errors)
   runs in Lua. Ordinary patterns on ordinary strings stay on the fast path; a pattern bomb
@@ -45,9 +46,12 @@ local c_move, c_concat = table.move, table.concat
 local type, error, tostring, select, tointeger = type, error, tostring, select, math.tointeger
 local maxinteger = math.maxinteger
 
--- Worst-case cost of the C matcher: quantifiers outside sets, %b counts as one.
+-- Worst-case cost of the C matcher: quantifiers outside sets, %b counts as one. A quantifier
+-- at the very end of the pattern (only ')' after it) is free: the rest of the pattern matches
+-- at once wherever its run stops, so `%s+` in a gsub stays linear.
 local function quantifiers(p)
   local k, i, n = 0, 1, #p
+  local last = 0
   while i <= n do
     local c = byte(p, i)
     if c == 37 then                      -- %x
@@ -63,10 +67,11 @@ local function quantifiers(p)
       end
       i = i + 1
     else
-      if c == 42 or c == 43 or c == 45 or c == 63 then k = k + 1 end
+      if c == 42 or c == 43 or c == 45 or c == 63 then k = k + 1; last = i end
       i = i + 1
     end
   end
+  if last > 0 and not c_find(p, "[^)]", last + 1) then k = k - 1 end
   return k
 end
 
