@@ -98,7 +98,7 @@ end
 -- when it starts (dispatcher tasks and coroutine.create/wrap alike).
 local hookfn, hookcount
 local trusted = setmetatable_({}, { __mode = "k" })
-trusted[handler], trusted[host.pcall] = true, true
+trusted[handler], trusted[host.pcall], trusted[host.compile] = true, true, true
 -- `fn` is the host's (the dispatcher's task body): once a limit fired, it may still run the
 -- few instructions that hand the error back
 function host.trust(fn) trusted[fn] = true end
@@ -211,12 +211,20 @@ class LuaState:
         """Arm the hook for one execution: it stops on interrupt() or after `limit_ms`."""
         if self.guard is not None:
             self.check = self.guard.lua_checker(entry, limit_ms)
+            self._rearm()
 
     def end_execution(self) -> None:
         """Disarm the hook after an execution, so that host-side Lua run on this state between
         executions (the kernel's completion and inspection) is never stopped by an interrupt
         that was meant for the execution that already ended."""
         self.check = None
+        self._rearm()
+
+    def _rearm(self) -> None:
+        """Back to the normal hook count on this state's main thread (a limit that fired
+        left it checking at every instruction, see the prelude's hook)."""
+        if self.guard is not None:
+            self.host[b"arm_current"]()
 
     def _print(self, text: bytes) -> None:
         if self._print_fn is not None:
