@@ -90,6 +90,12 @@ def from_call_error(exc: Any) -> CellError:
 
 
 def from_error_value(value: Any) -> CellError:
-    """An error value (`errors.new`, the `err` of `funcs.call`) that the cell raised."""
-    return wippy_error(str(getattr(value, "_message", value)),
-                       kind=getattr(value, "_kind", None), entry=getattr(value, "_entry", None))
+    """An error value (`errors.new`, the `err` of `funcs.call`) that the cell raised: its
+    text, then the Lua stack it carries (a callee's own frames, for a `funcs.call` error)."""
+    stack = getattr(value, "_stack", None)
+    text = str(value)
+    if stack:
+        text += "\n" + (stack if stack.startswith("stack traceback:") else
+                        "stack traceback:\n" + stack)
+    return wippy_error(text, kind=getattr(value, "_kind", None),
+                       entry=getattr(value, "_entry", None))

@@ -45,7 +45,8 @@ class Session:
 
     def __init__(self, *, cache_dir: Path | None | bool = True) -> None:
         self._out: Callable[[str, str], None] = lambda name, text: None
-        self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print)
+        self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print,
+                               error_output=self._runtime_eprint)
         # The session's own state gets a cap too, larger than an entry's: a runaway cell must
         # fail with "memory limit exceeded", not take the kernel's memory with it.
         self.state = new_state(self.runtime, max_memory=SESSION_LUA_MAX_MEMORY,
@@ -66,19 +67,24 @@ class Session:
     def _runtime_print(self, text: str) -> None:
         self._out("stdout", text)
 
+    def _runtime_eprint(self, text: str) -> None:
+        self._out("stderr", text)
+
     def _install_io(self) -> None:
-        """A minimal `io` for notebooks: write to the cell's stdout / stderr, nothing else."""
+        """The cell's `io` is Wippy's (io.print / io.write / io.eprint write to the cell, through
+        the runtime's output hooks); `io.stdout:write` / `io.stderr:write` work too, as
+        notebooks written against Lua's standard library use them."""
         def writer(name: str) -> Callable[..., None]:
             def write(*parts: Any) -> None:
                 self._out(name, "".join(
                     p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p)
                     for p in parts))
             return write
-        make = self.state.lua.eval(
-            "function(out, err) local e = {} function e.write(self, ...) err(...) return self end"
-            " local io = {stderr = e, stdout = {}} function io.stdout.write(self, ...) out(...)"
-            " return self end function io.write(...) out(...) return io.stdout end return io end")
-        self.state.globals[b"io"] = make(writer("stdout"), writer("stderr"))
+        extend = self.state.lua.eval(
+            "function(io, out, err) local e = {} function e.write(self, ...) err(...) return self end"
+            " local o = {} function o.write(self, ...) out(...) return self end"
+            " io.stderr, io.stdout = e, o return io end")
+        extend(self.state.globals[b"io"], writer("stdout"), writer("stderr"))
 
         def clear_output(wait: Any = False) -> None:
             """Clear the cell's output (IPython's clear_output); `wait` defers it."""

@@ -84,6 +84,11 @@ class Calls:
         if built is not None:
             return CallError(f"{built.entry.kind} entries are not callable", entry=entry_id,
                              kind=INVALID)
+        failed = self.registry.failed.get(entry_id)
+        if failed is not None and entry_id not in self.registry.built:
+            # a test runner calling every test shows the load error this way
+            return CallError(f"failed to load: {failed[1].message}", entry=entry_id,
+                             kind=NOT_FOUND)
         return CallError("no such entry", entry=entry_id, kind=NOT_FOUND)
 
     # -- 2. permission --------------------------------------------------------------------

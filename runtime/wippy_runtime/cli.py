@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -30,6 +31,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from .app_tests import DEFAULT_TIMEOUT
 from .errors import GuestError, WippyError
 from .runtime import Runtime
 
@@ -102,16 +104,20 @@ def _parse_arg(text: str) -> Any:
         return text
 
 
-def _load(app: str, err: Console, *, strict: bool = False,
-          terminal: Any = None, quiet: bool = False) -> tuple[Runtime, list[str]]:
-    """Load `app`; report load errors now, or leave them to the caller (`quiet`)."""
+def _load(app: str, err: Console, *, strict: bool = False, terminal: Any = None,
+          quiet: bool = False) -> tuple[Runtime, list[str]]:
+    """Load an app; print its load errors and warnings on stderr (unless `quiet`, when a
+    `--json` result carries them)."""
     runtime = Runtime()
     runtime.terminal = terminal
     report = runtime.load(app)
     problems = [str(e) for e in report.errors]
     if not quiet:
         for problem in problems:
-            say(err, "[yellow]load error:[/] ", problem)
+            err.print(f"[yellow]load error:[/] {escape(problem)}", highlight=False,
+                      soft_wrap=True)
+        for warning in report.warnings:
+            err.print(f"[dim]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if not report.files:
         say(err, "[red]no definition files found in[/] ", app)
     return runtime, problems
@@ -245,45 +251,70 @@ def _jsonable(value: Any) -> Any:
 
 
 def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
-    runtime, problems = _load(args.app, err)
-    tests = sorted((e for e in runtime.entries.values()
-                    if e.kind == "function.lua" and e.meta.get("type") == "test"),
-                   key=lambda e: (str(e.meta.get("suite", "")), e.id))
-    failed_to_load = sorted(e.id for e, _ in runtime.failed.values()
-                            if e.kind == "function.lua" and e.meta.get("type") == "test")
-    results = []
-    for entry in tests:
-        t0 = time.perf_counter()
-        try:
-            value = runtime.call(entry.id)
-            ok = value is not False
-            message = "" if ok else "returned false"
-        except WippyError as exc:
-            ok, message = False, str(exc)
-        results.append({"id": entry.id, "suite": entry.meta.get("suite"), "ok": ok,
-                        "error": message, "ms": round((time.perf_counter() - t0) * 1000, 3)})
-    for entry_id in failed_to_load:
-        results.append({"id": entry_id, "ok": False, "error": "failed to load", "ms": 0})
-    passed = sum(1 for r in results if r["ok"])
+    """Run the app's tests; a line per test (only failures with -q), then a table of suites. Exit code: 0 all passed, 1 a test failed (or none found), 2 the app had load
+    errors."""
+    from .app_tests import LOAD_ERROR, iter_failures, run_tests, summarize
+
+    runtime, problems = _load(args.app, err, quiet=args.json)
+    app_dir = str(Path(args.app).resolve())
+    t0 = time.perf_counter()
+
+    def show(result: Any) -> None:
+        if args.json or (result.ok and args.quiet):
+            return
+        mark = "[green]PASS[/]" if result.ok else "[red]FAIL[/]"
+        line = f"{mark} {result.id}"
+        if result.status != LOAD_ERROR:
+            line += f" [dim]({result.ms:g} ms)[/]"
+        if not result.ok:
+            line += f"  [yellow]{result.status}:[/] {escape(_relative(result.error, app_dir))}"
+        out.print(line, highlight=False, soft_wrap=True)
+
+    try:
+        results = run_tests(runtime, timeout=args.timeout, patterns=args.filter or None,
+                            on_result=show)
+    finally:
+        runtime.close()
+    seconds = time.perf_counter() - t0
+    suites = summarize(results)
+    passed = sum(r.ok for r in results)
     failed = len(results) - passed
-    if not args.json:
-        for r in results:
-            mark = "[green]PASS[/] " if r["ok"] else "[red]FAIL[/] "
-            line = f"{r['id']} ({r['ms']} ms)"
-            if r["error"]:
-                line += f"\n     {r['error']}"
-            say(out, mark, line)
-        out.print(f"{passed} passed, {failed} failed", highlight=False)
+    if args.json:
+        print(json.dumps({"passed": passed, "failed": failed,
+                          "tests": [r.to_dict() for r in results],
+                          "suites": {s.name: {"passed": s.passed, "failed": s.failed}
+                                     for s in suites},
+                          "load_errors": problems, "seconds": round(seconds, 3)}))
     else:
-        print(json.dumps({"passed": passed, "failed": failed, "tests": results,
-                          "load_errors": problems}))
-    runtime.close()
-    if not tests and not failed_to_load:
+        if results:
+            table = Table(title=f"tests in {args.app}", title_justify="left")
+            table.add_column("suite")
+            for col in ("passed", "failed", "total"):
+                table.add_column(col, justify="right")
+            for s in suites:
+                colour = "green" if s.failed == 0 else "red" if s.passed == 0 else "yellow"
+                table.add_row(f"[{colour}]{escape(s.name)}[/]", str(s.passed),
+                              str(s.failed) if s.failed else "", str(s.total))
+            table.add_section()
+            table.add_row("[bold]all[/]", str(passed), str(failed), str(len(results)))
+            out.print(table)
+        kinds: dict[str, int] = {}
+        for r in iter_failures(results):
+            kinds[r.status] = kinds.get(r.status, 0) + 1
+        why = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        out.print(f"{passed} passed, {failed} failed" + (f" ({why})" if why else "")
+                  + f" in {seconds:.1f} s", highlight=False)
+    if not results:
         err.print("[yellow]no tests found (function.lua entries with meta.type: test)[/]")
         return EXIT_FAILED
     if problems:
         return EXIT_LOAD
     return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def _relative(text: str, app_dir: str) -> str:
+    """Paths inside the app shown relative to it (a failure line stays one readable line)."""
+    return text.replace(app_dir + "/", "")
 
 
 def _commands(runtime: Runtime) -> dict[str, Any]:
@@ -297,43 +328,55 @@ def _commands(runtime: Runtime) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    """`wippy run APP COMMAND [args...]`: run a `meta.command` process to completion. Args
-    are string payloads (as Wippy passes them); the process's output goes to stdout. Exit
-    code: 1 if it failed, its return value if that is an integer 0-255, else 0.
+    """`wippy run APP COMMAND [args...]` (a `meta.command` process) or `wippy run APP -x
+    ns:entry [args...]` (any process entry): run it to completion on the app's terminal host.
+    Args are string payloads (as Wippy passes them) and also the terminal's arguments
+    (`io.args()`); the process's output goes to stdout. Exit code: 1 if it failed, its return
+    value if that is an integer 0-255, else 0.
 
     A WASI command (`wasi:cli/run`, or `method: main`) runs in a terminal context: the same
     arguments through `get-arguments` (when `wasi.args` is empty), the real stdin, and
     `wasi:cli/exit` status N as the exit code (the host itself never exits from the guest)."""
     from .wasm.wasi_config import Terminal, WasiExit
 
-    runtime, problems = _load(args.app, err, terminal=Terminal(tuple(args.args)))
+    problem = _split_run_args(args)
+    if problem:
+        err.print(f"[red]error:[/] {problem}", highlight=False)
+        return EXIT_LOAD
+    command_args = list(args.args)
+    if not args.exec and args.name is None:
+        err.print("[red]error:[/] give a command name (or `list`), or -x ns:entry",
+                  highlight=False)
+        return EXIT_LOAD
+    runtime, problems = _load(args.app, err, terminal=Terminal(tuple(command_args)),
+                              quiet=args.silent)
     try:
         commands = _commands(runtime)
-        if args.name == "list":
-            if args.json or "--json" in args.args:
-                print(json.dumps({"commands": [
-                    {"name": n, "entry": d.entry.id, "kind": d.entry.kind,
-                     "short": d.command.get("short")} for n, d in sorted(commands.items())]}))
-                return EXIT_OK
-            table = Table(title=Text(f"commands in {args.app}"))
-            for col in ("command", "entry", "kind", "description"):
-                table.add_column(col)
-            for name, d in sorted(commands.items()):
-                table.add_row(Text(name), Text(d.entry.id), Text(d.entry.kind),
-                              Text(str(d.command.get("short") or "")))
-            out.print(table)
-            return EXIT_OK
-        definition = commands.get(args.name)
-        if definition is None:
+        if not args.exec and args.name == "list":
+            return _list_commands(args, commands, out)
+        if args.exec:
+            definition, why = _exec_target(runtime, args.exec)
+        else:
+            definition = commands.get(args.name)
             known = ", ".join(sorted(commands)) or "none"
-            say(err, "[red]error:[/] ", f"no command {args.name!r} (commands: {known})")
+            why = f"no command {args.name!r} (commands: {known})"
+            for entry, exc in runtime.failed.values():
+                command = entry.meta.get("command") if isinstance(entry.meta, dict) else None
+                if isinstance(command, dict) and command.get("name") == args.name:
+                    why = f"command {args.name!r} ({entry.id}) failed to load: {exc}"
+        if definition is None:
+            err.print(f"[red]error:[/] {escape(why)}", highlight=False, soft_wrap=True)
             return EXIT_LOAD if problems else EXIT_FAILED
+        host_id, why = _terminal_host(runtime, args.host)
+        if host_id is None:
+            err.print(f"[red]error:[/] {escape(why)}", highlight=False, soft_wrap=True)
+            return EXIT_FAILED
         from .lua.modules.process import host_of
 
-        payloads = [] if getattr(definition, "wasi_command", False) else list(args.args)
+        payloads = [] if getattr(definition, "wasi_command", False) else command_args
         try:
             result = run_interruptible(
-                runtime, lambda: host_of(runtime).run_to_end(definition, "cli", payloads),
+                runtime, lambda: host_of(runtime).run_to_end(definition, host_id, payloads),
                 args.timeout)
         except Stopped as stopped:
             _report_stop(stopped, args, err)
@@ -343,9 +386,9 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         if isinstance(failure, WasiExit):
             return failure.status
         if failure is not None:
-            err.print("[red]error:[/] " + escape(run_failure(args.name, definition.entry.id,
-                                                             failure)), highlight=False,
-                      soft_wrap=True)
+            err.print("[red]error:[/] " + escape(run_failure(
+                None if args.exec else args.name, definition.entry.id, failure)),
+                highlight=False, soft_wrap=True)
             return EXIT_FAILED
         value = result.get("value")
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:
@@ -355,10 +398,89 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         runtime.close()
 
 
-def run_failure(command: str, entry_id: str, failure: Any) -> str:
-    """What failed, in words: `command hello (cli:hello) failed: ...`; a guest's `err` result
-    says so instead of showing the raw payload (`returned err: True`)."""
-    head = f"command {command} ({entry_id}) failed"
+_RUN_VALUE_FLAGS = {"-x": "exec", "--exec": "exec", "--host": "host", "--timeout": "timeout"}
+_RUN_BOOL_FLAGS = {"-s": "silent", "--silent": "silent", "-c": "console", "--console": "console",
+                   "--json": "json"}
+
+
+def _split_run_args(args: argparse.Namespace) -> str | None:
+    """`wippy run APP [flags] [command] [args...]`: flags up to the first other word (as
+    Wippy's `run` reads them), then the command name (none with -x), then its arguments,
+    passed through untouched."""
+    rest = list(args.rest)
+    while rest and rest[0].startswith("-") and rest[0] != "-":
+        flag, _, inline = rest.pop(0).partition("=")
+        if flag in _RUN_VALUE_FLAGS:
+            if not inline:
+                if not rest:
+                    return f"{flag} needs a value"
+                inline = rest.pop(0)
+            setattr(args, _RUN_VALUE_FLAGS[flag], inline)
+        elif flag in _RUN_BOOL_FLAGS:
+            setattr(args, _RUN_BOOL_FLAGS[flag], True)
+        else:
+            return (f"unknown option {flag} for run (options: -x NS:ENTRY, --host ID, "
+                    "--timeout SECONDS, -s, -c)")
+    args.name = None if args.exec or not rest else rest.pop(0)
+    args.args = rest
+    if isinstance(args.timeout, str):
+        try:
+            args.timeout = _seconds(args.timeout)
+        except argparse.ArgumentTypeError as exc:
+            return f"--timeout: {exc}"
+    return None
+
+
+def _list_commands(args: argparse.Namespace, commands: dict[str, Any], out: Console) -> int:
+    if args.json or "--json" in args.args:
+        print(json.dumps({"commands": [
+            {"name": n, "entry": d.entry.id, "kind": d.entry.kind,
+             "short": d.command.get("short")} for n, d in sorted(commands.items())]}))
+        return EXIT_OK
+    table = Table(title=f"commands in {args.app}")
+    for col in ("command", "entry", "kind", "description"):
+        table.add_column(col)
+    for name, d in sorted(commands.items()):
+        table.add_row(name, d.entry.id, d.entry.kind, str(d.command.get("short") or ""))
+    out.print(table)
+    return EXIT_OK
+
+
+def _exec_target(runtime: Runtime, spec: str) -> tuple[Any, str]:
+    """The process entry `-x ns:entry` names, or (None, why not)."""
+    if spec.count(":") != 1 or not all(spec.split(":")):
+        return None, f"-x expects namespace:entry, got {spec!r}"
+    built = runtime.built.get(spec)
+    if built is None:
+        failed = runtime.failed.get(spec)
+        if failed is not None:
+            return None, f"{spec} failed to load: {failed[1].message}"
+        return None, f"{spec}: no such entry"
+    if built.entry.kind not in ("process.lua", "process.wasm"):
+        return None, (f"{spec} is a {built.entry.kind}; -x runs process entries (process.lua, "
+                      "process.wasm); call functions with `wippy call`")
+    return built, ""
+
+
+def _terminal_host(runtime: Runtime, wanted: str | None) -> tuple[str | None, str]:
+    """The host a CLI process runs on: --host, else the app's only terminal.host. An app
+    without one still runs its commands (on an implicit host named `cli`)."""
+    hosts = sorted(e.id for e in runtime.entries.values() if e.kind == "terminal.host")
+    if wanted:
+        entry = runtime.entries.get(wanted)
+        if entry is None or entry.kind not in ("terminal.host", "process.host"):
+            return None, (f"--host {wanted}: not a terminal.host of this app (terminal hosts: "
+                          f"{', '.join(hosts) or 'none'})")
+        return wanted, ""
+    if len(hosts) > 1:
+        return None, f"several terminal.host entries ({', '.join(hosts)}): choose one with --host"
+    return (hosts[0] if hosts else "cli"), ""
+
+
+def run_failure(command: str | None, entry_id: str, failure: Any) -> str:
+    """What failed, in words: `command hello (cli:hello) failed: ...` (`app:x failed: ...` for
+    `-x`); a guest's `err` result says so instead of showing the raw payload."""
+    head = f"command {command} ({entry_id}) failed" if command else f"{entry_id} failed"
     if isinstance(failure, GuestError):
         payload = failure.payload
         if payload is None or payload is True:
@@ -390,15 +512,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_call)
     p = sub.add_parser("test", help="run function.lua entries with meta.type: test")
     p.add_argument("app", help=app_help)
-    p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("filter", nargs="*", help="run only tests whose id contains one of these")
+    p.add_argument("--json", action="store_true", help=json_help + " (each test's suite, "
+                   "status and error)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"per-test time limit; a test running longer fails as a timeout "
+                   f"(default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("-q", "--quiet", action="store_true", help="list failing tests only")
     p.set_defaults(func=cmd_test)
-    p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands)")
+    p = sub.add_parser("run", help="run a meta.command process (`list` lists the commands), "
+                       "or one process entry with -x ns:entry")
     p.add_argument("app", help=app_help)
-    p.add_argument("name", metavar="command", help="a command name, or `list`")
+    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="[command] args",
+                   help="a command name (or `list`; none with -x), then its arguments, "
+                   "passed as string payloads")
+    p.add_argument("-x", "--exec", metavar="NS:ENTRY", help="run this process entry and exit")
+    p.add_argument("--host", help="terminal host to run on (default: the app's only "
+                   "terminal.host)")
+    p.add_argument("-s", "--silent", action="store_true", help="do not print load errors "
+                   "and warnings")
+    p.add_argument("-c", "--console", action="store_true",
+                   help="accepted for Wippy compatibility (log format); no effect")
     p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="interrupt the command after this long (exit 124)")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="passed as string payloads")
     p.set_defaults(func=cmd_run)
     return parser
 

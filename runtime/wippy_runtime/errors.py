@@ -7,18 +7,27 @@ kinds (`errors.INVALID`, `errors.NOT_FOUND`, ...) so Lua code sees the same `err
 
 from __future__ import annotations
 
-# Wippy's error kinds (wippy-lua-modules.md §1, the `errors` global).
-UNKNOWN = "UNKNOWN"
-INVALID = "INVALID"
-NOT_FOUND = "NOT_FOUND"
-ALREADY_EXISTS = "ALREADY_EXISTS"
-PERMISSION_DENIED = "PERMISSION_DENIED"
-TIMEOUT = "TIMEOUT"
-CANCELED = "CANCELED"
-UNAVAILABLE = "UNAVAILABLE"
-INTERNAL = "INTERNAL"
-CONFLICT = "CONFLICT"
-RATE_LIMITED = "RATE_LIMITED"
+# Wippy's error kinds, with Wippy's own values: Lua code compares `err:kind()` with these, and
+# real projects (and their tests) hard-code them. An error of no particular kind has kind "".
+UNKNOWN = ""
+INVALID = "Invalid"
+NOT_FOUND = "NotFound"
+ALREADY_EXISTS = "AlreadyExists"
+PERMISSION_DENIED = "PermissionDenied"
+TIMEOUT = "Timeout"
+CANCELED = "Canceled"
+UNAVAILABLE = "Unavailable"
+INTERNAL = "Internal"
+CONFLICT = "Conflict"
+RATE_LIMITED = "RateLimited"
+
+#: the `errors.*` constant names Lua sees, with their values
+KIND_NAMES: dict[str, str] = {
+    "UNKNOWN": UNKNOWN, "INVALID": INVALID, "NOT_FOUND": NOT_FOUND,
+    "ALREADY_EXISTS": ALREADY_EXISTS, "PERMISSION_DENIED": PERMISSION_DENIED,
+    "TIMEOUT": TIMEOUT, "CANCELED": CANCELED, "UNAVAILABLE": UNAVAILABLE,
+    "INTERNAL": INTERNAL, "CONFLICT": CONFLICT, "RATE_LIMITED": RATE_LIMITED,
+}
 
 ERROR_KINDS = (
     UNKNOWN, INVALID, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, TIMEOUT,

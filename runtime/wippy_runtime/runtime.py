@@ -106,6 +106,10 @@ class Runtime:
             sys.stdout.write(text)
             sys.stdout.flush()
 
+    def has_output_hook(self) -> bool:
+        """Is output routed somewhere other than this process's stdout (a notebook cell)?"""
+        return self._output is not None
+
     def set_output(self, output: Callable[[str], Any] | None) -> None:
         self._output = output
 
@@ -123,21 +127,31 @@ class Runtime:
     def set_error_output(self, output: Callable[[str], Any] | None) -> None:
         self._error_output = output
 
+    def warn(self, message: str) -> None:
+        """Record a load warning once (a rebuild of the same entry does not repeat it)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
     # -- definitions ----------------------------------------------------------------------
     def load(self, path: str | Path) -> LoadReport:
-        """Load a Wippy project tree (or one YAML file); errors are collected in the report."""
+        """Load a Wippy project tree (or one YAML file); errors are collected in the report,
+        and the warnings the load produced (unknown fields, ...) in `report.warnings`."""
         # an execution of its own: `interrupt()` stops a load of a huge tree between files and
         # between entries (CallError CANCELED); what was built before stays built
         with self.guard.running(Execution(self.guard, "load", 0)):
             report = load_path(path)
+            seen = len(self.warnings)
             report.errors.extend(self.apply(report.entries))
+            report.warnings.extend(self.warnings[seen:])
         return report
 
     def load_text(self, text: str, *, base_dir: Path | None = None, file: str | None = None,
                   namespace: str | None = None) -> LoadReport:
         """Load definitions from YAML text (the `%%yaml` magic)."""
         report = parse_definition_text(text, file=file, base_dir=base_dir, namespace=namespace)
+        seen = len(self.warnings)
         report.errors.extend(self.apply(report.entries))
+        report.warnings.extend(self.warnings[seen:])
         return report
 
     def define(self, entry: Entry | dict[str, Any], *, namespace: str | None = None,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import CallError, GuestError
+from .errors import INTERNAL, CallError, GuestError
 
 if TYPE_CHECKING:
     from .kinds.base import Target
@@ -110,7 +110,7 @@ class Tracer:
                     tracer._close(span, error=exc.message, kind=exc.kind)
                     raise
                 except BaseException as exc:
-                    tracer._close(span, error=f"{type(exc).__name__}: {exc}", kind="INTERNAL")
+                    tracer._close(span, error=f"{type(exc).__name__}: {exc}", kind=INTERNAL)
                     raise
                 tracer._close(span, result=value)
                 return value

@@ -31,6 +31,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
+from wippy_runtime.errors import INVALID
 
 from ..kernel import kernelspec  # noqa: F401  (the `wippy` kernelspec of this checkout)
 
@@ -311,7 +312,7 @@ def _check_trace(page: Page, suffix: str = "") -> None:
     expect(children.nth(0)).to_contain_text("w:add(4, 4) -> 8")
     failed = tree.locator("details.wippy-span-error > summary")
     expect(failed).to_have_count(1)
-    expect(failed).to_contain_text("w:add('oops', 1) !!")
+    expect(failed).to_contain_text(f"w:add('oops', 1) !! {INVALID}")
     error_color = page.evaluate("""() => { const d = document.createElement('div');
       d.style.color = 'var(--jp-error-color1)'; document.body.appendChild(d);
       const c = getComputedStyle(d).color; d.remove(); return c; }""")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from wippy_runtime import CallError, Runtime
-from wippy_runtime.errors import TrapError
+from wippy_runtime.errors import INTERNAL, INVALID, NOT_FOUND, TrapError
 
 TRAPS = """(module
   (memory 1)
@@ -51,7 +51,7 @@ def test_trap_returns_nil_err_to_lua_and_next_call_works(runtime, pool, method, 
     out = runtime.call("t:caller", f"t:{method}", *args)
     assert "v" not in out
     assert message in out["err"] and f"t:{method}" in out["err"]
-    assert out["kind"] == "INTERNAL"
+    assert out["kind"] == INTERNAL
     stats = runtime.targets[f"t:{method}"].pool.stats()
     assert stats.errors == 1 and stats.replaced == 1
     if method == "div":
@@ -67,9 +67,9 @@ def test_unknown_entry_and_bad_ids_from_lua(runtime):
         return { err = tostring(err), kind = err:kind() }
       end }""")
     assert runtime.call("t:caller", "t:nope") == {"err": "t:nope: no such entry",
-                                                  "kind": "NOT_FOUND"}
+                                                  "kind": NOT_FOUND}
     out = runtime.call("t:caller", "no-colon")
-    assert out["kind"] == "INVALID" and "namespace:name" in out["err"]
+    assert out["kind"] == INVALID and "namespace:name" in out["err"]
 
 
 def test_argument_errors_name_parameter_type_and_value(runtime):
@@ -78,7 +78,7 @@ def test_argument_errors_name_parameter_type_and_value(runtime):
     with pytest.raises(CallError) as info:
         runtime.call("t:add", 1, "x")
     assert str(info.value) == 't:add: argument 2 (b: u8): expected u8, got string "x"'
-    assert info.value.kind == "INVALID"
+    assert info.value.kind == INVALID
     with pytest.raises(CallError, match=r"value 256 out of range for u8 \(0..255\)"):
         runtime.call("t:add", 1, 256)
     with pytest.raises(CallError, match="expected 2 arguments, got 3"):
@@ -128,7 +128,7 @@ def test_lua_error_and_returned_error(runtime):
         return { err = tostring(err), kind = err:kind() } end }""")
     out = runtime.call("t:caller", "t:raises")
     assert "kaboom" in out["err"] and "t:raises" in out["err"]
-    assert runtime.call("t:caller", "t:returns") == {"err": "not here", "kind": "NOT_FOUND"}
+    assert runtime.call("t:caller", "t:returns") == {"err": "not here", "kind": NOT_FOUND}
     with pytest.raises(CallError, match="kaboom"):
         runtime.call("t:raises")
 

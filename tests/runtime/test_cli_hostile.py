@@ -51,6 +51,11 @@ entries:
     kind: function.lua
     method: main
     source: 'return { main = function(s) return s end }'
+  - name: forever
+    kind: process.lua
+    meta: {command: {name: forever}}
+    method: main
+    source: 'return { main = function() print("spinning") while true do end end }'
   - name: broken
     kind: function.lua
     method: main
@@ -149,3 +154,23 @@ def test_bad_command_lines_never_trace_back(app, args):
     proc = wippy(*[a.replace("{app}", str(app)) for a in args])
     assert_clean(proc)
     assert proc.returncode != 0
+
+
+def test_run_timeout_stops_a_command(app):
+    proc = wippy("run", app, "--timeout", "0.5", "forever")
+    assert_clean(proc)
+    assert proc.returncode == 124 and "timed out after 0.5 s" in proc.stderr
+    assert wippy("run", app, "--timeout", "soon", "forever").returncode == 2
+
+
+def test_first_ctrl_c_stops_a_running_command_with_exit_130(app):
+    proc = subprocess.Popen([sys.executable, "-m", "wippy_runtime", "run", str(app), "forever"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    assert proc.stdout.readline().strip() == "spinning"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from wippy_runtime import CallError
+from wippy_runtime.errors import INVALID
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 
@@ -36,7 +37,7 @@ def test_errors_are_recorded(app):
     with pytest.raises(CallError):
         app.call("t:add", "x", 1)
     (span,) = app.tracer.trees()
-    assert span.error_kind == "INVALID" and "expected s32" in span.error
+    assert span.error_kind == INVALID and "expected s32" in span.error
 
 
 def test_stop_restores_the_untraced_path(app):

@@ -134,7 +134,7 @@ def test_bad_argument_from_lua_is_invalid_with_a_clear_message(runtime, echo, ca
     run_lua(runtime, f"""
       local v, err = funcs.call("{entry_id}", {arg})
       assert(v == nil and err ~= nil, "{case}: expected an error")
-      assert(err:kind() == "INVALID", "kind " .. tostring(err:kind()) .. ": " .. tostring(err))
+      assert(err:kind() == errors.INVALID, "kind " .. tostring(err:kind()) .. ": " .. tostring(err))
       local text = tostring(err)
       assert(text:find("{entry_id}", 1, true), "names the entry: " .. text)
       assert(text:find({fragment!r}, 1, true), "message: " .. text)""")
@@ -160,7 +160,7 @@ def test_resource_handles_are_opaque_and_pass_back(runtime):
       assert(funcs.call("t:bump", c, 2) == 42)
       assert(funcs.call("t:get", c) == 42)
       local v, bad = funcs.call("t:get", 5)
-      assert(v == nil and bad:kind() == "INVALID", "a number is not a handle: " .. tostring(bad))""")
+      assert(v == nil and bad:kind() == errors.INVALID, "a number is not a handle: " .. tostring(bad))""")
 
 
 def test_seed_example_apps_pass(runtime):

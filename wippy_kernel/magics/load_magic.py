@@ -51,6 +51,8 @@ class LoadMagic(Magic):
         ids = sorted(e.id for e in report.entries)
         ctx.display(records_bundle(["loaded", "from"], [[i, str(path)] for i in ids],
                                    empty=f"no entries found in {path}"))
+        for warning in report.warnings:  # e.g. unknown fields, which Wippy ignores too
+            ctx.stderr(f"warning: {warning}\n")
         if report.errors:
             lines = [f"{e.file or path}:{e.line or '?'}: {getattr(e, 'entry', None) or ''} "
                      f"{getattr(e, 'message', None) or e}".replace("  ", " ")

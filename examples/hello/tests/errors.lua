@@ -8,9 +8,9 @@ local function main()
   v, err = funcs.call("ns:divide", 10, 2)
   assert(err == nil and v == 5, "divide works after a trap, got " .. tostring(v))
   v, err = funcs.call("ns:compute", "six", 7)
-  assert(v == nil and err:kind() == "INVALID", "bad argument kind: " .. tostring(err))
+  assert(v == nil and err:kind() == errors.INVALID, "bad argument kind: " .. tostring(err))
   v, err = funcs.call("ns:missing")
-  assert(v == nil and err:kind() == "NOT_FOUND", "missing entry: " .. tostring(err))
+  assert(v == nil and err:kind() == errors.NOT_FOUND, "missing entry: " .. tostring(err))
   return true
 end
 

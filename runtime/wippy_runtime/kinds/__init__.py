@@ -12,6 +12,7 @@ from .lua_function import build_lua_function, build_lua_library
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
+from .terminal_host import build_terminal_host
 from .wasm_function import build_wasm_function
 
 HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
@@ -26,6 +27,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     **ENV_STORAGE_BUILDERS,
     "process.wasm": build_process,
     "process.lua": build_process,
+    "terminal.host": build_terminal_host,
 }
 
 __all__ = ["HANDLERS"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..errors import CallError
+from ..errors import CallError, LoadError
 from ..registry import Entry
 from ..scheduler.offload import NEVER, WHEN_BUSY
 from ..scheduler.pool_config import INLINE, PoolPlan
@@ -104,6 +104,17 @@ def pool_text(pool: Pool) -> str:
     """How a pool is shown in entry listings: `inline`, `lazy(max 100)`."""
     plan = pool.plan
     return plan.type if plan.type == INLINE else f"{plan.type}(max {plan.max_instances})"
+
+
+def warn_unknown_fields(entry: Entry, known: set[str] | frozenset[str], runtime: Any) -> None:
+    """Warn about fields this kind does not read, and go on: Wippy's loader decodes entries
+    leniently and ignores what it does not know (real projects carry fields for other tools,
+    e.g. `security:` on a function), so rejecting them would refuse projects that run there."""
+    unknown = sorted(set(entry.data) - known)
+    if unknown and runtime is not None:
+        err = entry.error(LoadError, f"unknown field(s) for {entry.kind}: {', '.join(unknown)} "
+                          "(ignored)", unknown[0])
+        runtime.warn(str(err))
 
 
 class Resource:

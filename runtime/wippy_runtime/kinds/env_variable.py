@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import PERMISSION_DENIED, ValidationError
 from ..registry import Entry
-from .base import BuildContext, EntryInfo, Resource
+from .base import BuildContext, EntryInfo, Resource, warn_unknown_fields
 from .env_storage import EnvError, EnvStorage
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -101,10 +101,7 @@ def _text(entry: Entry, name: str) -> str | None:
 
 
 def build_env_variable(entry: Entry, ctx: BuildContext) -> EnvVariable:
-    unknown = sorted(set(entry.data) - _FIELDS)
-    if unknown:
-        raise entry.error(ValidationError, f"unknown field(s) for env.variable: "
-                          f"{', '.join(unknown)}", unknown[0])
+    warn_unknown_fields(entry, _FIELDS, ctx.runtime)
     variable = _text(entry, "variable")
     if variable is not None and not _NAME.match(variable):
         raise entry.error(ValidationError, f"invalid variable name {variable!r}: only a-z, A-Z, "

@@ -10,17 +10,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from lupa.lua54 import lua_type
+
 from ..errors import CallError, CompileError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.globals import install_modules, new_state
-from ..lua.modules import MODULES
+from ..lua.modules import GLOBAL_MODULES, MODULES
 from ..lua.modules.errors import LuaErrorValue
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
 from ..scheduler.dispatcher import Dispatcher
 from ..scheduler.offload import CHAIN
 from ..scheduler.pool_config import PoolConfig, PoolConfigError, PoolPlan, select_pool
-from .base import BuildContext, EntryInfo, InstanceBase, Resource, Target, pool_text
+from .base import (
+    BuildContext,
+    EntryInfo,
+    InstanceBase,
+    Resource,
+    Target,
+    pool_text,
+    warn_unknown_fields,
+)
 from .wasm_config import limit_value, read_limits
 
 _KNOWN = {"source", "method", "modules", "imports", "pool", "limits", "options", "lifecycle"}
@@ -31,10 +41,7 @@ class LuaSource:
 
     def __init__(self, entry: Entry, ctx: Any) -> None:
         d = entry.data
-        unknown = sorted(set(d) - _KNOWN)
-        if unknown:
-            raise entry.error(ValidationError, f"unknown field(s) for {entry.kind}: "
-                              f"{', '.join(unknown)}", unknown[0])
+        warn_unknown_fields(entry, _KNOWN, getattr(ctx, "runtime", None))
         if not d.get("source"):
             raise entry.error(ValidationError, "source is required", "source")
         self.entry = entry
@@ -44,18 +51,31 @@ class LuaSource:
         modules = d.get("modules") or []
         if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
             raise entry.error(ValidationError, "modules must be a list of module names", "modules")
-        unknown_mods = [m for m in modules if m not in MODULES]
+        unknown_mods = [m for m in modules if m not in MODULES and m not in GLOBAL_MODULES]
         if unknown_mods:
             raise entry.error(ValidationError, f"unknown module {unknown_mods[0]!r} "
                               f"(available: {', '.join(sorted(MODULES))})", "modules")
-        self.modules = list(modules)
+        self.modules = [m for m in modules if m in MODULES]
         imports = d.get("imports") or {}
         if not isinstance(imports, dict):
             raise entry.error(ValidationError, "imports must map an alias to a library.lua entry "
-                              "(alias: ns:name)", "imports")
+                              "(alias: ns:name) or a built-in module (alias: \":name\")",
+                              "imports")
         self.imports: dict[str, LuaLibrary] = {}
+        #: alias -> built-in module name (`imports: {x: ":registry"}`: an ID with an empty
+        #: namespace is one of the runtime's modules, as Wippy's `modules:` are)
+        self.module_imports: dict[str, str] = {}
         for alias, ref in imports.items():
-            lib = ctx.resolve(entry, str(ref), "library.lua")
+            text = str(ref)
+            if text.startswith(":"):
+                name = text[1:]
+                if name not in MODULES and name not in GLOBAL_MODULES:
+                    raise entry.error(ValidationError, f"imports.{alias}: unknown module "
+                                      f"{name!r} (available: {', '.join(sorted(MODULES))})",
+                                      "imports")
+                self.module_imports[str(alias)] = name
+                continue
+            lib = ctx.resolve(entry, text, "library.lua")
             self.imports[str(alias)] = lib
 
     def dependencies(self) -> set[str]:
@@ -65,6 +85,17 @@ class LuaSource:
         """Bind modules and imports into `state`, run the chunk, return its value."""
         done = set() if done is None else done
         install_modules(state, runtime, self.modules, done)
+        for alias, name in self.module_imports.items():
+            key = name.encode()
+            if name in MODULES and name not in done:
+                had = state.globals[key]
+                MODULES[name](state, runtime)
+                value = state.globals[key]
+                if had is None and name not in self.modules:
+                    state.globals[key] = None  # imported under its alias only
+            else:
+                value = state.globals[key]
+            state.bind(alias, value)
         for alias, lib in self.imports.items():
             state.bind(alias, lib.source.prepare(state, runtime, done))
         chunk = state.compile(self.text, self.entry.id, entry=self.entry.id, file=self.file,
@@ -147,7 +178,9 @@ class LuaFunctionTarget(Target):
         state = new_state(self.runtime, max_memory=self.runtime.security.lua_max_memory)
         table = self.source.prepare(state, self.runtime, done={"process"})
         fn = None
-        if table is not None and not isinstance(table, (bool, int, float, bytes)):
+        if lua_type(table) == "function":
+            fn = table  # the chunk returned its function directly (`return main`)
+        elif table is not None and not isinstance(table, (bool, int, float, bytes)):
             try:
                 fn = table[self.method.encode()]
             except (TypeError, KeyError, AttributeError):
@@ -156,7 +189,8 @@ class LuaFunctionTarget(Target):
             state.close()
             raise self.entry.error(CompileError, f"method {self.method!r} not found: the chunk "
                                    "must return a table of functions, e.g. "
-                                   f"`return {{ {self.method} = {self.method} }}`", "method")
+                                   f"`return {{ {self.method} = {self.method} }}`, or one "
+                                   "function", "method")
         return LuaInstance(state, fn, self.entry_id, self.limit_ms)
 
     def info(self) -> EntryInfo:

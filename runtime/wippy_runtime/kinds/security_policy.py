@@ -11,7 +11,7 @@ from ..errors import ValidationError
 from ..registry import Entry
 from ..registry.ids import InvalidIdError
 from ..security.policy import Policy, PolicyError, parse_policy
-from .base import BuildContext, EntryInfo, Resource
+from .base import BuildContext, EntryInfo, Resource, warn_unknown_fields
 
 _KNOWN = {"policy", "groups"}
 
@@ -32,10 +32,7 @@ class PolicyEntry(Resource):
 
 
 def build_security_policy(entry: Entry, ctx: BuildContext) -> PolicyEntry:
-    unknown = sorted(set(entry.data) - _KNOWN)
-    if unknown:
-        raise entry.error(ValidationError, f"unknown field(s) for security.policy: "
-                          f"{', '.join(unknown)}", unknown[0])
+    warn_unknown_fields(entry, _KNOWN, ctx.runtime)
 
     def resolve_group(name: str) -> str:
         try:

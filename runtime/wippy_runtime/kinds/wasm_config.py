@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import ValidationError
 from ..registry import Entry
 from ..scheduler.pool_config import PoolConfig, PoolConfigError
+from .base import warn_unknown_fields
 
 TRANSPORTS = ("", "payload", "wasi-http")
 _HASH = re.compile(r"^([A-Za-z0-9_-]+):([0-9a-fA-F]+)$")
@@ -51,11 +52,10 @@ def _fail(entry: Entry, message: str, field_name: str | None = None) -> Validati
     return entry.error(ValidationError, message, field_name)  # type: ignore[return-value]
 
 
-def parse_wasm_config(entry: Entry, *, binary: bool) -> WasmConfig:
+def parse_wasm_config(entry: Entry, *, binary: bool, runtime: Any = None) -> WasmConfig:
+    """The entry's WASM fields, checked; unknown fields are warned about on `runtime`."""
     d = entry.data
-    unknown = sorted(set(d) - _KNOWN_FIELDS)
-    if unknown:
-        raise _fail(entry, f"unknown field(s) for {entry.kind}: {', '.join(unknown)}", unknown[0])
+    warn_unknown_fields(entry, _KNOWN_FIELDS, runtime)
     if binary:
         for name in ("fs", "path", "hash"):
             if not d.get(name):

@@ -54,7 +54,7 @@ def load_wasm_bytes(entry: Entry, cfg: WasmConfig, ctx: Any) -> bytes:
 
 
 def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
-    cfg = parse_wasm_config(entry, binary=entry.kind != "function.wat")
+    cfg = parse_wasm_config(entry, binary=entry.kind != "function.wat", runtime=ctx.runtime)
     data = load_wasm_bytes(entry, cfg, ctx)
     runtime = ctx.runtime
     engine: WasmEngine = runtime.wasm

@@ -25,6 +25,8 @@ class LuaHost(Protocol):
     registry: Any
     guard: Any
     warnings: list[str]
+    #: the CLI's terminal context under `wippy run` (arguments, stdin), else None (`io`)
+    terminal: Any
 
     @property
     def built(self) -> Mapping[str, Any]: ...
@@ -32,3 +34,5 @@ class LuaHost(Protocol):
     def write_output(self, text: str) -> None: ...
 
     def write_error(self, text: str) -> None: ...
+
+    def has_output_hook(self) -> bool: ...

@@ -5,7 +5,8 @@ lupa module do not work with another (stack-notes §5). The state runs with `enc
 (strings are bytes on the Python side, see convert.py) and an attribute filter that denies
 Lua any access to Python objects beyond their registered Wippy methods.
 
-The prelude removes what Wippy removes (`io`, `os` beyond time/clock/date, `debug`, `dofile`,
+The prelude removes what Wippy removes (`io`, `os` beyond time/clock/date/difftime (plus Wippy's
+`os.platform == "wippy"`), `debug`, `dofile`,
 `loadfile`, `package.loadlib`, bytecode `load`, `collectgarbage`), hides the metatable of
 Python objects, refuses `__gc` finalizers, replaces `require` with Wippy's `_G` lookup and
 routes `print` to the runtime's output. `max_memory` caps what the state may allocate (string
@@ -27,20 +28,55 @@ from . import hookable, typed
 from .exposed import attribute_filter
 from .host_memory import HostMemory
 from .modules import errors as errors_module
+from .tracebacks import clean_traceback
 
 LuaError = lupa.LuaError
 LuaMemoryError = lupa.LuaMemoryError
 
 _PRELUDE = r"""
-local sink = ...
+local sink, text_of = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
 local sethook, getinfo = debug.sethook, debug.getinfo
 local rawget, error, type = rawget, error, type
-local os_time, os_clock, os_date = os.time, os.clock, os.date
+local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.difftime
 
 -- Python objects are userdata sharing one lupa metatable; hide it so Lua cannot call its
 -- __gc (which would free the host's own functions) or replace its __index.
-getmetatable(sink).__metatable = false
+local pobject = getmetatable(sink)
+pobject.__metatable = false
+
+-- Error values read as their message wherever Lua wants text: `"x: " .. err`, and the string
+-- library's functions called as `string.find(err, ...)` (Wippy's errors behave so). Method
+-- calls on real strings (`s:find()`) still go straight to the original library.
+local function textual(v)
+  local t = type(v)
+  if t == "userdata" then v = text_of(v) t = type(v) end
+  return v, t == "string" or t == "number"
+end
+pobject.__concat = function(a, b)
+  local ta, oka = textual(a)
+  local tb, okb = textual(b)
+  if not oka then error("attempt to concatenate a " .. type(a) .. " value", 2) end
+  if not okb then error("attempt to concatenate a " .. type(b) .. " value", 2) end
+  return ta .. tb
+end
+do
+  local lib = {}
+  for k, f in pairs(string) do lib[k] = f end
+  local make = [[local f, text_of = ... return function(s, ...)
+    local t = type(s)
+    if t == "userdata" then s = text_of(s) t = type(s) end
+    if t ~= "string" and t ~= "number" then
+      error("bad argument #1 to 'NAME' (string expected, got " .. t .. ")", 2)
+    end
+    return f(s, ...) end]]
+  for _, name in ipairs({"find", "match", "gmatch", "gsub", "sub", "len", "lower", "upper",
+                         "rep", "byte", "reverse"}) do
+    local src = make:gsub("NAME", name):gsub("local f,", "local " .. name .. ","):gsub("return f%(", "return " .. name .. "(")
+    lib[name] = load(src, "=string", "t")(string[name], text_of)
+  end
+  string = lib
+end
 
 -- __gc finalizers would run at collection or state close, outside any execution's limits
 -- (an endless one would hang the host); Wippy's VM has none either.
@@ -54,7 +90,8 @@ end
 
 -- What Wippy removes from the standard library.
 io, debug, dofile, loadfile, collectgarbage, rawlen, loadstring = nil, nil, nil, nil, nil, nil, nil
-os = { time = os_time, clock = os_clock, date = os_date }
+os = { time = os_time, clock = os_clock, date = os_date, difftime = os_difftime,
+       platform = "wippy" }
 package = nil
 python = nil
 unpack = table.unpack
@@ -83,6 +120,7 @@ print = function(...)
 end
 
 local host = {}
+host.traceback = traceback
 function host.compile(source, chunkname)
   return load(source, chunkname, "t")
 end
@@ -148,23 +186,8 @@ def _chunk_line(text: str, chunkname: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-#: traceback lines that are the host's own plumbing (the pcall wrapper compiled from Python
-#: strings, the xpcall under it), not the user's code
-_HOST_FRAME = re.compile(r'^\s+\[string "<python>"\]|^\s*\[C\]: in (function \'xpcall\'|\?)$')
-#: an error raised inside a host wrapper: the message is the user's, the location is not
-_HOST_LOCATION = re.compile(r'^\[string "<python>"\]:\d+: ')
-
-
-def without_host_frames(text: str) -> str:
-    """A Lua traceback as the user's code sees it: the host's wrapper frames removed (and the
-    host's location in front of a message raised inside a wrapper)."""
-    out = []
-    for line in text.split("\n"):
-        if _HOST_LOCATION.match(line):
-            out.append(_HOST_LOCATION.sub("", line, count=1))
-        elif not _HOST_FRAME.search(line):
-            out.append(line)
-    return "\n".join(out)
+#: the host's frames out of a Lua traceback (kept under this name for the kernel's imports)
+without_host_frames = clean_traceback
 
 
 class LuaState:
@@ -186,12 +209,12 @@ class LuaState:
         self.host_memory = HostMemory(self.lua, max_memory)
         self._print_fn = print_fn
         hookable.install(self.lua)  # before the prelude hides anything: see hookable.py
-        host = self.lua.execute(_PRELUDE, self._print)
+        host = self.lua.execute(_PRELUDE, self._print, errors_module.text_of)
         self._compile = host[b"compile"]
         self.pcall = host[b"pcall"]
         self.globals = self.lua.globals()
         self.host = host
-        errors_module.install(self.lua)
+        errors_module.install(self.lua, host[b"traceback"])
         #: the running execution's LuaCheck (interrupt generation, max_execution_ms deadline)
         self.check: LuaCheck | None = None
         #: the dispatcher driving this state now, and the await glue (scheduler/dispatcher.py)
@@ -266,10 +289,13 @@ class LuaState:
         """Call a Lua function with a traceback on error; returns all its results.
 
         A Lua error becomes CallError (kind from a raised Wippy error value, else INTERNAL)."""
+        errors_module.push_active(self.lua)
         try:
             out = self.pcall(fn, *args)
         except LuaMemoryError:
             raise self._memory_error(entry) from None
+        finally:
+            errors_module.pop_active()
         if type(out) is not tuple:
             out = (out,)
         return self.finish(out, entry)
@@ -280,7 +306,11 @@ class LuaState:
             return out[1:]
         err = out[1] if len(out) > 1 else None
         if isinstance(err, errors_module.LuaErrorValue):
-            raise CallError(err._message, entry=entry, kind=err._kind)
+            exc = CallError(str(err), entry=entry, kind=err._kind)
+            # kept whole for a funcs.call caller (kind, retryable, details); a process's EXIT
+            # result names the failed entry instead (LuaErrorValue.from_exception)
+            exc.raised_value = err  # type: ignore[attr-defined]
+            raise exc
         if err == b"not enough memory" and self.max_memory:
             raise self._memory_error(entry)
         if isinstance(err, BaseException):
@@ -293,8 +323,27 @@ class LuaState:
             raise CallError(f"{type(err).__name__}: {err}", entry=entry) from err
         text = without_host_frames(
             err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err))
-        raise CallError(f"Lua error: {text}", entry=entry, traceback=text,
+        exc = CallError(f"Lua error: {text}", entry=entry, traceback=text,
                         source_line=_chunk_line(text, entry))
+        # A funcs.call caller gets Lua's own message ("entry:line: text") as `err:message()`
+        # and the user's frames as `err:stack()`.
+        message, trace = errors_module.split_lua_error(text)
+        exc.error_value = errors_module.LuaErrorValue(message, exc.kind, entry=entry,
+                                                      stack=trace)
+        raise exc
+
+    def activate(self) -> None:
+        """This state runs on this thread now (until `deactivate`): Python functions Lua calls
+        build their tables here (an error's details for the caller of a `funcs.call`)."""
+        errors_module.push_active(self.lua)
+
+    def deactivate(self) -> None:
+        errors_module.pop_active()
+
+    @staticmethod
+    def user_traceback(text: str) -> str:
+        """A Lua traceback without the host's frames."""
+        return clean_traceback(text)
 
     def _memory_error(self, entry: str | None) -> CallError:
         # Free what the failed execution built now, so the next call starts clean.

@@ -18,6 +18,7 @@ from ..errors import LoadError, ValidationError
 from ..scheduler.limits import check_current
 from .entry import Entry, Origin
 from .ids import InvalidIdError, parse_id
+from .lockfile import LOCK_FILENAME, read_lock
 
 YAML_SUFFIXES = (".yaml", ".yml")
 #: Definition texts longer than this are refused before parsing. PyYAML's pure-Python parser
@@ -38,11 +39,14 @@ class LoadReport:
     entries: list[Entry] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: what loaded but deserves a look (unknown fields, ignored settings), one line each
+    warnings: list[str] = field(default_factory=list)
 
     def extend(self, other: LoadReport) -> None:
         self.entries.extend(other.entries)
         self.errors.extend(other.errors)
         self.files.extend(other.files)
+        self.warnings.extend(other.warnings)
 
 
 def _check_aliases(node: yaml.Node) -> str | None:
@@ -223,23 +227,40 @@ def make_entry(raw: Any, ns: str, index: int, file: str | None, line: int | None
 
 
 def load_path(path: str | Path) -> LoadReport:
-    """Load a Wippy project: a directory scanned recursively, or one YAML file."""
+    """Load a Wippy project: a directory scanned recursively (or, when it has a `wippy.lock`,
+    the trees the lock names), or one YAML file."""
     path = Path(path).resolve()
     report = LoadReport()
     if path.is_file():
-        files = [path]
-        root = path.parent
+        _load_files(report, [path], root=path.parent)
     elif path.is_dir():
-        root = path
-        files = sorted(
-            p for p in path.rglob("*")
-            if p.suffix in YAML_SUFFIXES and p.is_file()
-            and not any(part in SKIP_DIRS or part.startswith(".") for part in
-                        p.relative_to(path).parts[:-1])
-        )
+        lock = path / LOCK_FILENAME
+        if not lock.is_file():
+            _load_files(report, _definition_files(path), root=path)
+            return report
+        try:
+            roots = read_lock(lock)
+        except LoadError as exc:
+            report.errors.append(exc)
+            return report
+        for tree in roots:
+            _load_files(report, _definition_files(tree.path), root=tree.source_root or tree.path,
+                        module=tree.module)
     else:
         report.errors.append(LoadError(f"no such file or directory: {path}"))
-        return report
+    return report
+
+
+def _definition_files(directory: Path) -> list[Path]:
+    return sorted(
+        p for p in directory.rglob("*")
+        if p.suffix in YAML_SUFFIXES and p.is_file()
+        and not any(part in SKIP_DIRS or part.startswith(".") for part in
+                    p.relative_to(directory).parts[:-1])
+    )
+
+
+def _load_files(report: LoadReport, files: list[Path], *, root: Path, module: str = "") -> None:
     for file in files:
         check_current()  # interrupted (the kernel's button, Ctrl-C): stop between files
         try:
@@ -248,6 +269,9 @@ def load_path(path: str | Path) -> LoadReport:
             report.errors.append(LoadError(f"cannot read: {exc}", file=str(file)))
             continue
         report.files.append(file)
-        report.extend(parse_definition_text(text, file=str(file), base_dir=file.parent, root=root,
-                                            require_namespace=file.name.startswith("_index")))
-    return report
+        part = parse_definition_text(text, file=str(file), base_dir=file.parent, root=root,
+                                     require_namespace=file.name.startswith("_index"))
+        if module:
+            for entry in part.entries:
+                entry.meta.setdefault("module", module)
+        report.extend(part)

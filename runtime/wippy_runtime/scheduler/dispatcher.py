@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CANCELED, TIMEOUT, CallError
+from ..errors import CANCELED, INVALID, TIMEOUT, CallError
 from .limits import CURRENT
 from .processes import take_started_process
 
@@ -146,6 +146,7 @@ class Dispatcher:
         state = self.state
         outer = state.dispatcher
         state.dispatcher = self
+        state.activate()  # Python callbacks from Lua build values in this state
         ex = state.check
         token = CURRENT.set(ex) if ex is not None else None
         ticking = ex is not None and bool(ex.deadline) and self.guard is not None
@@ -182,6 +183,7 @@ class Dispatcher:
             assert root.result is not None
             return root.result
         finally:
+            state.deactivate()
             state.dispatcher = outer
             if token is not None:
                 CURRENT.reset(token)
@@ -212,7 +214,7 @@ class Dispatcher:
                 if isinstance(err, CallError) and err.kind in (CANCELED, TIMEOUT):
                     raise err  # a limit or interrupt ends the whole execution
                 text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-                self.state._print(f"coroutine error: {text}\n".encode())
+                self.state._print(f"coroutine error: {self.state.user_traceback(text)}\n".encode())
             return
         if len(out) == 1 and out[0] is PENDING:
             return  # parked: whoever it waits for calls resume()
@@ -229,5 +231,5 @@ def current(state: LuaState) -> tuple[Dispatcher, Task]:
     disp = state.dispatcher
     if disp is None or disp.current is None:
         raise CallError("this operation needs a running execution (no dispatcher)",
-                        kind="INVALID")
+                        kind=INVALID)
     return disp, disp.current

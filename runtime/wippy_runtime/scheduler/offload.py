@@ -46,7 +46,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import UNAVAILABLE, CallError
+from ..errors import CANCELED, UNAVAILABLE, CallError
 from .limits import check_current
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def submit(target: Target, args: tuple[Any, ...] | list[Any], disp: Dispatcher,
             with pool.mutex:
                 pool.queued -= 1
             post(lambda: finish(None, CallError("canceled", entry=target.entry_id,
-                                                kind="CANCELED")))
+                                                kind=CANCELED)))
 
     fut.add_done_callback(on_cancel)
     return fut

@@ -78,55 +78,101 @@ def resolve_field(path: str, actor: Actor | None, action: str, resource: str,
     return value
 
 
+def _number(v: Any) -> float | None:
+    """A value as a number the way Wippy's evaluator reads one (numeric strings count)."""
+    if isinstance(v, bool) or v is None or v is _MISSING:
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return None
+    return None
+
+
+def _string(v: Any) -> str | None:
+    """A scalar as text (Go's formatting of bools and floats); lists and maps have none."""
+    if v is None or v is _MISSING or isinstance(v, (list, tuple, Mapping)):
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def _eq(a: Any, b: Any) -> bool:
+    """Equal as values, as numbers ("5" == 5) or as text (true == "true"), never bool == 1."""
     if a is _MISSING or b is _MISSING:
         return False
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return bool(a == b)
+    if type(a) is type(b) and a == b:
+        return True
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None:
+        return na == nb
+    sa, sb = _string(a), _string(b)
+    return sa is not None and sb is not None and sa == sb
 
 
 def _in(a: Any, b: Any) -> bool:
+    if isinstance(b, str):
+        return _eq(a, b)
     return isinstance(b, (list, tuple)) and any(_eq(a, x) for x in b)
 
 
 def _contains(a: Any, b: Any) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return b in a
+    sa, sb = _string(a), _string(b)
+    if sa is not None and sb is not None:
+        return sb in sa
     if isinstance(a, (list, tuple)):
         return any(_eq(x, b) for x in a)
-    if isinstance(a, Mapping):
-        return b in a
     return False
 
 
-def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+def _ordered(op: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
     def compare(a: Any, b: Any) -> bool:
-        if isinstance(a, bool) or isinstance(b, bool):
-            return False
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-            return op(a, b)
-        if isinstance(a, str) and isinstance(b, str):
-            return op(a, b)
-        return False
+        na, nb = _number(a), _number(b)
+        return na is not None and nb is not None and op(na, nb)
 
     return compare
+
+
+def _exists(a: Any, b: Any) -> bool:
+    """`exists` (value: true, the default) or `exists` with value: false (must be absent)."""
+    wanted = b if isinstance(b, bool) else True
+    present = a is not _MISSING and a is not None
+    return present == wanted
+
+
+def _matches(a: Any, b: Any) -> bool:
+    text = _string(a)
+    return text is not None and isinstance(b, re.Pattern) and b.search(text) is not None
 
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": _eq,
     "ne": lambda a, b: not _eq(a, b),
     "in": _in,
-    "not_in": lambda a, b: not _in(a, b),
-    "exists": lambda a, _b: a is not _MISSING and a is not None,
-    "not_exists": lambda a, _b: a is _MISSING or a is None,
-    "contains": lambda a, b: a is not _MISSING and b is not _MISSING and _contains(a, b),
+    "nin": lambda a, b: not _in(a, b),
+    "exists": _exists,
+    "nexists": lambda a, b: not _exists(a, b),
+    "contains": _contains,
+    "ncontains": lambda a, b: not _contains(a, b),
+    "matches": _matches,
+    "nmatches": lambda a, b: not _matches(a, b),
     "gt": _ordered(lambda a, b: a > b),
     "gte": _ordered(lambda a, b: a >= b),
     "lt": _ordered(lambda a, b: a < b),
     "lte": _ordered(lambda a, b: a <= b),
 }
-_UNARY = {"exists", "not_exists"}
+#: this project's earlier spellings, still read
+OPERATOR_ALIASES = {"not_in": "nin", "not_exists": "nexists"}
+_UNARY = {"exists", "nexists"}
+#: operators that test a field's presence; every other one is false when the field is missing
+#: (so `ne`, `nin`, `ncontains`, `nmatches` do not match an absent field, as in Wippy)
+_PRESENCE = _UNARY
 _FIELD_HEADS = ("actor.id", "actor.meta", "meta", "action", "resource")
 
 
@@ -141,11 +187,12 @@ def _check_path(path: Any, what: str) -> str:
 class Condition:
     """`{field, operator, value | value_from}`: one test every request must pass."""
 
-    __slots__ = ("field", "operator", "value", "value_from", "_op")
+    __slots__ = ("field", "operator", "value", "value_from", "_op", "_pattern")
 
     def __init__(self, field: str, operator: str, value: Any = None,
                  value_from: str | None = None) -> None:
         self.field = _check_path(field, "condition field")
+        operator = OPERATOR_ALIASES.get(operator, operator)
         if operator not in OPERATORS:
             raise PolicyError(f"unknown condition operator {operator!r} (known: "
                               f"{', '.join(OPERATORS)})", "policy")
@@ -154,6 +201,16 @@ class Condition:
         self.value_from = None if value_from is None else _check_path(value_from,
                                                                       "condition value_from")
         self._op = OPERATORS[operator]
+        self._pattern: re.Pattern[str] | None = None
+        if operator in ("matches", "nmatches"):
+            if value_from is not None or not isinstance(value, str):
+                raise PolicyError(f"operator {operator!r} needs a regular expression string "
+                                  "as value", "policy")
+            try:
+                self._pattern = re.compile(value)
+            except re.error as exc:
+                raise PolicyError(f"invalid regular expression {value!r} for {operator}: "
+                                  f"{exc}", "policy") from None
 
     @classmethod
     def from_data(cls, data: Any, index: int) -> Condition:
@@ -164,6 +221,7 @@ class Condition:
         if unknown:
             raise PolicyError(f"{where}: unknown key(s) {', '.join(unknown)}", "policy")
         op: Any = data.get("operator")  # checked by the constructor
+        op = OPERATOR_ALIASES.get(op, op) if isinstance(op, str) else op
         if op not in _UNARY and "value" not in data and "value_from" not in data:
             raise PolicyError(f"{where}: operator {op!r} needs value or value_from", "policy")
         if "value" in data and "value_from" in data:
@@ -177,6 +235,10 @@ class Condition:
     def test(self, actor: Actor | None, action: str, resource: str,
              meta: Mapping[str, Any] | None) -> bool:
         actual = resolve_field(self.field, actor, action, resource, meta)
+        if (actual is _MISSING or actual is None) and self.operator not in _PRESENCE:
+            return False
+        if self._pattern is not None:
+            return self._op(actual, self._pattern)
         expected = (self.value if self.value_from is None else
                     resolve_field(self.value_from, actor, action, resource, meta))
         return self._op(actual, expected)

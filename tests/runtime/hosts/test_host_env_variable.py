@@ -38,7 +38,6 @@ def test_storage_reference(hosts):
 
 @pytest.mark.parametrize("data,message", [
     ({"variable": "BAD-NAME"}, "invalid variable name 'BAD-NAME'"),
-    ({"variable": "X", "colour": 1}, "unknown field(s) for env.variable: colour"),
     ({"variable": "X", "read_only": "yes"}, "read_only must be true or false"),
     ({"variable": ["X"]}, "variable must be a string"),
 ])
@@ -46,6 +45,11 @@ def test_validation(hosts, data, message):
     with pytest.raises(ValidationError) as info:
         hosts.rt.define({"id": "t:v", "kind": "env.variable", **data})
     assert message in str(info.value) and "t:v" in str(info.value)
+
+
+def test_unknown_field_is_a_warning_not_an_error(hosts):
+    hosts.rt.define({"id": "t:v", "kind": "env.variable", "variable": "X", "colour": 1})
+    assert "t:v: unknown field(s) for env.variable: colour (ignored)" in hosts.rt.warnings
 
 
 def test_readonly_spelling_accepted(hosts):

@@ -4,6 +4,7 @@ funcs.call into a Lua entry that sleeps without holding up the caller's other co
 import time
 
 from conftest import ADD_WAT, lua, wat
+from wippy_runtime.errors import CANCELED, CONFLICT, NOT_FOUND
 
 BURN_WAT = ('(module (func (export "burn") (param i32) (result i32) (local i32) '
             '(loop $l (local.set 1 (i32.add (local.get 1) (i32.const 3))) '
@@ -13,7 +14,7 @@ BURN_WAT = ('(module (func (export "burn") (param i32) (result i32) (local i32) 
 SLEEPY = """
 local function main(ms, v)
   time.sleep(ms * time.MILLISECOND)
-  if v == "fail" then return nil, errors.new({ message = "sleepy failed", kind = "CONFLICT" }) end
+  if v == "fail" then return nil, errors.new({ message = "sleepy failed", kind = errors.CONFLICT }) end
   return v
 end
 return { main = main }"""
@@ -51,9 +52,9 @@ local function main()
            msg = e:message(), nf = nf == nil, nkind = nerr:kind() }
 end
 return { main = main }""", modules=["funcs"])
-    assert rt.call("t:a") == {"delivered": "CONFLICT", "r": True, "kind": "CONFLICT",
+    assert rt.call("t:a") == {"delivered": CONFLICT, "r": True, "kind": CONFLICT,
                               "failed": True, "msg": "sleepy failed", "nf": True,
-                              "nkind": "NOT_FOUND"}
+                              "nkind": NOT_FOUND}
 
 
 def test_future_cancel(rt):
@@ -70,7 +71,7 @@ end
 return { main = main }""", modules=["funcs"])
     t0 = time.monotonic()
     assert rt.call("t:a") == {"ok": True, "canceled": True, "complete": True, "r": True,
-                              "kind": "CANCELED", "again": False}
+                              "kind": CANCELED, "again": False}
     assert time.monotonic() - t0 < 2.5   # did not wait for the canceled 3 s call
 
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 from conftest import ADD_WAT, lua, wat
-from wippy_runtime.errors import CANCELED, CallError
+from wippy_runtime.errors import CANCELED, INVALID, TIMEOUT, CallError
 
 
 def test_thousand_coroutines_sleep_then_call_wasm(rt):
@@ -44,7 +44,7 @@ end
 return { main = main }""", modules=["time"])
     out = rt.call("t:s")
     assert out["elapsed"] >= 30
-    assert out["err"] == "INVALID" and out["err2"] == "INVALID" and out["r"] is True
+    assert out["err"] == INVALID and out["err2"] == INVALID and out["r"] is True
 
 
 def test_unbuffered_channel_rendezvous_and_close(rt):
@@ -112,7 +112,7 @@ local function main()
   return { n = n, stopped = stopped, fired = v ~= nil, err = err:kind() }
 end
 return { main = main }""", modules=["time"])
-    assert rt.call("t:tk") == {"n": 3, "stopped": True, "fired": True, "err": "INVALID"}
+    assert rt.call("t:tk") == {"n": 3, "stopped": True, "fired": True, "err": INVALID}
 
 
 def test_spawned_error_does_not_kill_main(rt):
@@ -153,4 +153,4 @@ end
 return { main = main }""", modules=["time"], limits={"max_execution_ms": 100})
     with pytest.raises(CallError) as info:
         rt.call("t:spin")
-    assert info.value.kind == "TIMEOUT"
+    assert info.value.kind == TIMEOUT

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from conftest import lua
+from wippy_runtime.errors import INTERNAL, INVALID, PERMISSION_DENIED
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -128,17 +129,17 @@ def _closed_port() -> int:
 def test_errors_are_returned_with_wippy_kinds(rt, server):
     lua(rt, "e", ERRORS, modules=["http_client"])
     refused = rt.call("t:e", f"http://127.0.0.1:{_closed_port()}/")
-    assert refused["kind"] == "INTERNAL" and refused["retryable"] is True
+    assert refused["kind"] == INTERNAL and refused["retryable"] is True
     assert "refused" in refused["message"].lower()
     t0 = time.perf_counter()
     slow = rt.call("t:e", server + "/sleep?s=2", {"timeout": 0.2})
     assert time.perf_counter() - t0 < 1.5
-    assert slow["kind"] == "INTERNAL" and slow["retryable"] is True
+    assert slow["kind"] == INTERNAL and slow["retryable"] is True
     assert "timeout" in slow["message"]
     for url, opts in (("ftp://example.com/", None), ("not a url", None),
                       (server, {"timeout": "soon"}), (server, {"stream": True})):
         bad = rt.call("t:e", url, opts)
-        assert bad["kind"] == "INVALID" and bad["is_invalid"] is True, (url, opts, bad)
+        assert bad["kind"] == INVALID and bad["is_invalid"] is True, (url, opts, bad)
         assert bad["retryable"] is False
     assert "stream" in rt.call("t:e", server, {"stream": True})["message"]
 
@@ -158,9 +159,9 @@ def test_security_policies_can_deny_requests_and_private_addresses(rt, server):
     no_private = _policy(rt, "no_private", "deny", "http_client.private_ip")
     assert rt.call("t:e", server + "/echo", actor="a", scope=[allow]) == {"status": 200}
     out = rt.call("t:e", server + "/echo", actor="a", scope=[allow, deny])
-    assert out["kind"] == "PERMISSION_DENIED" and "http_client.request" in out["message"]
+    assert out["kind"] == PERMISSION_DENIED and "http_client.request" in out["message"]
     out = rt.call("t:e", server + "/echo", actor="a", scope=[allow, no_private])
-    assert out["kind"] == "PERMISSION_DENIED" and "private IP 127.0.0.1" in out["message"]
+    assert out["kind"] == PERMISSION_DENIED and "private IP 127.0.0.1" in out["message"]
 
 
 def test_ten_requests_run_concurrently(rt, server):

@@ -4,6 +4,7 @@ and result.error, messages (send / listen / inbox), links, and long-running proc
 import time
 
 from conftest import lua
+from wippy_runtime.errors import INVALID, NOT_FOUND
 
 MUL_WAT = ('(module (func (export "mul") (param i32 i32) (result i32) '
            'local.get 0 local.get 1 i32.mul))')
@@ -56,7 +57,7 @@ def test_process_wasm_exit_value_and_trap(rt, tmp_path):
       local b, e2 = process.spawn("t:mul", "t:nohost")
       local c, e3 = funcs.call("t:mul", 1, 2)
       return { e1:kind(), e2:kind(), e3:kind() } end }""", modules=["funcs"])
-    assert rt.call("t:bad") == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]
+    assert rt.call("t:bad") == [NOT_FOUND, NOT_FOUND, NOT_FOUND]
 
 
 def test_process_lua_messages_and_exit(rt, tmp_path):
@@ -98,7 +99,7 @@ return { main = main }""")
     r = out["result"]
     assert r["greeting"] == "hi" and r["total"] == 6 and r["topic"] == "other"
     assert r["extra"] == {"x": 1} and r["from_parent"] is True and r["me"] == out["child"]
-    assert out["bad_kind"] == "INVALID"
+    assert out["bad_kind"] == INVALID
 
 
 def test_linked_crash_is_reported_and_long_running_process_keeps_running(rt, tmp_path):

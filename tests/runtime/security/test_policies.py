@@ -223,3 +223,75 @@ def test_bad_policy_entry_fails_naming_entry(rt, body, message):
     (err,) = report.errors
     assert message in str(err)
     assert err.entry == "app:bad"
+
+
+# -- Wippy's full operator set ----------------------------------------------------------
+CAROL = Actor("carol", {"role": "admin", "email": "carol@corp.example", "level": "7",
+                        "tags": ["ops", "db"], "active": True})
+DAVE = Actor("dave", {"role": "guest", "email": "dave@gmail.example", "level": 2,
+                      "tags": ["web"], "active": False})
+
+
+@pytest.mark.parametrize("conditions, yes, no", [
+    (cond("actor.meta.role", "nin", ["guest", "banned"]), CAROL, DAVE),
+    (cond("actor.meta.level", "nexists"), BOB, CAROL),
+    (cond("actor.meta.level", "exists", False), BOB, CAROL),
+    (cond("actor.meta.level", "nexists", False), CAROL, BOB),
+    (cond("actor.meta.tags", "ncontains", "web"), CAROL, DAVE),
+    (cond("actor.meta.email", "contains", "@corp."), CAROL, DAVE),
+    (cond("actor.meta.email", "matches", r"@corp\.example$"), CAROL, DAVE),
+    (cond("actor.meta.email", "nmatches", r"@gmail\."), CAROL, DAVE),
+    (cond("actor.meta.level", "gt", 5), CAROL, DAVE),      # "7" reads as a number
+    (cond("actor.meta.level", "lte", 2), DAVE, CAROL),
+    (cond("actor.meta.level", "eq", 7), CAROL, DAVE),      # "7" == 7, as in Wippy
+    (cond("actor.meta.active", "eq", "true"), CAROL, DAVE),
+    (cond("actor.id", "in", "carol"), CAROL, DAVE),         # `in` a string is equality
+], ids=["nin", "nexists", "exists-false", "nexists-false", "ncontains", "contains-substring",
+        "matches", "nmatches", "gt-numeric-string", "lte", "eq-number-string", "eq-bool-text",
+        "in-string"])
+def test_wippy_condition_operator(conditions, yes, no):
+    p = make(conditions=conditions)
+    assert p.decide(yes, "a", "r") == ALLOW
+    assert p.decide(no, "a", "r") == UNDEFINED
+
+
+@pytest.mark.parametrize("operator, value", [
+    ("ne", "x"), ("nin", ["x"]), ("ncontains", "x"), ("nmatches", "x"), ("lt", 10)])
+def test_negations_do_not_match_a_missing_field(operator, value):
+    """Wippy's evaluator is false for every operator but exists/nexists on an absent field."""
+    p = make(conditions=cond("actor.meta.absent", operator, value))
+    assert p.decide(CAROL, "a", "r") == UNDEFINED
+
+
+def test_ordering_needs_numbers():
+    p = make(conditions=cond("actor.meta.role", "gt", 1))
+    assert p.decide(CAROL, "a", "r") == UNDEFINED
+
+
+@pytest.mark.parametrize("condition, message", [
+    ({"field": "actor.id", "operator": "matches", "value": "("}, "invalid regular expression"),
+    ({"field": "actor.id", "operator": "nmatches", "value": 3}, "needs a regular expression"),
+    ({"field": "actor.id", "operator": "between", "value": 3}, "unknown condition operator"),
+])
+def test_bad_operator_use_is_a_load_error_naming_the_entry(rt, condition, message):
+    import json
+    body = {"actions": "*", "resources": "*", "effect": "allow", "conditions": [condition]}
+    report = rt.load_text("namespace: app\nentries:\n  - name: bad\n    kind: security.policy\n"
+                          f"    policy: {json.dumps(body)}\n")
+    (err,) = report.errors
+    assert message in str(err) and err.entry == "app:bad"
+    assert "policy.conditions[0]" in str(err)
+
+
+def test_every_wippy_operator_loads_from_yaml(rt):
+    ops = ["exists", "nexists", "eq", "ne", "lt", "gt", "lte", "gte", "in", "nin", "contains",
+           "ncontains", "matches", "nmatches"]
+    values = {"in": "[1]", "nin": "[1]", "exists": "true", "nexists": "true",
+              "matches": "'^1'", "nmatches": "'^1'"}
+    conds = "".join(f"\n          - {{field: actor.meta.x, operator: {op}, value: "
+                    f"{values.get(op, '1')}}}" for op in ops)
+    report = rt.load_text("namespace: app\nentries:\n  - name: all\n    kind: security.policy\n"
+                          "    policy:\n      actions: '*'\n      resources: '*'\n"
+                          f"      effect: allow\n      conditions:{conds}\n")
+    assert report.errors == []
+    assert [c.operator for c in rt.security.policy("app:all").conditions] == ops

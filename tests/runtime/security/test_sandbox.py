@@ -29,10 +29,10 @@ def test_removed_globals_are_nil(rt, name):
     assert_healthy(rt)
 
 
-def test_os_has_only_time_clock_date(rt):
+def test_os_has_only_time_clock_date_difftime_and_platform(rt):
     out = attempt(rt, "local k = {} for n in pairs(os) do k[#k + 1] = n end table.sort(k) "
                       "return k")
-    assert out == ["clock", "date", "time"]
+    assert out == ["clock", "date", "difftime", "platform", "time"]
     with pytest.raises(CallError, match="attempt to call a nil value \\(field 'execute'\\)"):
         attempt(rt, "return os.execute('true')")
     assert_healthy(rt)

@@ -18,6 +18,7 @@ from . import (
     funcs,
     hash,
     http_client,
+    io,
     json,
     logger,
     metrics,
@@ -37,6 +38,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "ctx": ctx.install,
     "time": time.install,
     "http_client": http_client.install,
+    "io": io.install,
     "process": process.install,  # also a global; listing it in modules: is harmless
     "logger": logger.install,
     "env": env.install,
@@ -50,3 +52,6 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "metrics": metrics.install,
     "system": system.install,
 }
+
+#: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
+GLOBAL_MODULES = frozenset({"channel", "os", "payload", "process", "errors"})

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 def error_value(exc: CallError) -> Any:
     """The Lua-side error for a failed call (a callee's own error value is passed through)."""
-    value = getattr(exc, "error_value", None)
+    value = getattr(exc, "error_value", None) or getattr(exc, "raised_value", None)
     if value is not None:
         return value
     return LuaErrorValue(str(exc), exc.kind, entry=exc.entry)

@@ -63,6 +63,9 @@ class Payload:
     def get_format(self, *_: Any) -> bytes:
         return self.format.encode()
 
+    def __str__(self) -> str:
+        return f"payload({self.format})"
+
     def transcode(self, *a: Any) -> Any:
         fmt = a[-1].decode() if isinstance(a[-1], bytes) else str(a[-1])
         value = self.value
@@ -89,7 +92,10 @@ def install_global(state: LuaState) -> None:
 
     def new(value: Any = None) -> Any:
         try:
-            return Payload(lua, to_plain(value), LUA, state.host_memory)
+            plain = to_plain(value)
+            # an error value is carried as itself, in Wippy's error format
+            return Payload(lua, plain, ERROR if isinstance(plain, LuaErrorValue) else LUA,
+                           state.host_memory)
         except ConversionError as exc:
             return None, LuaErrorValue(f"payload.new: {exc}", INTERNAL)
 
