@@ -8,6 +8,7 @@ import time
 
 import pytest
 from jupyter_client.manager import start_new_kernel
+from wippy_runtime.errors import TIMEOUT
 
 from . import kernelspec  # noqa: F401
 from .helpers import ok, run
@@ -61,7 +62,7 @@ def test_pattern_bomb_in_a_limited_entry_times_out(kernel):
            "    method: main\n    limits: {max_execution_ms: 200}\n"
            f"    source: 'return {{ main = function() return {BOMB.replace(chr(39), chr(34))} end }}'")
     res = run(kc, 'select(2, funcs.call("m:bomb")):kind()')
-    assert res.result == '"TIMEOUT"', res.text()
+    assert res.result == f'"{TIMEOUT}"', res.text()
     _healthy(kc)
 
 
