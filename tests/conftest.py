@@ -10,6 +10,20 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+@pytest.fixture(params=["compiled", "ctypes"])
+def both_call_paths(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a test once on the compiled call shim and once on the ctypes path (instances built
+    during the test take the chosen path); both must behave identically."""
+    from wippy_runtime.wasm import fastcall
+
+    before = fastcall.ACTIVE
+    fastcall.set_active(request.param == "compiled")
+    try:
+        yield request.param
+    finally:
+        fastcall.set_active(before)
+
+
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[Runtime]:
     rt = Runtime(cache_dir=tmp_path / "cache")

@@ -38,8 +38,10 @@ from .scheduler import offload
 from .scheduler.dispatcher import PENDING
 from .scheduler.offload import ALWAYS, HOP_NS, NEVER
 from .scheduler.pool_config import STATIC
+from .scheduler.pools.inline import InlinePool
 from .security import Security, current
-from .security.context import ExecutionContext, call_in
+from .security.context import CONTEXT_VAR, ExecutionContext, call_in
+from .wasm import fastcall
 
 _UNSET: Any = object()
 #: Lua values that are already plain (a Lua string is bytes and becomes str; tables convert)
@@ -56,6 +58,26 @@ class Calls:
         self.security = security
         self._targets = registry.targets
         self.by_bytes = registry.targets_by_bytes
+        #: entry id (bytes) -> the compiled lane of its inline numeric pool (see `_lane`)
+        self.lanes: dict[bytes, Any] = {}
+        registry.on_target.append(self._lane)
+
+    def _lane(self, target: Any) -> None:
+        """Give a newly registered target a compiled lane when Lua's `funcs.call` of it can
+        skip Python entirely: an inline pool whose calls never hop, whose warm instance is a
+        compiled caller (a numeric core export without limits). A replaced generation's lane
+        is dropped or replaced here; one left behind by a removed entry sees its pool retired
+        and hands every call to the pipeline."""
+        key = target.entry_id.encode()
+        pool = target.pool
+        if (fastcall.lanes_available() and type(pool) is InlinePool and target.offload == NEVER
+                and pool.warm is not None and fastcall.is_caller(pool.warm.fn)):
+            pool.lane = fastcall.new_lane(pool, pool.gate, pool.gate.free,
+                                          pool.latencies.append)
+            pool.bind_lane()
+            self.lanes[key] = pool.lane
+        else:
+            self.lanes.pop(key, None)
 
     # -- 1. resolve -----------------------------------------------------------------------
     def resolve(self, entry_id: str) -> Any:
@@ -168,6 +190,7 @@ class Calls:
     def lua_entry_points(self, state: Any, *, args_to_plain: Callable[[tuple], tuple],
                          to_lua: Callable[[Any], Any],
                          error_value: Callable[[CallError], Any],
+                         on_missing: Callable[..., Any] | None = None,
                          ) -> tuple[Callable[..., Any], ...]:
         """`funcs.call` under a dispatcher, `funcs.call` without one, and the body of
         `funcs.async`, for one Lua state. The Lua side supplies its value conversions and
@@ -208,7 +231,10 @@ class Calls:
             """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
             target = lookup(target_id)
             if target is None:
-                return None, error_value(missing(target_id, prefix="funcs.call: ", functions_only=True))
+                if on_missing is not None:  # not an entry the pipeline calls (a process)
+                    return on_missing(target_id, args, None, False)
+                return None, error_value(missing(target_id, prefix="funcs.call: ",
+                                                 functions_only=True))
             for a in args:
                 if type(a) not in plain_scalars:
                     try:
@@ -224,6 +250,8 @@ class Calls:
             `run_here`'s steps are repeated inline: a Python frame less on every call."""
             target = lookup(target_id)
             if target is None:
+                if on_missing is not None:  # not an entry the pipeline calls (a process)
+                    return on_missing(target_id, args, None, False)
                 return None, error_value(missing(target_id, prefix="funcs.call: ",
                                                  functions_only=True))
             for a in args:
@@ -254,6 +282,9 @@ class Calls:
                 denied = authorize("funcs.call", target.entry_id)
                 if denied is not None:
                     return None, error_value(denied)
+            return hop_authorized(target, args)
+
+        def hop_authorized(target: Any, args: tuple) -> Any:
             disp = state.dispatcher
             task = disp.current
 
@@ -290,7 +321,75 @@ class Calls:
                 raise bad_argument(exc, target) from None
             return target, submit(target, plain, disp, complete)
 
-        return call, call_here, start_async
+        def run_authorized(target: Any, args: tuple) -> Any:
+            if target.offload and hops(target, state.dispatcher):
+                return hop_authorized(target, args)
+            try:
+                value = target.pool.invoke(args)
+            except CallError as exc:
+                return None, failure(exc)
+            if type(value) in lua_scalars:
+                return value, None
+            return to_lua(value), None
+
+        def call_as(ctx: Any, target_id: Any, *args: Any) -> Any:
+            """An executor's `:call`: `funcs.call` is judged in the caller's context (the
+            current one), then the callee runs in `ctx` (the executor's actor, scope and
+            values), which is what its own nested calls are judged against."""
+            target = lookup(target_id)
+            if target is None:
+                if on_missing is not None:
+                    return on_missing(target_id, args, ctx, False)
+                return None, error_value(missing(target_id, prefix="funcs.call: ",
+                                                 functions_only=True))
+            try:
+                args = args_to_plain(args)
+            except ValueError as exc:
+                return None, error_value(bad_argument(exc, target))
+            if security.strict_mode or current() is not None:
+                denied = authorize("funcs.call", target.entry_id)
+                if denied is not None:
+                    return None, error_value(denied)
+            return call_in(ctx, run_authorized, target, args)
+
+        def start_async_as(ctx: Any, target_id: Any, args: tuple,
+                           complete: Callable[[Any, BaseException | None], None]) -> Any:
+            """An executor's `:async`: judged like `call_as`, submitted in `ctx`."""
+            target = lookup(target_id)
+            if target is None:
+                raise missing(target_id, prefix="funcs.call: ", functions_only=True)
+            denied = authorize("funcs.call", target.entry_id) if (
+                security.strict_mode or current() is not None) else None
+            if denied is not None:
+                raise denied
+            disp = state.dispatcher
+            if disp is None or disp.current is None:
+                raise CallError("funcs.async needs a running execution", kind=INVALID)
+            try:
+                plain = args_to_plain(args)
+            except ValueError as exc:
+                raise bad_argument(exc, target) from None
+            return target, call_in(ctx, submit, target, plain, disp, complete)
+
+        if not fastcall.lanes_available() or security.strict_mode:
+            # strict mode (fixed when the runtime is made) checks every call: no lanes
+            return call, call_here, start_async, call_as, start_async_as
+
+        def lane_failed(pool: Any, inst: Any, error: int, trap: int) -> Any:
+            """A lane's call trapped or failed: the pool's failure rules, Lua's `nil, err`."""
+            try:
+                fastcall.raise_failure(error, trap)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes back to Lua
+                try:
+                    pool._failure(inst, exc, None)
+                except CallError as mapped:
+                    return None, failure(mapped)
+            raise AssertionError("unreachable: raise_failure and _failure always raise")
+
+        lanes = self.lanes
+        return (fastcall.new_lanes(lanes, CONTEXT_VAR, security, call, lane_failed),
+                fastcall.new_lanes(lanes, CONTEXT_VAR, security, call_here, lane_failed),
+                start_async, call_as, start_async_as)
 
 
 def bad_argument(exc: ValueError, target: Any) -> CallError:

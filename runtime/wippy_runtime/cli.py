@@ -398,6 +398,19 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         runtime.close()
 
 
+def version_text() -> str:
+    """The package version and the numeric call path in use (compiled shim or ctypes)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .wasm import fastcall
+
+    try:
+        ours = version("wippy-kernel")
+    except PackageNotFoundError:
+        ours = "unknown"
+    return f"wippy-kernel {ours}; call path: {fastcall.describe()}"
+
+
 _RUN_VALUE_FLAGS = {"-x": "exec", "--exec": "exec", "--host": "host", "--timeout": "timeout"}
 _RUN_BOOL_FLAGS = {"-s": "silent", "--silent": "silent", "-c": "console", "--console": "console",
                    "--json": "json"}
@@ -495,6 +508,8 @@ def run_failure(command: str | None, entry_id: str, failure: Any) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wippy", description="Run Wippy apps: WASM and Lua "
                                      "entries from _index.yaml trees.")
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the version and which WASM call path is active")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     app_help = "the app: a directory (scanned recursively for _index.yaml) or one YAML file"
     json_help = "print exactly one JSON value (for scripts) instead of tables"

@@ -28,6 +28,11 @@ __all__ = [
     "ValRaw",
     "TrapPtr",
     "func_call_unchecked",
+    "func_call_unchecked_address",
+    "store_context_address",
+    "func_fields",
+    "error_from_address",
+    "trap_from_address",
     "store_context",
     "func_ref",
     "error_from_ptr",
@@ -77,6 +82,35 @@ def store_context(store: wasmtime.Store) -> Any:
 def func_ref(func: wasmtime.Func) -> Any:
     """A by-reference handle to a core function's `wasmtime_func_t`, for C calls."""
     return ctypes.byref(func._func)
+
+
+def func_call_unchecked_address() -> int:
+    """The C address of `wasmtime_func_call_unchecked`, for the compiled call shim (which
+    declares the prototype itself: wasmtime-py ships the library, not its headers)."""
+    return ctypes.cast(func_call_unchecked, ctypes.c_void_p).value or 0
+
+
+def store_context_address(store: wasmtime.Store) -> int:
+    """The store's `wasmtime_context_t*` as an address, for the compiled call shim."""
+    return ctypes.cast(store._context(), ctypes.c_void_p).value or 0
+
+
+def func_fields(func: wasmtime.Func) -> tuple[int, int]:
+    """A core function's `wasmtime_func_t` as its two words (store id, private pointer), so
+    the compiled call shim can hold its own copy of the struct."""
+    raw = ctypes.string_at(ctypes.addressof(func._func), ctypes.sizeof(func._func))
+    return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:16], "little")
+
+
+def error_from_address(address: int) -> wasmtime.WasmtimeError:
+    """Take ownership of a `wasmtime_error_t*` given as an address (the shim's error exit)."""
+    return wasmtime.WasmtimeError._from_ptr(
+        ctypes.cast(address, ctypes.POINTER(_ffi.wasmtime_error_t)))
+
+
+def trap_from_address(address: int) -> wasmtime.Trap:
+    """Take ownership of a `wasm_trap_t*` given as an address (the shim's trap exit)."""
+    return wasmtime.Trap._from_ptr(ctypes.cast(address, ctypes.POINTER(_ffi.wasm_trap_t)))
 
 
 def error_from_ptr(ptr: Any) -> wasmtime.WasmtimeError:

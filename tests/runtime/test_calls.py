@@ -9,6 +9,9 @@ import pytest
 from wippy_runtime import CallError, Runtime
 from wippy_runtime.errors import INTERNAL, INVALID, NOT_FOUND, TrapError
 
+# Every call test runs on both numeric call paths (compiled shim and ctypes).
+pytestmark = pytest.mark.usefixtures("both_call_paths")
+
 TRAPS = """(module
   (memory 1)
   (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)

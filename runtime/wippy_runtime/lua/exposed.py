@@ -25,6 +25,11 @@ def lua_methods(*names: str):
     return register
 
 
+def exposed_methods(cls: type) -> frozenset[str]:
+    """The names registered for `cls` with `lua_methods` (empty if none)."""
+    return _ALLOWED.get(cls, frozenset())
+
+
 def attribute_filter(obj: Any, name: Any, is_setting: bool) -> str:
     if isinstance(name, bytes):
         name = name.decode("utf-8", "replace")

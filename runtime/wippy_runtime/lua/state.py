@@ -228,7 +228,14 @@ class LuaState:
 
     def _hook_check(self) -> Any:
         check = self.check
-        return check.error() if check is not None else None
+        err = check.error() if check is not None else None
+        if err is None:
+            # a process being terminated stops even in a loop that never yields
+            disp = self.dispatcher
+            proc = disp.process if disp is not None else None
+            if proc is not None and proc.stop_reason is not None:
+                return proc.stop_reason
+        return err
 
     def start_execution(self, entry: str, limit_ms: int = 0) -> None:
         """Arm the hook for one execution: it stops on interrupt() or after `limit_ms`."""

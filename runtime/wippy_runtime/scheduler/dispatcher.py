@@ -100,6 +100,10 @@ class Dispatcher:
         self.process: Any = take_started_process()
         #: run when the execution ends (a function's PID is dropped)
         self.on_finish: list[Callable[[], None]] = []
+        #: set by stop(): the execution ends with this error at the next scheduling point
+        self.stopped: CallError | None = None
+        #: why the execution failed (an exception or the root's Lua error), once it has ended
+        self.failure: Any = None
         if self.process is not None:
             self.process.attach(self)
 
@@ -134,6 +138,12 @@ class Dispatcher:
     def cancel_timer(self, item: list[Any]) -> None:
         item[2] = _noop
 
+    def stop(self, reason: CallError) -> None:
+        """(Dispatcher thread) End the whole execution with `reason` as soon as the running
+        coroutine yields: process.terminate, or a failed link without trap_links."""
+        self.stopped = reason
+        self._wake.set()
+
     def post(self, fn: Callable[[], None]) -> None:
         """From any thread: run `fn` on the dispatcher thread soon."""
         self._external.append(fn)
@@ -163,6 +173,8 @@ class Dispatcher:
                         raise err
                 while self._external:
                     self._external.popleft()()
+                if self.stopped is not None:
+                    raise self.stopped
                 now = time.monotonic_ns()
                 while self.timers and self.timers[0][0] <= now:
                     heapq.heappop(self.timers)[2]()
@@ -181,7 +193,12 @@ class Dispatcher:
                     self._wake.wait(timeout)
                 self._wake.clear()
             assert root.result is not None
+            if not root.result[0]:
+                self.failure = root.result[1] if len(root.result) > 1 else "error"
             return root.result
+        except BaseException as exc:
+            self.failure = exc
+            raise
         finally:
             state.deactivate()
             state.dispatcher = outer

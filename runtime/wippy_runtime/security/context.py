@@ -68,6 +68,8 @@ class ExecutionContext:
 _CURRENT: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextVar(
     "wippy_execution_context", default=None)
 
+#: the variable itself, for code that reads it without a Python call (the compiled lanes)
+CONTEXT_VAR = _CURRENT
 #: the current ExecutionContext, or None when nobody set one (a bare host call)
 current: Callable[[], ExecutionContext | None] = _CURRENT.get
 

@@ -21,6 +21,7 @@ from ..wit.convert import lower_value
 from ..wit.errors import WitValueError
 from ..wit.plain import LUA_INT_MAX
 from ..wit.types import INT_RANGES, Primitive
+from . import fastcall
 
 #: WIT primitive -> its one core value type (the canonical ABI's flattening): the primitives
 #: this fast path handles.
@@ -173,4 +174,5 @@ def make_core_caller(store: wasmtime.Store, func: wasmtime.Func,
         lines.append(f"    return [{parts}]")
     code = "\n".join(lines)
     exec(compile(code, f"<core call {func}>", "exec"), env)  # noqa: S102 - generated fast path
-    return env["call"]
+    slow = env["call"]
+    return fastcall.compiled_caller(store, func, params, results, slow) or slow

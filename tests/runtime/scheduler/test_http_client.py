@@ -15,7 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from conftest import lua
-from wippy_runtime.errors import INTERNAL, INVALID, PERMISSION_DENIED
+from wippy_runtime.errors import INTERNAL, INVALID, PERMISSION_DENIED, CallError
+
+BARRIER = threading.Barrier(2)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -39,6 +41,11 @@ class Handler(BaseHTTPRequestHandler):
             finally:
                 with Handler.lock:
                     Handler.active -= 1
+        if parts.path == "/barrier":  # answers only once two requests are in flight together
+            try:
+                BARRIER.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                query["status"] = "504"
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         status = int(query.pop("status", "200"))
@@ -193,3 +200,48 @@ return { main = main }""", modules=["http_client", "time"])
     assert out["ok"] == 10
     assert Handler.peak >= 2, "the requests ran one after another"
     assert out["ticks"] >= 3  # the dispatcher kept other coroutines running meanwhile
+
+
+BATCH = """
+local function main(base, bad, first)
+  local responses, errors = http_client.request_batch({
+    { "GET", base .. first },
+    { "post", base .. "/echo", { body = "two" } },
+    { "GET", bad },
+  })
+  local out = { first = responses[1] and responses[1].status_code,
+                second = responses[2] and json.decode(responses[2].body),
+                third_missing = responses[3] == nil, errors_nil = errors == nil }
+  if errors then
+    out.first_error_nil = errors[1] == nil
+    out.third_kind = errors[3]:kind()
+    out.third_retryable = errors[3]:retryable()
+  end
+  return out
+end
+return { main = main }"""
+
+
+def test_request_batch_runs_concurrently_and_reports_per_request(rt, server):
+    from wippy_runtime.errors import INTERNAL, INVALID
+
+    lua(rt, "b", BATCH, modules=["http_client", "json"])
+    out = rt.call("t:b", server, f"http://127.0.0.1:{_closed_port()}/", "/echo")
+    assert out["second"]["method"] == "POST" and out["second"]["body"] == "two"
+    assert out["third_missing"] and not out["errors_nil"] and out["first_error_nil"]
+    assert out["third_kind"] == INTERNAL and out["third_retryable"] is True
+    # Both /barrier requests answer 200 only if they were in flight at the same time.
+    BARRIER.reset()
+    out = rt.call("t:b", server, server + "/barrier?i=3", "/barrier?i=1")
+    assert out["first"] == 200 and out["errors_nil"] and out["third_missing"] is False
+    lua(rt, "bad", """
+local function main(which)
+  if which == "empty" then return http_client.request_batch({}) end
+  local r, err = http_client.request_batch(which == "shape" and { "GET" } or { { 1, "x" } })
+  return { r == nil, err:kind(), err:message() }
+end
+return { main = main }""", modules=["http_client"])
+    with pytest.raises(CallError, match="requests table cannot be empty"):
+        rt.call("t:bad", "empty")
+    assert rt.call("t:bad", "shape") == [True, INVALID, "request 1: each request must be a table"]
+    assert rt.call("t:bad", "method") == [True, INVALID, "request 1: method must be a string"]

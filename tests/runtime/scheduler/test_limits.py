@@ -7,6 +7,9 @@ import pytest
 from conftest import ADD_WAT, SPIN_WAT, lua, wat
 from wippy_runtime.errors import CANCELED, TIMEOUT, CallError
 
+# Every call test runs on both numeric call paths (compiled shim and ctypes).
+pytestmark = pytest.mark.usefixtures("both_call_paths")
+
 LUA_SPIN = "local function main() while true do end end return { main = main }"
 
 

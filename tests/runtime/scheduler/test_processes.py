@@ -3,8 +3,9 @@ and result.error, messages (send / listen / inbox), links, and long-running proc
 
 import time
 
+import pytest
 from conftest import lua
-from wippy_runtime.errors import INVALID, NOT_FOUND
+from wippy_runtime.errors import INVALID, NOT_FOUND, CallError
 
 MUL_WAT = ('(module (func (export "mul") (param i32 i32) (result i32) '
            'local.get 0 local.get 1 i32.mul))')
@@ -111,15 +112,19 @@ def test_linked_crash_is_reported_and_long_running_process_keeps_running(rt, tmp
   for i = 1, 10 do time.sleep('20ms'); process.send(parent, 'tick', i) end
   return 'done' end }"""})
     lua(rt, "linker", """
-local function main()
+local function main(trap)
+  process.set_options({ trap_links = trap })
   local pid = process.spawn_linked("t:crash", "t:processes")
   local ev = process.events():receive()
   return { kind = ev.kind, link_down = ev.kind == process.event.LINK_DOWN,
            msg = ev.result.error:message(), from = ev.from == pid }
 end
 return { main = main }""")
-    out = rt.call("t:linker")
+    out = rt.call("t:linker", True)
     assert out["link_down"] and out["from"] and "crashed" in out["msg"]
+    # without trap_links the failure of a linked process is the caller's failure too
+    with pytest.raises(CallError, match="linked process failed"):
+        rt.call("t:linker", False)
     # a process spawned by one call keeps running while other calls go on
     lua(rt, "starter", """return { main = function()
   local me = process.pid()

@@ -61,10 +61,11 @@ return {f == nil, err}
 
 
 def test_python_objects_expose_no_attributes(rt):
-    # funcs.call is a Lua wrapper around a hidden Python callable (the dispatcher's await);
-    # funcs.async is a Python callable exposed as is.
-    for expr in ("funcs.async.__globals__", "funcs.async.__class__", "funcs.new().__class__",
-                 "funcs.new()._call", "funcs.new()._security", "errors.new('x').__class__",
+    # funcs.call and funcs.async are Lua wrappers around hidden Python callables; an
+    # Executor is a locked Lua face over a hidden Python object (only its methods are there).
+    assert attempt(rt, "return {type(funcs.async), type(funcs.new)}") == ["function", "function"]
+    for expr in ("funcs.new().__class__", "funcs.new()._py", "funcs.new()._call",
+                 "funcs.new()._security", "errors.new('x').__class__",
                  "security.new_actor('a').plain", "security.new_actor('a').lua",
                  "security.new_scope().plain"):
         with pytest.raises(CallError, match="access denied"):
@@ -79,7 +80,8 @@ def test_python_objects_cannot_be_written(rt):
 
 
 def test_python_object_metatable_is_hidden(rt):
-    assert attempt(rt, "return getmetatable(funcs.async)") is False
+    assert attempt(rt, "return getmetatable(errors.new('x'))") is False
+    assert attempt(rt, "return getmetatable(funcs.new())") is False
     assert attempt(rt, "return getmetatable(security.new_actor('a'))") is False
     with pytest.raises(CallError, match="cannot change a protected metatable|bad argument"):
         attempt(rt, "setmetatable(funcs.new(), {})")
@@ -104,7 +106,7 @@ return {ok, type(e), tostring(e), ok2, tostring(inner)}
 
 def test_coroutines_see_the_same_sandbox(rt):
     out = attempt(rt, """
-local co = coroutine.create(function() return io, debug, getmetatable(funcs.async) end)
+local co = coroutine.create(function() return io, debug, getmetatable(errors.new('x')) end)
 local ok, a, b, c = coroutine.resume(co)
 return {ok, a == nil, b == nil, c}
 """)

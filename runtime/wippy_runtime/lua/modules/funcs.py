@@ -9,6 +9,11 @@ error value, never raised, as in Wippy.
 
 `funcs.async` always runs the call on a worker and returns a `Future` at once; the Future is
 completed on the dispatcher thread, and its channel delivers one Payload (or the error).
+
+`funcs.new()` executors judge the call in the caller's context and run the callee with the
+identity they carry (the pipeline's `call_as` / `start_async_as`). A `process.lua` /
+`process.wasm` entry named as a target runs as a process on its `meta.default_host` and the
+call waits for its result (process_exec.py).
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ...errors import CANCELED, INVALID, CallError, GuestError
+from ...errors import CANCELED, INVALID, PERMISSION_DENIED, CallError, GuestError
+from ...security import current
 from ..convert import plain_args, to_lua
 from ..exposed import lua_methods
+from . import lua_object
 from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
 from .funcs_executor import Executor
@@ -47,7 +54,9 @@ def _failure(lua: Any, exc: BaseException, entry: str) -> Any:
 
 @lua_methods("response", "channel", "is_complete", "is_canceled", "result", "error", "cancel")
 class Future:
-    """`funcs.async`'s handle (wippy-lua-modules §3). Completed on the dispatcher thread."""
+    """`funcs.async`'s handle, completed on the dispatcher thread. Lua sees it through a
+    locked face with Lua-function methods (lua_object.py), as Wippy code checks
+    `type(future.cancel) == "function"`."""
 
     __slots__ = ("state", "entry", "ch", "done", "canceled", "value", "err", "job")
 
@@ -110,25 +119,55 @@ class Future:
 
 def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
-    # Lua values never leave this thread: arguments become plain here, results Lua again
-    call, call_here, start_async = runtime.calls.lua_entry_points(
-        state, args_to_plain=plain_args, to_lua=partial(to_lua, lua), error_value=error_value)
+    security = runtime.security
 
-    def async_(target_id: Any, *args: Any) -> Any:
+    def process_target(target_id: Any, args: tuple, ctx: Any, async_: bool) -> Any:
+        """A process entry named as a call target: run it on its `default_host` and wait
+        (or complete a Future), with `funcs.call` judged in the caller's context."""
+        from . import process_exec
+
+        name = target_id.decode("utf-8", "replace") if isinstance(target_id, bytes) else None
+        definition = runtime.built.get(name) if name else None
+        if definition is None or not hasattr(definition, "run"):
+            return None, error_value(runtime.calls.missing(target_id, prefix="funcs.call: ",
+                                                           functions_only=True))
+        why = security.call_denied(current(), definition.entry.id)
+        if why is not None:
+            return None, LuaErrorValue(why, PERMISSION_DENIED, entry=definition.entry.id)
+        return process_exec.call_process(state, runtime, definition, args, ctx,
+                                         async_=async_)
+
+    # Lua values never leave this thread: arguments become plain here, results Lua again
+    call, call_here, start_async, call_as, start_async_as = runtime.calls.lua_entry_points(
+        state, args_to_plain=plain_args, to_lua=partial(to_lua, lua), error_value=error_value,
+        on_missing=process_target)
+    future_face = lua_object.wrapper(state, Future, "funcs.Future")
+
+    def async_as(ctx: Any, target_id: Any, *args: Any) -> Any:
+        """`funcs.async` (ctx None) and an executor's `:async` (the callee runs in ctx)."""
+        if runtime.calls.by_bytes.get(target_id) is None:
+            return process_target(target_id, args, ctx, True)
         future = Future(state, target_id.decode("utf-8", "replace")
                         if isinstance(target_id, bytes) else str(target_id))
         try:
-            target, future.job = start_async(target_id, args, future.complete)
+            if ctx is None:
+                target, future.job = start_async(target_id, args, future.complete)
+            else:
+                target, future.job = start_async_as(ctx, target_id, args, future.complete)
         except CallError as exc:
             return None, error_value(exc)
         future.entry = target.entry_id
-        return future, None
+        return future_face(future), None
+
+    def async_(target_id: Any, *args: Any) -> Any:
+        return async_as(None, target_id, *args)
 
     glue = state.async_glue
     module = lua.table()
     module[b"call"] = glue[b"wrap2"](call) if glue is not None else call_here
-    module[b"async"] = async_
-    # Executor:call is a Python method called straight from Lua: it cannot yield, so it
-    # never hops (TODO: a Lua-side wrapper for Executor methods, like funcs.call's).
-    module[b"new"] = lambda *_: Executor(call_here, runtime.security)
+    module[b"async"] = lua_object.function(state, async_)
+    executor_face = lua_object.wrapper(state, Executor, "funcs.Executor",
+                                       awaited=("call", "async"))
+    module[b"new"] = lua_object.function(
+        state, lambda *_: executor_face(Executor(call_as, async_as, security, executor_face)))
     state.bind("funcs", module)

@@ -2,10 +2,13 @@
 
 Immutable (every `with_*` returns a new Executor). As in Wippy, changing the identity needs
 permission `funcs.security` on `security` and adding context values needs `funcs.context` on
-`context`, both judged against the *caller's* context; the call itself (`funcs.call` on the
-target) is judged against the new one. A denial comes back as `nil, err` PERMISSION_DENIED from
-`:call` (the safe port of the docs' `Executor, err` returns: wippy-lua-modules §3).
-`with_options` is kept and forwarded as opaque task options.
+`context`, and the call itself (`funcs.call` on the target) is also judged against the
+*caller's* context; the injected actor, scope and values apply inside the callee (and to what
+it calls in turn). A denial comes back as `nil, err` PERMISSION_DENIED from `:call` / `:async`
+(a safe form of the real runtime's `nil, err` from `with_*`, which would make a chained call
+fail with "attempt to index a nil value"). `with_options` is kept and forwarded as opaque task
+options. Lua sees the Executor through a table of Lua-function methods (lua_object.py), so
+`:call` and `:async` may yield while the callee runs on a worker.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from typing import Any
 
 from ...errors import INVALID, PERMISSION_DENIED, CallError
 from ...security import Actor, ExecutionContext, Scope, current
-from ...security.context import call_in
 from ..convert import ConversionError, LuaFace, to_plain
 from ..exposed import lua_methods
 from .errors import LuaErrorValue
@@ -43,26 +45,35 @@ def _table(value: Any, fn: str) -> dict[str, Any]:
     return plain
 
 
-@lua_methods("with_actor", "with_scope", "with_context", "with_options", "call")
+@lua_methods("with_actor", "with_scope", "with_context", "with_options", "call", "async")
 class Executor:
-    """A call configuration: overrides of actor, scope, context values, and options."""
+    """A call configuration: overrides of actor, scope, context values, and options.
 
-    __slots__ = ("_call", "_security", "actor", "scope", "values", "options")
+    `call(ctx, target, *args)` / `run_async(ctx, target, *args)` are funcs' own call paths:
+    they judge the permission in the current (caller's) context and run the callee in `ctx`.
+    `face` wraps a new Executor for Lua."""
 
-    def __init__(self, call: Callable[..., Any], security: Any, actor: Actor | None = None,
+    __slots__ = ("_call", "_async", "_security", "_face", "actor", "scope", "values",
+                 "options")
+
+    def __init__(self, call: Callable[..., Any], run_async: Callable[..., Any], security: Any,
+                 face: Callable[[Executor], Any], actor: Actor | None = None,
                  scope: Scope | None = None, values: dict[str, Any] | None = None,
                  options: dict[str, Any] | None = None) -> None:
         self._call = call
+        self._async = run_async
         self._security = security
+        self._face = face
         self.actor = actor
         self.scope = scope
         self.values = values
         self.options = options
 
-    def _with(self, **changes: Any) -> Executor:
+    def _with(self, **changes: Any) -> Any:
         parts = {"actor": self.actor, "scope": self.scope, "values": self.values,
                  "options": self.options, **changes}
-        return Executor(self._call, self._security, **parts)
+        return self._face(Executor(self._call, self._async, self._security, self._face,
+                                   **parts))
 
     def with_actor(self, actor: Any = None, *_: Any) -> Executor:
         return self._with(actor=_unwrap(actor, Actor, "with_actor", "actor"))
@@ -79,18 +90,31 @@ class Executor:
         return self._with(options=_table(options, "with_options"))
 
     def call(self, target: Any = None, *args: Any) -> Any:
+        ctx, err = self._callee()
+        if err is not None:
+            return None, err
+        return self._call(ctx, target, *args)
+
+    def async_(self, target: Any = None, *args: Any) -> Any:
+        ctx, err = self._callee()
+        if err is not None:
+            return None, err
+        return self._async(ctx, target, *args)
+
+    def _callee(self) -> tuple[Any, Any]:
+        """The callee's context, or the caller's denial of the change."""
         caller = current()
         sec = self._security
         if (self.actor is not None or self.scope is not None) and \
                 not sec.allowed("funcs.security", "security", None, caller):
             return None, LuaErrorValue("not allowed to call functions with custom security "
-                                       "context", PERMISSION_DENIED)
+                                       "context", PERMISSION_DENIED, retryable=False)
         if self.values and not sec.allowed("funcs.context", "context", None, caller):
             return None, LuaErrorValue("not allowed to call functions with custom context "
-                                       "values", PERMISSION_DENIED)
+                                       "values", PERMISSION_DENIED, retryable=False)
         ctx = (caller or ExecutionContext()).derive(actor=self.actor, scope=self.scope,
                                                     values=self.values)
-        return call_in(ctx, self._call, target, *args)
+        return ctx, None
 
     def __str__(self) -> str:
         return "funcs.Executor"

@@ -2,7 +2,9 @@
 
 `get/post/put/patch/delete/head(url, options?)` and `request(method, url, options?)` return a
 response table (`status_code`, `body`, `body_size`, `headers`, `url`) or `nil, err`; an HTTP
-error status is a response, not an error. Options: `headers`, `body`, `query`, `form`,
+error status is a response, not an error. `request_batch({{method, url, options?}, ...})`
+sends them concurrently and returns `responses, nil`, or `responses, errors` (per index) when
+some failed. Options: `headers`, `body`, `query`, `form`,
 `cookies`, `auth = {user, pass}`, `timeout` (seconds, or a Go duration string). The other
 documented options (`stream`, `files`, `tls`, `unix_socket`, `overlay_network`,
 `max_response_body`) are refused with INVALID rather than silently ignored.
@@ -30,7 +32,9 @@ import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
-from ...errors import INTERNAL, INVALID, PERMISSION_DENIED
+import lupa.lua54 as lupa
+
+from ...errors import INTERNAL, INVALID, PERMISSION_DENIED, CallError
 from ...scheduler.dispatcher import PENDING, current, executor
 from ...security import current as current_context
 from ..convert import ConversionError, to_lua, to_plain
@@ -229,9 +233,74 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         executor().submit(job)
         return PENDING
 
+    def request_batch(requests: Any = None, *_: Any) -> Any:
+        """All requests at once on worker threads; resumes when the last one is done with
+        `responses, nil` or `responses, errors` (index i: a response or an error value).
+        A malformed or denied request fails the whole batch before anything is sent."""
+        if lupa.lua_type(requests) != "table":
+            raise CallError("bad argument #1 to 'request_batch' (table expected)", kind=INVALID)
+        items = [requests[i] for i in range(1, len(requests) + 1)]
+        if not items:
+            raise CallError("bad argument #1 to 'request_batch' (requests table cannot be "
+                            "empty)", kind=INVALID)
+        prepared = []
+        for n, item in enumerate(items, 1):
+            if lupa.lua_type(item) != "table":
+                return fail(RequestError(f"request {n}: each request must be a table",
+                                         INVALID, False))
+            method, url, options = item[1], item[2], item[3]
+            if not isinstance(method, bytes):
+                return fail(RequestError(f"request {n}: method must be a string", INVALID,
+                                         False))
+            if not isinstance(url, bytes):
+                return fail(RequestError(f"request {n}: URL must be a string", INVALID, False))
+            if options is not None and lupa.lua_type(options) == "table" and options[b"stream"]:
+                return fail(RequestError("streaming not supported in batch requests", INVALID,
+                                         False))
+            try:
+                prepared.append(prepare(runtime, _text(method, "method"), _text(url, "url"),
+                                        options))
+            except RequestError as exc:
+                return fail(RequestError(f"request {n}: {exc}", exc.kind, exc.retryable))
+        disp, task = current(state)
+        disp.inflight += 1
+        outcomes: list[Any] = [None] * len(prepared)
+        left = [len(prepared)]
+
+        def finished() -> None:
+            disp.inflight -= 1
+            responses, errors = lua.table(), lua.table()
+            failed = False
+            for i, (value, exc) in enumerate(outcomes, 1):
+                if exc is not None:
+                    failed = True
+                    errors[i] = LuaErrorValue(str(exc), INTERNAL, retryable=True)
+                else:
+                    responses[i] = to_lua(lua, value)
+            disp.resume(task, (responses, errors if failed else None))
+
+        def one(i: int, req: Any, timeout: float) -> None:
+            try:
+                outcome: tuple[Any, Any] = (perform(req, timeout), None)
+            except BaseException as exc:  # noqa: BLE001 - reported in the errors table
+                outcome = (None, exc)
+
+            def record() -> None:
+                outcomes[i] = outcome
+                left[0] -= 1
+                if left[0] == 0:
+                    finished()
+            disp.post(record)
+
+        pool = executor()
+        for i, (req, timeout) in enumerate(prepared):
+            pool.submit(one, i, req, timeout)
+        return PENDING
+
     wrap = state.async_glue[b"wrap"]
     module = lua.table()
     module[b"request"] = wrap(request)
+    module[b"request_batch"] = wrap(request_batch)
     def verb(method: bytes) -> Any:
         return lambda url=None, options=None, *_: request(method, url, options)
 

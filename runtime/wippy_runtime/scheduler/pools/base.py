@@ -97,6 +97,8 @@ class Pool:
         self.last_ns = 0
         self.retired = False
         self.closed = False
+        #: calls are routed through an `observe` wrapper (compiled lanes step aside then)
+        self.observed = False
         #: recent call durations (ns), bounded: percentiles for the inspectors
         self.latencies: deque[int] = deque(maxlen=LATENCY_WINDOW)
         #: worker threads for calls that hop off the dispatcher (scheduler/offload.py)
@@ -134,6 +136,7 @@ class Pool:
                 ) -> None:
         """The tracing hook: route calls through `wrap(call_path)`, or restore it (None)."""
         self.invoke = self._call_path if wrap is None else wrap(self._call_path)
+        self.observed = wrap is not None
 
     def invoke_transient(self, args: tuple) -> Any:
         """Run on a fresh instance closed afterwards: a re-entrant call that must not wait

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from time import perf_counter_ns
 from typing import Any
 
@@ -85,11 +86,29 @@ class InlinePool(Pool):
         #: the timed calls (one in every SAMPLE_MASK + 1) and their time
         self.timed = 0
         self.timed_ns = 0
+        #: the compiled lane serving this pool from Lua, if any (calls.py); its counters
+        #: are this pool's too
+        self.lane: Any = None
         super().__init__(entry_id, plan, factory, map_error, generation)
 
     def start(self) -> None:
         self.warm = self.factory()
         self.instances = 1
+        self.bind_lane()
+
+    def bind_lane(self) -> None:
+        """Tell the compiled lane (if any) what it may run now: the warm instance, unless the
+        pool is retired or traced (then every call takes the Python path)."""
+        lane = self.lane
+        if lane is not None:
+            warm = self.warm
+            lane.bind(warm if warm is not None and not self.retired and not self.observed
+                      else None)
+
+    def observe(self, wrap: Callable[[Callable[[tuple], Any]], Callable[[tuple], Any]] | None,
+                ) -> None:
+        super().observe(wrap)
+        self.bind_lane()
 
     def ensure_instance(self) -> None:
         if self.warm is None and not self.retired:
@@ -178,6 +197,7 @@ class InlinePool(Pool):
     def _new_warm(self) -> Any:
         inst = self.warm = self.factory()
         self.instances += 1
+        self.bind_lane()
         return inst
 
     def _failure(self, inst: Any, exc: BaseException, elapsed: int | None) -> None:
@@ -190,6 +210,7 @@ class InlinePool(Pool):
         err, discard = self.map_error(exc)
         if discard:
             self.warm = None
+            self.bind_lane()
             self.instances -= 1
             self.replaced += 1
             inst.close()
@@ -215,8 +236,11 @@ class InlinePool(Pool):
     @property
     def total_ns(self) -> int:
         """All calls' time, estimated from the timed sample (exact while calls <= 1)."""
-        timed = self.timed
-        return self.timed_ns * self.calls // timed if timed else 0
+        timed, timed_ns, calls = self.timed, self.timed_ns, self.calls
+        lane = self.lane
+        if lane is not None:
+            timed, timed_ns, calls = timed + lane.timed, timed_ns + lane.timed_ns, calls + lane.calls
+        return timed_ns * calls // timed if timed else 0
 
     @total_ns.setter
     def total_ns(self, _value: int) -> None:
@@ -224,10 +248,16 @@ class InlinePool(Pool):
 
     def stats(self) -> PoolStats:
         busy = 0 if self.gate.free else 1
-        return self._stats(idle=self.instances - busy, busy=busy)
+        stats = self._stats(idle=self.instances - busy, busy=busy)
+        lane = self.lane
+        if lane is None or not lane.calls:
+            return stats
+        return replace(stats, calls=stats.calls + lane.calls,
+                       last_ns=lane.last_ns or stats.last_ns)
 
     def retire(self) -> None:
         self.retired = True
+        self.bind_lane()
         self._shutdown_executor()
         # An in-flight call closes the warm instance itself when it finishes.
         try:
@@ -241,6 +271,7 @@ class InlinePool(Pool):
 
     def _close_warm(self) -> None:
         warm, self.warm = self.warm, None
+        self.bind_lane()
         if warm is not None:
             self.instances -= 1
             warm.close()

@@ -1,0 +1,121 @@
+"""`process.with_context(values)` / `process.with_options(opts)`: the Spawner.
+
+An immutable spawn configuration (every `with_*` returns a new one): context values, actor,
+scope, a name to register the child under, and opaque options. It starts from the caller's own
+context (its actor, scope and values) and the child runs in the result. As in Wippy, custom
+context values need `process.context` on `context` and a changed actor or scope needs
+`process.security` on `security`, judged in the caller's context; a denial raises (Wippy's
+Spawner raises too). The spawn functions are the module's own (`spawn` in process.py), so the
+permission checks on the entry and host are the same as for `process.spawn`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...errors import INVALID, PERMISSION_DENIED, CallError
+from ...security import Actor, ExecutionContext, Scope, current
+from ..convert import ConversionError, LuaFace, to_plain
+from ..exposed import lua_methods
+
+
+def _table(value: Any, fn: str) -> dict[str, Any]:
+    try:
+        plain = to_plain(value)
+    except ConversionError as exc:
+        raise CallError(f"bad argument #1 to '{fn}' ({exc})", kind=INVALID) from None
+    if plain == [] or plain == {}:
+        return {}
+    if not isinstance(plain, dict) or not all(isinstance(k, str) for k in plain):
+        raise CallError(f"bad argument #1 to '{fn}' (table with string keys expected)",
+                        kind=INVALID)
+    return plain
+
+
+def _unwrap(value: Any, cls: type, fn: str, what: str) -> Any:
+    if value is None:
+        raise CallError(f"bad argument #1 to '{fn}' ({what} cannot be nil)", kind=INVALID)
+    plain = value.plain if isinstance(value, LuaFace) else value
+    if not isinstance(plain, cls):
+        raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
+    return plain
+
+
+@lua_methods("with_context", "with_options", "with_actor", "with_scope", "with_name", "spawn",
+             "spawn_monitored", "spawn_linked", "spawn_linked_monitored")
+class Spawner:
+    __slots__ = ("_spawn", "_security", "_face", "ctx", "options", "name")
+
+    def __init__(self, spawn: Callable[..., Any], security: Any, face: Callable[[Any], Any],
+                 ctx: ExecutionContext, options: dict[str, Any] | None = None,
+                 name: str | None = None) -> None:
+        self._spawn = spawn
+        self._security = security
+        self._face = face
+        self.ctx = ctx
+        self.options = options or {}
+        self.name = name
+
+    @classmethod
+    def start(cls, spawn: Callable[..., Any], security: Any, face: Callable[[Any], Any],
+              values: Any, options: Any) -> Any:
+        what = "context" if options is None else "options"
+        if not security.allowed("process.context", "context"):
+            raise CallError(f"not allowed to spawn processes with custom {what}",
+                            kind=PERMISSION_DENIED)
+        base = current() or ExecutionContext()
+        ctx = base.derive(values=_table(values, "with_context")) if values is not None \
+            else base
+        opts = _table(options, "with_options") if options is not None else None
+        return face(cls(spawn, security, face, ctx, opts))
+
+    def _with(self, **changes: Any) -> Any:
+        parts = {"ctx": self.ctx, "options": self.options, "name": self.name, **changes}
+        return self._face(Spawner(self._spawn, self._security, self._face, **parts))
+
+    def _identity(self) -> None:
+        if not self._security.allowed("process.security", "security"):
+            raise CallError("not allowed to spawn processes with custom security context",
+                            kind=PERMISSION_DENIED)
+
+    def with_context(self, values: Any = None, *_: Any) -> Any:
+        if not self._security.allowed("process.context", "context"):
+            raise CallError("not allowed to spawn processes with custom context",
+                            kind=PERMISSION_DENIED)
+        return self._with(ctx=self.ctx.derive(values=_table(values, "with_context")))
+
+    def with_options(self, options: Any = None, *_: Any) -> Any:
+        return self._with(options={**self.options, **_table(options, "with_options")})
+
+    def with_actor(self, actor: Any = None, *_: Any) -> Any:
+        self._identity()
+        return self._with(ctx=self.ctx.derive(actor=_unwrap(actor, Actor, "with_actor",
+                                                            "actor")))
+
+    def with_scope(self, scope: Any = None, *_: Any) -> Any:
+        self._identity()
+        return self._with(ctx=self.ctx.derive(scope=_unwrap(scope, Scope, "with_scope",
+                                                            "scope")))
+
+    def with_name(self, name: Any = None, *_: Any) -> Any:
+        if not isinstance(name, bytes) or not name:
+            raise CallError("bad argument #1 to 'with_name' (name cannot be empty)",
+                            kind=INVALID)
+        return self._with(name=name.decode("utf-8", "replace"))
+
+    def spawn(self, entry_id: Any = None, host_id: Any = None, *args: Any) -> Any:
+        return self._spawn(self, False, False, entry_id, host_id, args)
+
+    def spawn_monitored(self, entry_id: Any = None, host_id: Any = None, *args: Any) -> Any:
+        return self._spawn(self, True, False, entry_id, host_id, args)
+
+    def spawn_linked(self, entry_id: Any = None, host_id: Any = None, *args: Any) -> Any:
+        return self._spawn(self, False, True, entry_id, host_id, args)
+
+    def spawn_linked_monitored(self, entry_id: Any = None, host_id: Any = None,
+                               *args: Any) -> Any:
+        return self._spawn(self, True, True, entry_id, host_id, args)
+
+    def __str__(self) -> str:
+        return "process.Spawner"
