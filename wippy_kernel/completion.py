@@ -16,30 +16,86 @@ from .session import Session
 
 WAT_WORDS = sorted(set(["module", "func", "param", "result", "local", "global", "memory", "table", "type", "import", "export", "start", "elem", "data", "mut", "offset", "block", "loop", "if", "then", "else", "end", "br", "br_if", "br_table", "return", "call", "call_indirect", "unreachable", "nop", "drop", "select", "local.get", "local.set", "local.tee", "global.get", "global.set", "i32.load", "i64.load", "f32.load", "f64.load", "i32.store", "i64.store", "f32.store", "f64.store", "i32.load8_s", "i32.load8_u", "i32.load16_s", "i32.load16_u", "i32.store8", "i32.store16", "memory.size", "memory.grow", "memory.copy", "memory.fill", "i32.const", "i64.const", "f32.const", "f64.const", "i32.eqz", "i32.eq", "i32.ne", "i32.lt_s", "i32.lt_u", "i32.gt_s", "i32.gt_u", "i32.le_s", "i32.le_u", "i32.ge_s", "i32.ge_u", "i64.eqz", "i64.eq", "i64.ne", "i64.lt_s", "i64.lt_u", "i64.gt_s", "i64.gt_u", "i64.le_s", "i64.le_u", "i64.ge_s", "i64.ge_u", "f32.eq", "f32.ne", "f32.lt", "f32.gt", "f32.le", "f32.ge", "f64.eq", "f64.ne", "f64.lt", "f64.gt", "f64.le", "f64.ge", "i32.clz", "i32.ctz", "i32.popcnt", "i32.add", "i32.sub", "i32.mul", "i32.div_s", "i32.div_u", "i32.rem_s", "i32.rem_u", "i32.and", "i32.or", "i32.xor", "i32.shl", "i32.shr_s", "i32.shr_u", "i32.rotl", "i32.rotr", "i64.clz", "i64.ctz", "i64.popcnt", "i64.add", "i64.sub", "i64.mul", "i64.div_s", "i64.div_u", "i64.rem_s", "i64.rem_u", "i64.and", "i64.or", "i64.xor", "i64.shl", "i64.shr_s", "i64.shr_u", "i64.rotl", "i64.rotr", "f32.abs", "f32.neg", "f32.ceil", "f32.floor", "f32.trunc", "f32.nearest", "f32.sqrt", "f32.add", "f32.sub", "f32.mul", "f32.div", "f32.min", "f32.max", "f64.abs", "f64.neg", "f64.ceil", "f64.floor", "f64.trunc", "f64.nearest", "f64.sqrt", "f64.add", "f64.sub", "f64.mul", "f64.div", "f64.min", "f64.max", "i32.wrap_i64", "i64.extend_i32_s", "i64.extend_i32_u", "i32.trunc_f32_s", "i32.trunc_f64_s", "f32.convert_i32_s", "f64.convert_i32_s", "f64.convert_i64_s", "f32.demote_f64", "f64.promote_f32", "i32.reinterpret_f32", "i64.reinterpret_f64", "f32.reinterpret_i32", "f64.reinterpret_i64", "i32", "i64", "f32", "f64", "funcref", "externref"]))
 
+#: Completion and inspection run Lua on the session's state while the user types: they read
+#: tables raw (rawget, and `__index` only when it is a table, a few levels deep), so no
+#: metamethod of the user's runs, and they run under BUDGET_MS of the instruction hook, so
+#: even a replaced global cannot freeze Tab or Shift-Tab.
+BUDGET_MS = 100
+
 _LUA_KEYS = r"""
-return function(path)
+local rawget, getmetatable, type, next, string_lib = rawget, getmetatable, type, next, string
+local MAX_KEYS, MAX_CHAIN = 5000, 8
+-- t[k] without running code: raw fields, then __index tables (never functions)
+local function lookup(t, k)
+  for _ = 1, MAX_CHAIN do
+    if type(t) == "string" then t = string_lib end
+    if type(t) ~= "table" then return nil end
+    local v = rawget(t, k)
+    if v ~= nil then return v end
+    local mt = getmetatable(t)
+    t = type(mt) == "table" and rawget(mt, "__index") or nil
+  end
+  return nil
+end
+local function resolve(path)
   local t = _G
   for i = 1, #path do
-    if type(t) == "string" then t = string end
-    if type(t) ~= "table" then return {} end
-    local ok, v = pcall(function() return t[path[i]] end)
-    if not ok then return {} end
-    t = v
+    t = lookup(t, path[i])
+    if t == nil then return nil end
   end
+  return t
+end
+local function keys(path)
+  local t = resolve(path)
+  if type(t) == "string" then t = string_lib end
   local out, seen = {}, {}
-  local function add(tbl)
-    if type(tbl) ~= "table" then return end
-    for k in next, tbl do
-      if type(k) == "string" and not seen[k] then seen[k] = true; out[#out + 1] = k end
+  for _ = 1, MAX_CHAIN do
+    if type(t) ~= "table" then break end
+    for k in next, t do
+      if type(k) == "string" and not seen[k] then
+        seen[k] = true
+        out[#out + 1] = k
+        if #out >= MAX_KEYS then return out end
+      end
     end
+    local mt = getmetatable(t)
+    t = type(mt) == "table" and rawget(mt, "__index") or nil
   end
-  if type(t) == "string" then t = string end
-  add(t)
-  local mt = getmetatable(t)
-  if type(mt) == "table" and type(mt.__index) == "table" then add(mt.__index) end
   return out
 end
+return { keys = keys, resolve = resolve }
 """
+
+
+def budgeted(session: Session, fn: Any, *args: Any) -> Any:
+    """Call Lua `fn` on the session state under BUDGET_MS of the instruction hook (the
+    running cell's own limits, if any, are put back afterwards)."""
+    state = session.state
+    guard = state.guard
+    previous = state.check
+    if guard is not None:
+        state.check = guard.lua_checker("<completion>", BUDGET_MS)
+    try:
+        return fn(*args)
+    finally:
+        state.check = previous
+
+
+def _helpers(session: Session) -> Any:
+    helpers = getattr(session, "_completion_helpers", None)
+    if helpers is None:
+        helpers = session.state.lua.execute(_LUA_KEYS)
+        session._completion_helpers = helpers  # type: ignore[attr-defined]
+    return helpers
+
+
+def lua_lookup(session: Session, path: list[str]) -> tuple[bool, Any]:
+    """(found, value) of `a.b.c` read raw from the session (no metamethod runs)."""
+    lua = session.state.lua
+    t = lua.table_from([p.encode() for p in path])
+    value = budgeted(session, _helpers(session)[b"resolve"], t)
+    return value is not None, value
+
 
 _NAME = re.compile(r"([A-Za-z_]\w*(?:\s*[.:]\s*[A-Za-z_]\w*)*\s*[.:]?\s*\w*)$")
 _CALL_ID = re.compile(r"funcs\s*\.\s*call\s*\(\s*[\"']([\w.:-]*)$")
@@ -47,19 +103,11 @@ _MAGIC_ID = re.compile(r"^%(?:call|imports)\s+([\w.:-]*)$")
 _MAGIC_NAME = re.compile(r"^(%{1,2})(\w*)$")
 
 
-def _keys_fn(session: Session) -> Any:
-    fn = getattr(session, "_completion_keys", None)
-    if fn is None:
-        fn = session.state.lua.execute(_LUA_KEYS)
-        session._completion_keys = fn  # type: ignore[attr-defined]
-    return fn
-
-
 def lua_keys(session: Session, path: list[str]) -> list[str]:
     """Names in `_G` (path=[]) or in the table at `a.b.c` (strings use the string library)."""
     lua = session.state.lua
     t = lua.table_from([p.encode() for p in path])
-    out = _keys_fn(session)(t)
+    out = budgeted(session, _helpers(session)[b"keys"], t)
     return [k.decode("utf-8", "replace") for k in out.values()]
 
 

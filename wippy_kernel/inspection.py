@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .completion import lua_lookup
 from .display import lua_repr
 from .luainfo import DOCS
 from .session import Session
@@ -48,15 +49,12 @@ def _entry_doc(session: Session, entry_id: str) -> dict[str, str] | None:
 
 
 def _lua_value(session: Session, name: str) -> tuple[bool, Any]:
-    t: Any = session.state.globals
-    for part in re.split(r"[.:]", name):
-        try:
-            t = t[part.encode()]
-        except Exception:
-            return False, None
-        if t is None:
-            return False, None
-    return True, t
+    """Read raw and under a budget (completion.lua_lookup): Shift-Tab on a table whose
+    `__index` loops must not run it."""
+    try:
+        return lua_lookup(session, re.split(r"[.:]", name))
+    except Exception:
+        return False, None
 
 
 def inspect_text(session: Session, name: str | None, detail_level: int = 0

@@ -20,6 +20,7 @@ from .kinds.base import Target
 from .registry import Entry
 from .registry.ids import InvalidIdError
 from .registry.live import Registry
+from .scheduler.limits import check_current
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Builder:
             batch.pending[entry.id] = entry
             order.append(entry.id)
         for entry_id in order:
+            check_current()  # interrupted: stop between entries
             if entry_id not in batch.building:
                 self.build_pending(entry_id, batch)
         return batch.errors

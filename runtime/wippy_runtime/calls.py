@@ -124,6 +124,13 @@ class Calls:
         sec = self.security
         if action == "funcs.call":
             why = sec.call_denied(ctx, resource)
+            target = self._targets.get(resource) if why is None else None
+            if target is not None and target.call_permissions:
+                # what the entry reaches on every call (a mount's fs.get), for this caller
+                for act, res in target.call_permissions:
+                    if not sec.allowed(act, res, None, ctx):
+                        why = sec.denial(act, res, ctx)
+                        break
         elif sec.allowed(action, resource, None, ctx):
             why = None
         else:

@@ -2,16 +2,26 @@
 
 Output is for people (rich tables, colours on a terminal); `--json` prints exactly one JSON
 value on the last line of stdout, for scripts. Exit codes: 0 ok, 1 a call or test failed,
-2 the app did not load (or bad usage).
+2 the app did not load (or bad usage), 124 `--timeout` expired, 130 interrupted (Ctrl-C).
+
+Text that comes from users or from errors (entry ids, messages, values) is never read as rich
+markup or emoji codes: it is escaped (`say`) or passed as `Text`. Calls run on a worker
+thread while the main thread waits for signals: a Python signal handler only runs between
+bytecodes of the main thread, so a main thread stuck inside WASM or Lua would never see
+Ctrl-C. The first Ctrl-C interrupts the runtime (WASM and Lua stop with CANCELED) and the
+command exits 130; a second one exits at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +29,71 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .app_tests import DEFAULT_TIMEOUT
 from .errors import GuestError, WippyError
 from .runtime import Runtime
 
-EXIT_OK, EXIT_FAILED, EXIT_LOAD = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_LOAD, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 2, 124, 130
+
+
+def say(console: Console, prefix: str, text: object) -> None:
+    """Print `prefix` (our own markup) followed by `text` taken literally."""
+    console.print(f"{prefix}{escape(str(text))}", highlight=False)
+
+
+class Stopped(Exception):
+    """The command was stopped: by Ctrl-C (`code` 130) or by `--timeout` (124)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def run_interruptible(runtime: Runtime, fn: Callable[[], Any],
+                      timeout: float | None = None) -> Any:
+    """Run `fn()` on a worker thread; the main thread waits, so Ctrl-C and `timeout` reach
+    it and interrupt the runtime. Returns fn's value, re-raises its exception, or raises
+    Stopped."""
+    box: dict[str, Any] = {}
+    stop: list[Stopped] = []
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            box["error"] = exc
+
+    def interrupt(code: int, message: str) -> None:
+        if stop:
+            os._exit(code)  # a second Ctrl-C: leave now
+        stop.append(Stopped(code, message))
+        threading.Thread(target=runtime.interrupt, daemon=True).start()
+
+    worker = threading.Thread(target=work, name="wippy-cli-call", daemon=True)
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupt(EXIT_INTERRUPTED,
+                                                                "interrupted")) if on_main \
+        else None
+    deadline = time.monotonic() + timeout if timeout else None
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+            if deadline is not None and not stop and time.monotonic() >= deadline:
+                interrupt(EXIT_TIMEOUT, f"timed out after {timeout:g} s (--timeout)")
+            if stop and time.monotonic() > (stop[0].__dict__.setdefault(
+                    "at", time.monotonic()) + 5):
+                os._exit(stop[0].code)  # the runtime did not stop: do not hang
+    finally:
+        if on_main:
+            signal.signal(signal.SIGINT, previous)
+    if stop:
+        raise stop[0]
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
 
 
 def _parse_arg(text: str) -> Any:
@@ -50,7 +119,7 @@ def _load(app: str, err: Console, *, strict: bool = False, terminal: Any = None,
         for warning in report.warnings:
             err.print(f"[dim]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if not report.files:
-        err.print(f"[red]no definition files found in {app}[/]")
+        say(err, "[red]no definition files found in[/] ", app)
     return runtime, problems
 
 
@@ -92,7 +161,8 @@ def entries_table(infos: list[Any], app: str, width: int) -> Table:
     """The entries as a table that reads at `width` columns: never a word broken in two (rich
     wraps at spaces, and the signature column is at least as wide as its longest word)."""
     longest = max((len(w) for i in infos for w in _signature(i).split()), default=10)
-    table = Table(title=f"entries in {app}", box=box.SIMPLE_HEAD, pad_edge=False,
+    # cells are Text, never markup: ids, signatures and imports come from the user's files
+    table = Table(title=Text(f"entries in {app}"), box=box.SIMPLE_HEAD, pad_edge=False,
                   title_justify="left")
     if width >= WIDE:
         table.add_column("id", no_wrap=True)
@@ -101,17 +171,19 @@ def entries_table(infos: list[Any], app: str, width: int) -> Table:
         table.add_column("pool", no_wrap=True)
         table.add_column("imports")
         for info in infos:
-            table.add_row(info.id, info.kind, _signature(info), info.pool or "",
-                          ", ".join(info.imports))
+            table.add_row(Text(info.id), Text(info.kind), Text(_signature(info)),
+                          Text(info.pool or ""), Text(", ".join(info.imports)))
         return table
     table.add_column("entry / signature", min_width=min(longest, 30), ratio=1)
     table.add_column("kind / pool", no_wrap=True)
     table.add_column("imports", max_width=24)
     for info in infos:
         sig = _signature(info)
-        table.add_row(f"[bold]{info.id}[/]" + (f"\n  {sig}" if sig else ""),
-                      info.kind + (f"\n{info.pool}" if info.pool else ""),
-                      ", ".join(info.imports))
+        head = Text(info.id, style="bold")
+        if sig:
+            head.append(f"\n  {sig}")
+        table.add_row(head, Text(info.kind + (f"\n{info.pool}" if info.pool else "")),
+                      Text(", ".join(info.imports)))
     return table
 
 
@@ -124,24 +196,46 @@ def _info_dict(info: Any) -> dict[str, Any]:
 def cmd_call(args: argparse.Namespace, out: Console, err: Console) -> int:
     runtime, _ = _load(args.app, err)
     values = [_parse_arg(a) for a in args.args]
+    failed = runtime.failed.get(args.entry)
+    if failed is not None and args.entry not in runtime.built:
+        # the entry asked for did not load: say so (not a bare "no such entry")
+        message = f"{args.entry} is not defined: it failed to load: {failed[1]}"
+        if args.json:
+            print(json.dumps({"ok": False, "error": message, "kind": failed[1].kind}))
+        else:
+            say(err, "[red]error:[/] ", message)
+        runtime.close()
+        return EXIT_LOAD
     try:
-        result = runtime.call(args.entry, *values)
+        result = run_interruptible(runtime, lambda: runtime.call(args.entry, *values),
+                                   args.timeout)
+    except Stopped as stopped:
+        _report_stop(stopped, args, err)
+        runtime.close()
+        return stopped.code
     except WippyError as exc:
         if args.json:
             print(json.dumps({"ok": False, "error": str(exc), "kind": exc.kind,
                               "detail": exc.fields()}))
         else:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            say(err, "[red]error:[/] ", exc)
         runtime.close()
         return EXIT_FAILED
     if args.json:
         print(json.dumps({"ok": True, "result": _jsonable(result)}))
     elif isinstance(result, (dict, list)):
-        out.print_json(json.dumps(_jsonable(result)))
+        out.print_json(json.dumps(_jsonable(result)), highlight=False)
     else:
         print(json.dumps(_jsonable(result)) if not isinstance(result, str) else result)
     runtime.close()
     return EXIT_OK
+
+
+def _report_stop(stopped: Stopped, args: argparse.Namespace, err: Console) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": str(stopped), "kind": "stopped"}))
+    else:
+        say(err, "[red]error:[/] ", stopped)
 
 
 def _jsonable(value: Any) -> Any:
@@ -280,7 +374,13 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         from .lua.modules.process import host_of
 
         payloads = [] if getattr(definition, "wasi_command", False) else command_args
-        result = host_of(runtime).run_to_end(definition, host_id, payloads)
+        try:
+            result = run_interruptible(
+                runtime, lambda: host_of(runtime).run_to_end(definition, host_id, payloads),
+                args.timeout)
+        except Stopped as stopped:
+            _report_stop(stopped, args, err)
+            return stopped.code
         sys.stdout.flush()
         failure = result.get("error")
         if isinstance(failure, WasiExit):
@@ -311,7 +411,7 @@ def version_text() -> str:
     return f"wippy-kernel {ours}; call path: {fastcall.describe()}"
 
 
-_RUN_VALUE_FLAGS = {"-x": "exec", "--exec": "exec", "--host": "host"}
+_RUN_VALUE_FLAGS = {"-x": "exec", "--exec": "exec", "--host": "host", "--timeout": "timeout"}
 _RUN_BOOL_FLAGS = {"-s": "silent", "--silent": "silent", "-c": "console", "--console": "console",
                    "--json": "json"}
 
@@ -332,9 +432,15 @@ def _split_run_args(args: argparse.Namespace) -> str | None:
         elif flag in _RUN_BOOL_FLAGS:
             setattr(args, _RUN_BOOL_FLAGS[flag], True)
         else:
-            return f"unknown option {flag} for run (options: -x NS:ENTRY, --host ID, -s, -c)"
+            return (f"unknown option {flag} for run (options: -x NS:ENTRY, --host ID, "
+                    "--timeout SECONDS, -s, -c)")
     args.name = None if args.exec or not rest else rest.pop(0)
     args.args = rest
+    if isinstance(args.timeout, str):
+        try:
+            args.timeout = _seconds(args.timeout)
+        except argparse.ArgumentTypeError as exc:
+            return f"--timeout: {exc}"
     return None
 
 
@@ -416,6 +522,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("entry", help="the entry to call, as namespace:name")
     p.add_argument("args", nargs="*", help="arguments, as JSON values (bare words are strings)")
     p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="interrupt the call after this long (exit 124)")
     p.set_defaults(func=cmd_call)
     p = sub.add_parser("test", help="run function.lua entries with meta.type: test")
     p.add_argument("app", help=app_help)
@@ -441,8 +549,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-c", "--console", action="store_true",
                    help="accepted for Wippy compatibility (log format); no effect")
     p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="interrupt the command after this long (exit 124)")
     p.set_defaults(func=cmd_run)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -451,7 +571,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # emoji=False: `app:ok:` in an error must not become a picture
     out = Console(highlight=False, emoji=False)
     err = Console(stderr=True, highlight=False, emoji=False)
-    return args.func(args, out, err)
+    try:
+        return args.func(args, out, err)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - no traceback for any user input
+        say(err, "[red]error:[/] ", f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from .registry import Entry, LoadReport, load_path, parse_definition_text
 from .registry.ids import InvalidIdError, parse_id
 from .registry.live import Registry
 from .registry.loader import make_entry
-from .scheduler.limits import ExecutionGuard
+from .scheduler.limits import Execution, ExecutionGuard
 from .scheduler.pools import PoolStats
 from .security import DEFAULT_LUA_MAX_MEMORY, Actor, Policy, Scope, Security
 from .tracing import Tracer
@@ -136,10 +136,13 @@ class Runtime:
     def load(self, path: str | Path) -> LoadReport:
         """Load a Wippy project tree (or one YAML file); errors are collected in the report,
         and the warnings the load produced (unknown fields, ...) in `report.warnings`."""
-        report = load_path(path)
-        seen = len(self.warnings)
-        report.errors.extend(self.apply(report.entries))
-        report.warnings.extend(self.warnings[seen:])
+        # an execution of its own: `interrupt()` stops a load of a huge tree between files and
+        # between entries (CallError CANCELED); what was built before stays built
+        with self.guard.running(Execution(self.guard, "load", 0)):
+            report = load_path(path)
+            seen = len(self.warnings)
+            report.errors.extend(self.apply(report.entries))
+            report.warnings.extend(self.warnings[seen:])
         return report
 
     def load_text(self, text: str, *, base_dir: Path | None = None, file: str | None = None,
@@ -193,11 +196,14 @@ class Runtime:
             plain = tuple(to_plain(a) for a in args)  # tuples become lists; cycles refused
         except ConversionError as exc:
             raise CallError(f"bad argument: {exc}", entry=entry_id, kind=INVALID) from None
-        if actor is None and scope is None and context is None:
-            value = self.calls.call(entry_id, plain)
-        else:
-            ctx = self.security.context_for(actor, scope, context)
-            value = self.calls.call(entry_id, plain, ctx=ctx)
+        # An execution of its own, so that an interrupt reaches this caller even while it waits
+        # for a pool slot, and so a nested execution can tell which generation it belongs to.
+        with self.guard.running(Execution(self.guard, entry_id, 0)):
+            if actor is None and scope is None and context is None:
+                value = self.calls.call(entry_id, plain)
+            else:
+                ctx = self.security.context_for(actor, scope, context)
+                value = self.calls.call(entry_id, plain, ctx=ctx)
         # to_plain also normalises for Python callers (a valid UTF-8 list<u8> becomes str)
         return to_plain(value)
 

@@ -78,6 +78,31 @@ class Env:
                         "source": f"return {{ main = function(...)\n{body}\nend }}"})
         return self.call("b:lua")
 
+    def limited(self, body: str, ms: int = 150, **extra: Any) -> str:
+        """Define `b:lim` (limits.max_execution_ms = ms) running `body`, call it, return the
+        error text (the attack must end in an error, and quickly)."""
+        self.rt.define({"id": "b:lim", "kind": "function.lua", "method": "main",
+                        "modules": ["funcs", "time"], "limits": {"max_execution_ms": ms},
+                        "source": f"return {{ main = function(...)\n{body}\nend }}", **extra})
+        return self.call("b:lim")
+
+    def wat_def(self, name: str, source: str, method: str = "f", **extra: Any) -> str:
+        return self.define({"id": f"b:{name}", "kind": "function.wat", "source": source,
+                            "method": method, **extra})
+
+    def as_actor(self, body: str, allow: list[str]) -> str:
+        """Run `body` in `b:act` as actor mallory, allowed only `allow` (on anything) and
+        calling b:act itself."""
+        self.rt.define({"id": "b:allow", "kind": "security.policy",
+                        "policy": {"actions": allow, "resources": "*", "effect": "allow"}})
+        self.rt.define({"id": "b:allow-act", "kind": "security.policy",
+                        "policy": {"actions": "funcs.call", "resources": "b:act",
+                                   "effect": "allow"}})
+        self.rt.define({"id": "b:act", "kind": "function.lua", "method": "main",
+                        "modules": ["funcs", "time"],
+                        "source": f"return {{ main = function(...)\n{body}\nend }}"})
+        return self.call("b:act", actor="mallory", scope=["b:allow", "b:allow-act"])
+
     @staticmethod
     def fails(fn: Callable[[], Any]) -> str:
         try:
@@ -472,6 +497,180 @@ CASES: list[tuple[str, Callable[[Env], str], str]] = [
 ]
 
 
+
+# ---- issue 10: limits in every state, bounded resources, policy on every path ----------------
+SPIN = '(module (func (export "f") (loop $l br $l)))'
+START_LOOP = ('(module (func $s (loop $l br $l)) (start $s) '
+              '(func (export "f") (result i32) i32.const 1))')
+GROW_OR_TRAP = ('(module (memory 1) (func (export "f") (param i32) (result i32) '
+                '(if (i32.eq (memory.grow (local.get 0)) (i32.const -1)) (then unreachable)) '
+                '(memory.size)))')
+TIMEOUT_150 = "max_execution_ms (150 ms)"
+PROC = ("return { main = function(parent) local v, err = funcs.call('h:wat', 1, 2)\n"
+        " process.send(parent, 'r', err and tostring(err) or 'got ' .. tostring(v)) end }")
+
+
+def _proc_env(e: Env, **host: Any) -> None:
+    e.rt.define({"id": "b:ph", "kind": "process.host", **host})
+    e.rt.define({"id": "b:proc", "kind": "process.lua", "method": "main", "modules": ["funcs"],
+                 "source": PROC})
+    e.rt.define({"id": "b:nap", "kind": "process.lua", "method": "main", "modules": ["time"],
+                 "source": "return { main = function() time.sleep('300ms') end }"})
+
+
+def _spawn_twice(e: Env) -> str:
+    _proc_env(e, max_processes=1)
+    e.rt.define({"id": "b:sp2", "kind": "function.lua", "method": "main", "source":
+                 "return { main = function() process.spawn('b:nap', 'b:ph')\n"
+                 " local p, err = process.spawn('b:nap', 'b:ph') error(err) end }"})
+    return e.call("b:sp2")
+
+
+def _spawn_per_caller(e: Env) -> str:
+    _proc_env(e, max_processes_per_caller=2)
+    e.rt.define({"id": "b:sp3", "kind": "function.lua", "method": "main", "source":
+                 "return { main = function() for i = 1, 3 do local p, err = "
+                 "process.spawn('b:nap', 'b:ph') if not p then error(err) end end end }"})
+    return e.call("b:sp3")
+
+
+def _process_inherits_actor(e: Env) -> str:
+    _proc_env(e)
+    return e.as_actor("local pid, err = process.spawn('b:proc', 'b:ph', process.pid())\n"
+                      "if not pid then error(err) end\n"
+                      "error((process.listen('r'):receive()))",
+                      ["process.spawn", "process.host", "process.send"])
+
+
+def _interrupt_idle_then_limit(e: Env) -> str:
+    e.rt.interrupt()
+    return e.limited("while true do end")
+
+
+CASES += [
+    # Lua: the budget is wall-clock for the whole execution, in every state
+    ("lim-lua-loop", lambda e: e.limited("while true do end"), TIMEOUT_150),
+    ("lim-lua-sleep", lambda e: e.limited("time.sleep('10s')"), TIMEOUT_150),
+    ("lim-lua-channel-receive", lambda e: e.limited("channel.new():receive()"), TIMEOUT_150),
+    ("lim-lua-channel-send", lambda e: e.limited("channel.new():send(1)"), TIMEOUT_150),
+    ("lim-lua-select", lambda e: e.limited(
+        "local c = channel.new() channel.select({ c:case_receive() })"), TIMEOUT_150),
+    ("lim-lua-spawned-coroutine-loop", lambda e: e.limited(
+        "coroutine.spawn(function() while true do end end) time.sleep('10s')"), TIMEOUT_150),
+    ("lim-lua-coroutine-wrap-loop", lambda e: e.limited(
+        "coroutine.wrap(function() while true do end end)()"), TIMEOUT_150),
+    ("lim-lua-pcall-swallows", lambda e: e.limited(
+        "while true do pcall(function() while true do end end) end"), TIMEOUT_150),
+    ("lim-lua-xpcall-swallows", lambda e: e.limited(
+        "while true do xpcall(function() while true do end end, function(m) return m end) end"),
+     TIMEOUT_150),
+    ("lim-lua-nested-lua", lambda e: (e.rt.define(
+        {"id": "b:inner", "kind": "function.lua", "method": "main",
+         "source": "return { main = function() while true do end end }"}),
+        e.limited("local v, err = funcs.call('b:inner') error(err)"))[1], TIMEOUT_150),
+    ("lim-lua-nested-wasm", lambda e: (e.rt.define(
+        {"id": "b:spin", "kind": "function.wat", "source": SPIN, "method": "f",
+         "pool": {"type": "inline"}}),
+        e.limited("local v, err = funcs.call('b:spin') error(err)"))[1], TIMEOUT_150),
+    ("lim-lua-options-limits", lambda e: (e.rt.define(
+        {"id": "b:opt", "kind": "function.lua", "method": "main",
+         "options": {"limits": {"max_execution_ms": 150}},
+         "source": "return { main = function() while true do end end }"}),
+        e.call("b:opt"))[1], TIMEOUT_150),
+    ("lim-interrupt-when-idle", _interrupt_idle_then_limit, TIMEOUT_150),
+    # WASM: the call, the start function, instantiation
+    ("lim-wasm-loop", lambda e: (e.rt.define(
+        {"id": "b:wspin", "kind": "function.wat", "source": SPIN, "method": "f",
+         "limits": {"max_execution_ms": 150}}), e.call("b:wspin"))[1], TIMEOUT_150),
+    ("lim-wasm-start-inline", lambda e: e.wat_def(
+        "st1", START_LOOP, pool={"type": "inline"}, limits={"max_execution_ms": 150}),
+     "b:st1: instantiation stopped: execution exceeded limits.max_execution_ms (150 ms)"),
+    ("lim-wasm-start-static", lambda e: e.wat_def(
+        "st2", START_LOOP, pool={"type": "static", "size": 1, "workers": 1},
+        limits={"max_execution_ms": 150}),
+     "b:st2: instantiation stopped: execution exceeded"),
+    ("lim-wasm-start-lazy-first-call", lambda e: (e.rt.define(
+        {"id": "b:st3", "kind": "function.wat", "source": START_LOOP, "method": "f",
+         "options": {"limits": {"max_execution_ms": 150}}}), e.call("b:st3"))[1],
+     "b:st3: instantiation stopped: execution exceeded limits.max_execution_ms (150 ms)"),
+    # Lua C library functions: hookable, so the budget reaches them
+    ("lim-c-find-backtracking", lambda e: e.limited(
+        'string.find(("a"):rep(40), ("a*"):rep(40) .. "b")'), TIMEOUT_150),
+    ("lim-c-match-backtracking", lambda e: e.limited(
+        '(("a"):rep(60)):match(("a-"):rep(30) .. "x")'), TIMEOUT_150),
+    ("lim-c-gmatch-backtracking", lambda e: e.limited(
+        'for w in (("a"):rep(50)):gmatch(("a?"):rep(25) .. "c") do end'), TIMEOUT_150),
+    ("lim-c-gsub-backtracking", lambda e: e.limited(
+        'string.gsub(("ab"):rep(30), ("(.-)"):rep(20) .. "z", "")'), TIMEOUT_150),
+    ("lim-c-find-quadratic", lambda e: e.limited(
+        'string.find(("a"):rep(3000000), ".-b")'), TIMEOUT_150),
+    ("lim-c-balance-quadratic", lambda e: e.limited(
+        'string.find(("("):rep(200000), "%b()")'), TIMEOUT_150),
+    ("lim-c-table-move", lambda e: e.limited("table.move({}, 1, 1 << 40, 2)"), TIMEOUT_150),
+    ("lim-c-table-move-backwards", lambda e: e.limited("table.move({}, 2, 1 << 40, 1)"),
+     TIMEOUT_150),
+    ("lim-c-table-concat-len", lambda e: e.limited(
+        "table.concat(setmetatable({}, {__index = tostring, __len = function() "
+        "return 1 << 40 end}))"), TIMEOUT_150),
+    ("c-table-concat-holes", lambda e: e.limited("table.concat({}, '', 1, 1 << 40)"),
+     "invalid value (at index 1) in table for 'concat'"),
+    ("c-string-rep-huge", lambda e: e.limited('string.rep("x", 1 << 50)'),
+     "resulting string too large"),
+    ("c-string-rep-sep-huge", lambda e: e.limited('string.rep("ab", 1 << 40, ",")'),
+     "resulting string too large"),
+    ("c-string-format-width", lambda e: e.limited('string.format("%999999999d", 1)'),
+     "invalid conversion"),
+    ("c-pattern-unfinished-capture-lua-path", lambda e: e.limited(
+        'string.find(("a"):rep(5000), "(a*" .. ("a*"):rep(3))'), "unfinished capture"),
+    ("c-pattern-malformed-lua-path", lambda e: e.limited(
+        'string.find(("a"):rep(5000), "a*b*[a")'), "malformed pattern (missing ']')"),
+    # bounded memory: the Python side counts, WASM memory and tables are capped
+    ("mem-payload-pin", lambda e: e.limited(
+        "local keep = {} for i = 1, 1024 do keep[i] = payload.new(('x'):rep(1 << 20)) end",
+        ms=20000), "Lua memory limit exceeded"),
+    ("mem-channel-pin", lambda e: e.limited(
+        "local ch = channel.new(1 << 20) for i = 1, 1 << 20 do ch:send(('y'):rep(1 << 16) .. i) "
+        "end", ms=20000), "Lua memory limit exceeded"),
+    ("mem-wasm-grow-past-cap", lambda e: (e.rt.define(
+        {"id": "b:grow", "kind": "function.wat", "source": GROW_OR_TRAP, "method": "f",
+         "limits": {"max_memory_bytes": 1 << 20}}), e.call("b:grow", 64))[1],
+     "b:grow: wasm trap: wasm `unreachable` instruction executed"),
+    ("mem-wasm-initial-above-cap", lambda e: (e.rt.define(
+        {"id": "b:big", "kind": "function.wat", "method": "f",
+         "source": '(module (memory 64) (func (export "f") (result i32) i32.const 1))',
+         "limits": {"max_memory_bytes": 1 << 20}}), e.call("b:big"))[1],
+     "b:big: instantiation failed"),
+    ("mem-wasm-table-above-cap", lambda e: (e.rt.define(
+        {"id": "b:tbl", "kind": "function.wat", "method": "f",
+         "source": '(module (table 20000000 funcref) (func (export "f") (result i32) '
+                   'i32.const 1))'}), e.call("b:tbl"))[1], "b:tbl: instantiation failed"),
+    ("mem-bad-max-memory", lambda e: e.wat_def("bm", WAT_OK, limits={"max_memory_bytes": -1}),
+     "b:bm: limits.max_memory_bytes must be a non-negative integer"),
+    ("mem-bad-max-memory-text", lambda e: e.wat_def(
+        "bm2", WAT_OK, limits={"max_memory_bytes": "1GB"}),
+     "b:bm2: limits.max_memory_bytes must be a non-negative integer"),
+    ("mem-bad-retained", lambda e: e.wat_def(
+        "bm3", WAT_OK, options={"limits": {"max_retained_memory_bytes": True}}),
+     "b:bm3: limits.max_retained_memory_bytes must be a non-negative integer"),
+    ("mem-bad-options-limits", lambda e: e.wat_def("bm4", WAT_OK, options={"limits": 5}),
+     "b:bm4: limits must be a mapping"),
+    # processes: bounded, checked, and in their spawner's context
+    ("proc-host-full", _spawn_twice, "process host b:ph is full (1 processes running"),
+    ("proc-per-caller", _spawn_per_caller, "already runs 2 processes (max_processes_per_caller)"),
+    ("proc-spawn-denied", lambda e: (_proc_env(e), e.as_actor(
+        "local p, err = process.spawn('b:proc', 'b:ph') error(err)", ["funcs.call"]))[1],
+     "not allowed to spawn process: b:proc"),
+    ("proc-send-denied", lambda e: e.as_actor(
+        "local ok, err = process.send(process.pid(), 'topic', 1) error(err)", ["funcs.call"]),
+     "not allowed to send: {local@"),
+    ("proc-runs-as-spawner", _process_inherits_actor,
+     "h:wat: permission denied: funcs.call on h:wat for actor 'mallory'"),
+    # arity from every caller
+    ("arity-too-few", lambda e: e.call("h:wat", 1), "h:wat: expected 2 arguments, got 1"),
+    ("arity-too-many", lambda e: e.call("h:wat", 1, 2, 3), "h:wat: expected 2 arguments, got 3"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(env: Env, case: tuple[str, Callable[[Env], str], str]) -> None:
     _, provoke, expected = case
@@ -481,5 +680,5 @@ def test_bad_input(env: Env, case: tuple[str, Callable[[Env], str], str]) -> Non
 
 
 def test_the_suite_is_big_enough() -> None:
-    assert len(CASES) >= 50
+    assert len(CASES) >= 90
     assert len({c[0] for c in CASES}) == len(CASES)

@@ -60,6 +60,9 @@ class Target:
     #: when a call from a Lua coroutine runs on a worker thread (scheduler/offload.py);
     #: `_open_pool` refines it (inline WASM: NEVER); WASM with imports sets ALWAYS
     offload = WHEN_BUSY
+    #: (action, resource) pairs every caller needs besides `funcs.call` on the entry, judged
+    #: by the call pipeline for the caller's context at each call (a WASI mount's `fs.get`)
+    call_permissions: tuple[tuple[str, str], ...] = ()
     #: calls back into the runtime (the `funcs` host): it waits as long as its callees do, so
     #: even inline it does not hold a busy dispatcher's other coroutines up
     calls_back = False

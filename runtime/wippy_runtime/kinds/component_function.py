@@ -27,7 +27,7 @@ from ..registry import Entry
 from ..scheduler.offload import ALWAYS
 from ..scheduler.pool_config import PoolPlan
 from ..scheduler.pools import Gate
-from ..wasm.engine import WasmEngine, trap_message
+from ..wasm.engine import WasmEngine
 from ..wasm.host_context import ContextHost
 from ..wasm.host_funcs import FuncsHost
 from ..wasm.host_linking import UnlinkedImportError, build_component_linker, plan_component
@@ -37,7 +37,7 @@ from ..wit import ComponentFunction
 from .base import EntryInfo, InstanceBase, Target, pool_text
 from .wasm_config import WasmConfig
 from .wasm_errors import InstanceReset, finisher, map_wasm_error
-from .wasm_hosts import HostContext, imports_detail, new_store
+from .wasm_hosts import HostContext, imports_detail, instantiate, new_store
 from .wasm_signature import declared_signature, signature_error
 
 
@@ -81,6 +81,8 @@ class ComponentFunctionTarget(Target):
             environment=environment, context=ContextHost(entry.id),
             exit_host=ExitHost(entry.id))
         self._wasi = hosts.setup if self.link_plan.wasip2 else None
+        if self._wasi is not None:
+            self.call_permissions = self._wasi.permissions()
         self._http = self.link_plan.http
         hosts.warn(self.link_plan.warnings())
         declared = declared_signature(entry, cfg)
@@ -112,12 +114,10 @@ class ComponentFunctionTarget(Target):
                         private_call=self._private_call)
 
     def _instantiate(self) -> tuple[wasmtime.Store, Any]:
-        store = new_store(self.engine, self.entry_id, self._wasi, self._http)
-        try:
-            return store, self.linker.instantiate(store, self.component)
-        except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
-            raise CallError(f"instantiation failed: {trap_message(exc)}",
-                            entry=self.entry_id) from None
+        store = new_store(self.engine, self.entry_id, self._wasi, self._http,
+                          self.cfg.max_memory_bytes)
+        return store, instantiate(self.hosts, store, self.entry_id, self.cfg.max_execution_ms,
+                                  lambda: self.linker.instantiate(store, self.component))
 
     def _find_func(self, store: wasmtime.Store, instance: Any) -> Any:
         method = self.cfg.method
@@ -166,7 +166,7 @@ class ComponentFunctionTarget(Target):
             store, instance = self._instantiate()
             func = self._find_func(store, instance)
         fn = finisher(self.function.type, self.entry_id, partial(self.function, store, func))
-        fn = self.hosts.limited(store, fn, self.cfg.max_execution_ms)
+        fn = self.hosts.limited(store, fn, self.cfg.max_execution_ms, self.entry_id)
         return ComponentInstance(store, instance, func, fn, shared)
 
     def _group_reset(self, broken: SharedInstance) -> None:

@@ -19,13 +19,13 @@ from ..registry import Entry
 from ..scheduler.offload import ALWAYS
 from ..scheduler.pool_config import PoolPlan
 from ..wasm.core_call import DEFAULT_WIT, make_core_caller
-from ..wasm.engine import WasmEngine, trap_message
+from ..wasm.engine import WasmEngine
 from ..wasm.host_linking import build_core_linker, plan_core
 from ..wit import CoreAbiFunction, FuncType, core_flat_types
 from .base import EntryInfo, InstanceBase, Target, pool_text
 from .wasm_config import WasmConfig
 from .wasm_errors import finisher, map_wasm_error
-from .wasm_hosts import HostContext, imports_detail, new_store
+from .wasm_hosts import HostContext, imports_detail, instantiate, new_store
 from .wasm_signature import declared_signature, numeric, signature_error
 
 
@@ -41,6 +41,42 @@ class CoreInstance(InstanceBase):
         self.fn = None
         self.instance = None
         self.store = None
+
+
+class RecyclingInstance(InstanceBase):
+    """A core instance whose exported memory may grow past `max_retained_memory_bytes`:
+    after a call that leaves it above, the store is dropped at once (its memory freed; the
+    call's value is already plain) and the next call runs on a fresh instance. Modules whose
+    memory cannot grow that far never get this wrapper, so the fast path stays as it is."""
+
+    __slots__ = ("target", "store", "instance", "memory", "raw", "fn", "recycled")
+
+    def __init__(self, target: CoreFunctionTarget) -> None:
+        self.target = target
+        self.store: Any = None
+        self.instance: Any = None
+        self.memory: Any = None
+        self.raw: Any = None
+        self.recycled = 0
+        self._build()
+        self.fn = self.call
+
+    def _build(self) -> None:
+        self.store, self.instance, self.raw = self.target._make()
+        self.memory = self.instance.exports(self.store)["memory"]
+
+    def call(self, args: tuple) -> Any:
+        if self.raw is None:
+            self._build()
+        value = self.raw(args)
+        if self.memory.data_len(self.store) > self.target.cfg.max_retained_memory_bytes:
+            self.recycled += 1
+            self.target.recycled += 1
+            self.close()
+        return value
+
+    def close(self) -> None:
+        self.raw = self.memory = self.instance = self.store = None
 
 
 class CoreFunctionTarget(Target):
@@ -59,6 +95,8 @@ class CoreFunctionTarget(Target):
         self.link_plan = plan_core(entry.id, module, hosts.declared)
         self.linker = build_core_linker(engine.engine, module, self.link_plan)
         self._wasi = hosts.setup if self.link_plan.real("wasi1") else None
+        if self._wasi is not None:
+            self.call_permissions = self._wasi.permissions()
         hosts.warn(self.link_plan.warnings())
         exports = {e.name: e.type for e in module.exports}
         export = exports.get(cfg.method)
@@ -103,15 +141,32 @@ class CoreFunctionTarget(Target):
                         f"module must export {' and '.join(repr(m) for m in missing)}"))
         if self.imports:
             self.offload = ALWAYS  # an import may block (sleep, I/O): never on the dispatcher
+        self.recycling = self._retains(module)
+        #: instances dropped because their memory stayed above max_retained_memory_bytes
+        self.recycled = 0
         self._open_pool(plan, generation)
 
-    def new_instance(self) -> CoreInstance:
-        store = new_store(self.engine, self.entry_id, self._wasi)
-        try:
-            instance = self.linker.instantiate(store, self.module)
-        except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
-            raise CallError(f"instantiation failed: {trap_message(exc)}",
-                            entry=self.entry_id) from None
+    def _retains(self, module: wasmtime.Module) -> bool:
+        """Can the exported memory grow past max_retained_memory_bytes?"""
+        retained = self.cfg.max_retained_memory_bytes
+        if not retained:
+            return False
+        for export in module.exports:
+            if export.name == "memory" and isinstance(export.type, wasmtime.MemoryType):
+                limit = export.type.limits.max
+                return limit is None or limit * 65536 > retained
+        return False
+
+    def new_instance(self) -> InstanceBase:
+        if self.recycling:
+            return RecyclingInstance(self)
+        return CoreInstance(*self._make())
+
+    def _make(self) -> tuple[wasmtime.Store, wasmtime.Instance, Any]:
+        store = new_store(self.engine, self.entry_id, self._wasi,
+                          max_memory_bytes=self.cfg.max_memory_bytes)
+        instance = instantiate(self.hosts, store, self.entry_id, self.cfg.max_execution_ms,
+                               lambda: self.linker.instantiate(store, self.module))
         if self.abi is not None:
             fn = finisher(self.declared, self.entry_id,
                           self.abi.bind(store, instance, self.cfg.method))
@@ -119,8 +174,8 @@ class CoreFunctionTarget(Target):
             func = instance.exports(store)[self.cfg.method]
             assert isinstance(func, wasmtime.Func)  # the signature probe checked the export
             fn = make_core_caller(store, func, self.params, self.results)
-        fn = self.hosts.limited(store, fn, self.cfg.max_execution_ms)
-        return CoreInstance(store, instance, fn)
+        fn = self.hosts.limited(store, fn, self.cfg.max_execution_ms, self.entry_id)
+        return store, instance, fn
 
     def map_error(self, exc: BaseException) -> tuple[CallError, bool]:
         return map_wasm_error(self.entry_id, exc)

@@ -31,6 +31,7 @@ from .base import (
     pool_text,
     warn_unknown_fields,
 )
+from .wasm_config import limit_value, read_limits
 
 _KNOWN = {"source", "method", "modules", "imports", "pool", "limits", "options", "lifecycle"}
 
@@ -200,15 +201,9 @@ class LuaFunctionTarget(Target):
 
 
 def lua_limit_ms(entry: Entry) -> int:
-    """`limits.max_execution_ms` of a Lua entry (0 = none), enforced by the instruction hook."""
-    limits = entry.data.get("limits") or {}
-    if not isinstance(limits, dict):
-        raise entry.error(ValidationError, "limits must be a mapping", "limits")
-    ms = limits.get("max_execution_ms", 0) or 0
-    if isinstance(ms, bool) or not isinstance(ms, int) or ms < 0:
-        raise entry.error(ValidationError, "limits.max_execution_ms must be a non-negative "
-                          "integer", "limits")
-    return ms
+    """`limits.max_execution_ms` of a Lua entry (0 = none), enforced by the instruction hook;
+    read in both spellings (`limits:` and Wippy's `options.limits`), as WASM entries are."""
+    return limit_value(entry, read_limits(entry, entry.data), "max_execution_ms", 0)
 
 
 def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:

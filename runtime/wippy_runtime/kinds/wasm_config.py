@@ -22,6 +22,13 @@ _KNOWN_FIELDS = {"source", "fs", "path", "hash", "method", "transport", "wit", "
                  "pool", "limits", "options", "lifecycle"}
 
 
+#: defaults: a 256 MiB hard cap per instance; recycle instances holding more than 64 MiB
+DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_RETAINED_MEMORY_BYTES = 64 * 1024 * 1024
+#: elements a store's tables may hold (8 bytes each: 10M elements = 80 MB)
+MAX_TABLE_ELEMENTS = 10_000_000
+
+
 @dataclass(frozen=True)
 class WasmConfig:
     method: str
@@ -34,6 +41,10 @@ class WasmConfig:
     imports: tuple[str, ...] = ()
     pool: PoolConfig = field(default_factory=PoolConfig)
     max_execution_ms: int = 0
+    #: hard cap on each instance's linear memory (`memory.grow` past it returns -1); 0 = none
+    max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES
+    #: an instance whose memory is above this after a call is recycled; 0 = never
+    max_retained_memory_bytes: int = DEFAULT_MAX_RETAINED_MEMORY_BYTES
     wasi: dict[str, Any] = field(default_factory=dict)
 
 
@@ -73,12 +84,11 @@ def parse_wasm_config(entry: Entry, *, binary: bool, runtime: Any = None) -> Was
         pool = PoolConfig.from_data(d.get("pool"))
     except PoolConfigError as exc:
         raise _fail(entry, str(exc), "pool") from None
-    limits = d.get("limits") or (d.get("options") or {}).get("limits") or {}
-    if not isinstance(limits, dict):
-        raise _fail(entry, "limits must be a mapping", "limits")
-    max_ms = limits.get("max_execution_ms", 0) or 0
-    if isinstance(max_ms, bool) or not isinstance(max_ms, int) or max_ms < 0:
-        raise _fail(entry, "limits.max_execution_ms must be a non-negative integer", "limits")
+    limits = read_limits(entry, d)
+    max_ms = limit_value(entry, limits, "max_execution_ms", 0)
+    max_mem = limit_value(entry, limits, "max_memory_bytes", DEFAULT_MAX_MEMORY_BYTES)
+    retained = limit_value(entry, limits, "max_retained_memory_bytes",
+                      DEFAULT_MAX_RETAINED_MEMORY_BYTES)
     hash_value = None
     if binary:
         raw_hash = d.get("hash")
@@ -100,7 +110,30 @@ def parse_wasm_config(entry: Entry, *, binary: bool, runtime: Any = None) -> Was
     return WasmConfig(method=method, source=d.get("source"), fs=d.get("fs"), path=d.get("path"),
                       hash=hash_value, transport=transport or "payload", wit=wit,
                       imports=tuple(i.strip() for i in imports), pool=pool,
-                      max_execution_ms=max_ms, wasi=wasi)
+                      max_execution_ms=max_ms, max_memory_bytes=max_mem,
+                      max_retained_memory_bytes=retained, wasi=wasi)
+
+
+def read_limits(entry: Entry, d: dict[str, Any]) -> dict[str, Any]:
+    """`limits`, in either spelling: at the root (ours) or under `options` (Wippy's); both
+    may appear, the root's keys win."""
+    options = d.get("options")
+    nested = options.get("limits") if isinstance(options, dict) else None
+    root = d.get("limits")
+    for value in (root, nested):
+        if value is not None and not isinstance(value, dict):
+            raise _fail(entry, "limits must be a mapping", "limits")
+    return {**(nested or {}), **(root or {})}
+
+
+def limit_value(entry: Entry, limits: dict[str, Any], name: str, default: int) -> int:
+    """`limits.<name>`: a non-negative integer, or `default` when absent."""
+    value = limits.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(entry, f"limits.{name} must be a non-negative integer", "limits")
+    return value
 
 
 def _validate_wasi(entry: Entry, wasi: Any) -> None:

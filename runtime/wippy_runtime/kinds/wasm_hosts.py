@@ -14,10 +14,12 @@ from typing import Any
 import wasmtime
 
 from ..errors import CallError
-from ..wasm.engine import WasmEngine
+from ..scheduler.limits import limit_error
+from ..wasm.engine import WasmEngine, trap_message
 from ..wasm.host_linking import LinkPlan
 from ..wasm.host_profiles import Profile
 from ..wasm.wasi_config import MissingEnvError, WasiSetup
+from .wasm_config import MAX_TABLE_ELEMENTS
 
 
 class HostContext:
@@ -39,15 +41,18 @@ class HostContext:
                 self._warnings.append(line)
 
     def limited(self, store: wasmtime.Store, fn: Callable[[tuple], Any],
-                limit_ms: int) -> Callable[[tuple], Any]:
+                limit_ms: int, entry: str = "") -> Callable[[tuple], Any]:
         """`fn`, trapping after `limit_ms` (the scheduler's guard; only limited entries pay)."""
-        return self.guard.limited(store, fn, limit_ms) if limit_ms else fn
+        return self.guard.limited(store, fn, limit_ms, entry) if limit_ms else fn
 
 
 def new_store(engine: WasmEngine, entry_id: str, setup: WasiSetup | None,
-              http: bool = False) -> wasmtime.Store:
-    """A store, with WASI configured when the entry links any WASI host."""
+              http: bool = False, max_memory_bytes: int = 0) -> wasmtime.Store:
+    """A store, with WASI configured when the entry links any WASI host, its linear memory
+    capped at `max_memory_bytes` (0: no cap; `memory.grow` past it returns -1) and its tables
+    at MAX_TABLE_ELEMENTS (wasmtime's store limiter)."""
     store = engine.new_store()
+    store.set_limits(memory_size=max_memory_bytes or -1, table_elements=MAX_TABLE_ELEMENTS)
     if setup is not None:
         try:
             store.set_wasi(setup.config())
@@ -56,6 +61,23 @@ def new_store(engine: WasmEngine, entry_id: str, setup: WasiSetup | None,
         if http:
             store.set_wasi_http()
     return store
+
+
+def instantiate(hosts: HostContext, store: wasmtime.Store, entry_id: str, limit_ms: int,
+                make: Callable[[], Any]) -> Any:
+    """`make()` (the linker's instantiate, which runs the start function) under the entry's
+    `max_execution_ms` and reachable by `Runtime.interrupt()`: a start function that loops
+    fails with TIMEOUT or CANCELED naming the entry instead of hanging the load."""
+    try:
+        with hosts.guard.instantiating(store, entry_id, limit_ms):
+            return make()
+    except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+        limited = limit_error(entry_id, str(exc))
+        if limited is not None:
+            raise CallError(f"instantiation stopped: {limited.message}", entry=entry_id,
+                            kind=limited.kind) from None
+        raise CallError(f"instantiation failed: {trap_message(exc)}",
+                        entry=entry_id) from None
 
 
 def imports_detail(plan: LinkPlan, setup: WasiSetup) -> dict[str, Any]:

@@ -24,8 +24,9 @@ import lupa.lua54 as lupa
 
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
-from . import typed
+from . import hookable, typed
 from .exposed import attribute_filter
+from .host_memory import HostMemory
 from .modules import errors as errors_module
 from .tracebacks import clean_traceback
 
@@ -35,7 +36,7 @@ LuaMemoryError = lupa.LuaMemoryError
 _PRELUDE = r"""
 local sink, text_of = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
-local sethook = debug.sethook
+local sethook, getinfo = debug.sethook, debug.getinfo
 local rawget, error, type = rawget, error, type
 local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.difftime
 
@@ -210,10 +211,23 @@ end
 -- The limits/interrupt hook. Lua-level hooks are per coroutine, so every coroutine arms itself
 -- when it starts (dispatcher tasks and coroutine.create/wrap alike).
 local hookfn, hookcount
+local trusted = setmetatable_({}, { __mode = "k" })
+trusted[handler], trusted[host.pcall], trusted[host.compile] = true, true, true
+-- `fn` is the host's (the dispatcher's task body): once a limit fired, it may still run the
+-- few instructions that hand the error back
+function host.trust(fn) trusted[fn] = true end
 function host.arm(check, count)
   hookfn = function()
     local e = check()
-    if e then error(e, 0) end
+    if e then
+      local running = getinfo(2, "f")
+      if running and trusted[running.func] then return end  -- the host's own frames finish
+      -- From now on this coroutine checks at every instruction: code that swallows the
+      -- error with pcall (`while true do pcall(f) end`) is hit again outside the pcall, so
+      -- the error reaches the top. (Coroutines arm themselves afresh when they start.)
+      sethook(hookfn, "", 1)
+      error(e, 0)
+    end
   end
   hookcount = count
   sethook(hookfn, "", count)
@@ -267,7 +281,10 @@ class LuaState:
             max_memory=max_memory,
         )
         self.max_memory = max_memory
+        #: what this state holds on the Python side (payloads, channel buffers)
+        self.host_memory = HostMemory(self.lua, max_memory)
         self._print_fn = print_fn
+        hookable.install(self.lua)  # before the prelude hides anything: see hookable.py
         host = self.lua.execute(_PRELUDE, self._print, errors_module.text_of)
         self._compile = host[b"compile"]
         self.pcall = host[b"pcall"]
@@ -300,12 +317,20 @@ class LuaState:
         """Arm the hook for one execution: it stops on interrupt() or after `limit_ms`."""
         if self.guard is not None:
             self.check = self.guard.lua_checker(entry, limit_ms)
+            self._rearm()
 
     def end_execution(self) -> None:
         """Disarm the hook after an execution, so that host-side Lua run on this state between
         executions (the kernel's completion and inspection) is never stopped by an interrupt
         that was meant for the execution that already ended."""
         self.check = None
+        self._rearm()
+
+    def _rearm(self) -> None:
+        """Back to the normal hook count on this state's main thread (a limit that fired
+        left it checking at every instruction, see the prelude's hook)."""
+        if self.guard is not None:
+            self.host[b"arm_current"]()
 
     def _print(self, text: bytes) -> None:
         if self._print_fn is not None:
@@ -410,5 +435,6 @@ class LuaState:
         return CallError(f"Lua memory limit exceeded ({mib:g} MiB)", entry=entry)
 
     def close(self) -> None:
+        self.host_memory.lua = None
         self.globals = None
         self.lua = None

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import LoadError, ValidationError
+from ..scheduler.limits import check_current
 from .entry import Entry, Origin
 from .ids import InvalidIdError, parse_id
 from .lockfile import LOCK_FILENAME, read_lock
@@ -261,6 +262,7 @@ def _definition_files(directory: Path) -> list[Path]:
 
 def _load_files(report: LoadReport, files: list[Path], *, root: Path, module: str = "") -> None:
     for file in files:
+        check_current()  # interrupted (the kernel's button, Ctrl-C): stop between files
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CANCELED, INVALID, TIMEOUT, CallError
+from .limits import CURRENT
 from .processes import take_started_process
 
 if TYPE_CHECKING:
@@ -156,11 +157,20 @@ class Dispatcher:
         outer = state.dispatcher
         state.dispatcher = self
         state.activate()  # Python callbacks from Lua build values in this state
+        ex = state.check
+        token = CURRENT.set(ex) if ex is not None else None
+        ticking = ex is not None and bool(ex.deadline) and self.guard is not None
+        if ticking:
+            self.guard._tick_start()  # an unlimited WASM callee still stops at our deadline
         try:
             root = self.spawn(fn, args, name="main")
             while not root.done:
                 if self.guard is not None and self.guard.generation != self.generation:
                     raise CallError("interrupted", entry=self.entry, kind=CANCELED)
+                if ex is not None:
+                    err = ex.error()  # wall-clock: parked sleeps, waits and calls count
+                    if err is not None:
+                        raise err
                 while self._external:
                     self._external.popleft()()
                 if self.stopped is not None:
@@ -175,6 +185,8 @@ class Dispatcher:
                 if root.done:
                     break
                 timeout = 0.05
+                if ex is not None and ex.deadline:
+                    timeout = min(timeout, (ex.remaining_s() or 0.0) + 0.001)
                 if self.timers:
                     timeout = min(timeout, max(0.0, (self.timers[0][0] - now) / 1e9))
                 if not self._external:
@@ -190,6 +202,10 @@ class Dispatcher:
         finally:
             state.deactivate()
             state.dispatcher = outer
+            if token is not None:
+                CURRENT.reset(token)
+            if ticking:
+                self.guard._tick_stop()
             for fn in self.on_finish:
                 fn()
 

@@ -23,14 +23,29 @@ Mechanism, and why:
   generation it started in and stops when it changes. WASM stores cannot remember that on the
   fast path, so `interrupt()` marks the stores that are busy right now (pools know which) and
   the callback traps only a marked store that is still busy.
+* **One execution, one budget.** `max_execution_ms` is wall-clock for the whole execution, so
+  the running `Execution` (entry, interrupt generation, deadline) rides in the context variable
+  `CURRENT`, which every worker job copies. An execution started inside another (a nested
+  `funcs.call`, a queued job, a process spawned by it) inherits the *earlier* deadline and the
+  *older* generation: an interrupt or an expired budget reaches the nested work too, including
+  a job that was still queued when the interrupt came (it starts already canceled). Waits
+  consult it: the dispatcher loop (sleeps, channel waits, parked calls) and pool slot queues
+  wake in slices and fail with TIMEOUT/CANCELED. The epoch callback runs on the thread that
+  runs the store, so it also reads `CURRENT`: an unlimited WASM entry called from a limited
+  Lua execution stops when the caller's budget ends (the ticker runs while any execution with
+  a deadline is in flight).
+* Instantiation (a module's start function, a component's) runs through `instantiating()`,
+  under the entry's limit and reachable by `interrupt()`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import wasmtime
@@ -46,6 +61,8 @@ TIMEOUT_TAG = "wippy: timeout"
 _CALLBACK_T = wp.EPOCH_CALLBACK_T
 _NO_FINALIZER = wp.EPOCH_FINALIZER_T(0)
 _error_ptr = wp.new_error_ptr
+#: how often a blocked wait (a pool slot, a dispatcher with nothing ready) re-checks its limits
+WAIT_SLICE_S = 0.05
 
 
 class ExecutionGuard:
@@ -56,13 +73,14 @@ class ExecutionGuard:
         self.generation = 0
         self._lock = threading.Lock()
         self._next_key = 1
-        #: store key -> deadline (monotonic ns) and limit (ms) of the limited call running on it
-        self._deadlines: dict[int, tuple[int, int]] = {}
+        #: store key -> the limited execution running on it (a limited call, an instantiation)
+        self._running: dict[int, Execution] = {}
         #: store key -> predicate "is this store still running the interrupted call?"
         self._interrupted: dict[int, Callable[[], bool]] = {}
         self._ticking = 0
         self._ticker: threading.Thread | None = None
         self._busy_probes: list[Callable[[], list[tuple[Any, Callable[[], bool]]]]] = []
+        self._listeners: list[Callable[[], None]] = []
         self._callback = _CALLBACK_T(self._on_epoch)
 
     # -- stores ---------------------------------------------------------------------------
@@ -82,30 +100,71 @@ class ExecutionGuard:
         probe = self._interrupted.pop(key, None)
         if probe is not None and probe():
             return _error_ptr(INTERRUPTED_TAG)
-        limit = self._deadlines.get(key)
-        if limit is not None and time.monotonic_ns() >= limit[0]:
-            return _error_ptr(f"{TIMEOUT_TAG} {limit[1]}")
+        for ex in (self._running.get(key), CURRENT.get()):
+            if ex is not None and ex.guard is self:
+                if ex.generation != self.generation:
+                    return _error_ptr(INTERRUPTED_TAG)
+                if ex.deadline and time.monotonic_ns() >= ex.deadline:
+                    return _error_ptr(f"{TIMEOUT_TAG} {ex.limit_ms}")
         delta[0] = 1
         kind[0] = 0
         return 0
 
     def limited(self, store: wasmtime.Store, fn: Callable[[tuple], Any],
-                limit_ms: int) -> Callable[[tuple], Any]:
+                limit_ms: int, entry: str = "") -> Callable[[tuple], Any]:
         """Wrap an instance's call `fn(args)` so it traps after `limit_ms` (only limited
-        entries pay)."""
+        entries pay); the call is an `Execution` (CURRENT) for what it calls through the
+        `funcs` host."""
         key = store.wippy_key  # type: ignore[attr-defined]
-        deadlines = self._deadlines
+        running = self._running
 
         def call(args: tuple) -> Any:
-            deadlines[key] = (time.monotonic_ns() + limit_ms * 1_000_000, limit_ms)
+            ex = Execution(self, entry, limit_ms)
+            running[key] = ex
+            token = CURRENT.set(ex)
             self._tick_start()
             try:
                 return fn(args)
             finally:
-                deadlines.pop(key, None)
+                CURRENT.reset(token)
+                running.pop(key, None)
                 self._tick_stop()
 
         return call
+
+    @contextmanager
+    def instantiating(self, store: wasmtime.Store, entry: str, limit_ms: int) -> Iterator[None]:
+        """Instantiate under the entry's limit: a start function that loops traps with
+        TIMEOUT after `limit_ms`, or CANCELED on `interrupt()` (limit or not)."""
+        key = getattr(store, "wippy_key", None)
+        ex = Execution(self, entry, limit_ms)
+        if key is not None:
+            self._running[key] = ex
+        ticking = bool(ex.deadline)
+        if ticking:
+            self._tick_start()
+        try:
+            yield
+        finally:
+            if key is not None:
+                self._running.pop(key, None)
+            if ticking:
+                self._tick_stop()
+
+    @contextmanager
+    def running(self, ex: Execution) -> Iterator[None]:
+        """Make `ex` the current execution on this thread (what nested calls inherit and
+        the epoch callback checks); the ticker runs while it has a deadline."""
+        token = CURRENT.set(ex)
+        ticking = bool(ex.deadline)
+        if ticking:
+            self._tick_start()
+        try:
+            yield
+        finally:
+            CURRENT.reset(token)
+            if ticking:
+                self._tick_stop()
 
     # -- the ticker -----------------------------------------------------------------------
     def _tick_start(self) -> None:
@@ -134,28 +193,49 @@ class ExecutionGuard:
         """`probe()` lists (store, still_busy) for every WASM store running a call now."""
         self._busy_probes.append(probe)
 
+    def add_interrupt_listener(self, fn: Callable[[], None]) -> None:
+        """`fn()` runs after every interrupt (pools wake their queued waiters with it)."""
+        self._listeners.append(fn)
+
     def interrupt(self) -> None:
-        """Stop every execution running now (any thread); later calls are unaffected."""
+        """Stop every execution running now (any thread), queued calls included; later
+        calls are unaffected."""
         with self._lock:
             self.generation += 1
+        for fn in list(self._listeners):
+            fn()
         for probe in self._busy_probes:
             for store, still_busy in probe():
                 key = getattr(store, "wippy_key", None)
                 if key is not None:
                     self._interrupted[key] = still_busy
         self.engine.increment_epoch()
-        # A marked store whose call ended before it saw the tick must not trap a later call.
-        threading.Timer(1.0, self._interrupted.clear).start()
+        # For a moment the epoch keeps ticking, so WASM that an interrupted execution starts
+        # right now (a caller that was queued, a job picked up late) still sees the callback,
+        # which traps it through CURRENT. A marked store whose call ended before it saw the
+        # tick must not trap a later call: the marks are cleared then.
+        self._tick_start()
+
+        def settle() -> None:
+            self._interrupted.clear()
+            self._tick_stop()
+
+        timer = threading.Timer(1.0, settle)
+        timer.daemon = True
+        timer.start()
 
     # -- Lua ------------------------------------------------------------------------------
-    def lua_checker(self, entry: str, limit_ms: int = 0) -> LuaCheck:
-        return LuaCheck(self, entry, limit_ms)
+    def lua_checker(self, entry: str, limit_ms: int = 0) -> Execution:
+        return Execution(self, entry, limit_ms)
 
 
-class LuaCheck:
-    """The instruction hook's test for one Lua execution (started now)."""
+class Execution:
+    """One execution's limits (started now): the interrupt generation it belongs to and its
+    wall-clock deadline, both inherited from the execution it runs inside (CURRENT) when that
+    one's are older or earlier. The Lua instruction hook, the dispatcher's waits, pool slot
+    queues and the epoch callback all ask `error()`."""
 
-    __slots__ = ("guard", "entry", "generation", "deadline", "limit_ms")
+    __slots__ = ("guard", "entry", "generation", "deadline", "limit_ms", "owner")
 
     def __init__(self, guard: ExecutionGuard, entry: str, limit_ms: int) -> None:
         self.guard = guard
@@ -163,13 +243,60 @@ class LuaCheck:
         self.generation = guard.generation
         self.limit_ms = limit_ms
         self.deadline = time.monotonic_ns() + limit_ms * 1_000_000 if limit_ms else 0
+        #: whose limit the deadline is (an outer entry's, when inherited)
+        self.owner = entry
+        parent = CURRENT.get()
+        if parent is not None and parent.guard is guard:
+            if parent.generation < self.generation:
+                self.generation = parent.generation
+            if parent.deadline and (not self.deadline or parent.deadline < self.deadline):
+                self.deadline, self.limit_ms = parent.deadline, parent.limit_ms
+                self.owner = parent.owner
 
     def error(self) -> CallError | None:
         if self.guard.generation != self.generation:
-            return CallError("interrupted", entry=self.entry, kind=CANCELED)
+            return CallError("interrupted", entry=self.entry or None, kind=CANCELED)
         if self.deadline and time.monotonic_ns() >= self.deadline:
-            return timeout_error(self.entry, self.limit_ms)
+            err = timeout_error(self.entry or self.owner, self.limit_ms)
+            if self.owner and self.owner != self.entry:
+                err = CallError(f"{err.message} of {self.owner}", entry=self.entry or None,
+                                kind=TIMEOUT)
+            return err
         return None
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        if not self.deadline:
+            return None
+        return max(0.0, (self.deadline - time.monotonic_ns()) / 1e9)
+
+
+#: kept for callers that name the hook's check by its old name
+LuaCheck = Execution
+
+#: the execution running in this context (thread, worker job, coroutine's thread)
+CURRENT: contextvars.ContextVar[Execution | None] = contextvars.ContextVar("wippy_execution",
+                                                                           default=None)
+
+
+def check_current() -> None:
+    """Raise the current execution's CANCELED/TIMEOUT error, if it has one (a wait calls
+    this each time it wakes)."""
+    ex = CURRENT.get()
+    if ex is not None:
+        err = ex.error()
+        if err is not None:
+            raise err
+
+
+def wait_slice(default: float | None) -> float | None:
+    """How long a blocking wait may sleep before re-checking the current execution."""
+    ex = CURRENT.get()
+    if ex is None:
+        return default
+    left = ex.remaining_s()
+    cap = WAIT_SLICE_S if left is None else min(WAIT_SLICE_S, left + 0.001)
+    return cap if default is None else min(default, cap)
 
 
 def timeout_error(entry: str, limit_ms: int) -> CallError:

@@ -47,6 +47,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import CANCELED, UNAVAILABLE, CallError
+from .limits import check_current
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -91,7 +92,10 @@ def overflow_executor() -> ThreadPoolExecutor:
 
 def invoke_here(target: Target, args: tuple | list) -> Any:
     """The body of a job: the target's normal call path, or a transient instance when the
-    entry is already running further up this call chain (it would wait for itself)."""
+    entry is already running further up this call chain (it would wait for itself).
+    A job whose execution was interrupted or ran out of time while it sat in the queue
+    fails here without running."""
+    check_current()
     if target.entry_id in CHAIN.get():
         return target.pool.invoke_transient(tuple(args))
     return target.pool.invoke(tuple(args))

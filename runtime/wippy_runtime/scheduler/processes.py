@@ -22,6 +22,10 @@ Design, and why:
   the one a Spawner built (`process.with_context(...)`).
 * Names (`process.registry`) are per runtime and released when their process exits.
 * PIDs read `{node@host|n}`, Wippy's form; this runtime is one node, named "local".
+* Live processes are bounded per process.host (`max_processes`) and per calling entry
+  (`max_processes_per_caller`); a spawn past either fails with UNAVAILABLE at once. A process
+  does not inherit its spawner's execution budget (it outlives the call that started it),
+  only the interrupt.
 """
 
 from __future__ import annotations
@@ -32,13 +36,17 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CANCELED, CallError
+from ..errors import CANCELED, UNAVAILABLE, CallError
 from ..security.context import run_in
+from .limits import CURRENT
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
 
 EXIT, LINK_DOWN, CANCEL = "pid.exit", "pid.link.down", "pid.cancel"
+#: defaults for a process.host without `max_processes` / `max_processes_per_caller`
+DEFAULT_MAX_PROCESSES = 4096
+DEFAULT_MAX_PER_CALLER = 1024
 #: this runtime's node name in PIDs
 NODE = "local"
 
@@ -142,6 +150,9 @@ class ProcessHost:
         #: on_event(proc, event_dict) and on_message(proc, from_pid, topic, payloads)
         self.on_event: Callable[[Process, dict[str, Any]], None] | None = None
         self.on_message: Callable[[Process, str | None, str, list[Any]], None] | None = None
+        #: live spawned processes per process.host and per calling entry
+        self.per_host: dict[str, int] = {}
+        self.per_caller: dict[str, int] = {}
 
     def new_pid(self, host: str, entry: str | None) -> Process:
         with self._lock:
@@ -239,9 +250,26 @@ class ProcessHost:
     # -- spawning ------------------------------------------------------------------------
     def spawn(self, definition: Any, host_id: str, args: list[Any], parent: Process | None,
               monitored: bool, linked: bool, *, ctx: Any = None,
-              on_done: Callable[[dict[str, Any]], None] | None = None) -> Process:
+              on_done: Callable[[dict[str, Any]], None] | None = None,
+              caller: str | None = None,
+              limits: tuple[int, int] = (DEFAULT_MAX_PROCESSES, DEFAULT_MAX_PER_CALLER),
+              ) -> Process:
         """Start `definition` as a new process on its own thread, in security context `ctx`
-        (None: none). `on_done(result)` runs on that thread when it has ended."""
+        (None: none). `on_done(result)` runs on that thread when it has ended. UNAVAILABLE
+        past the host's limits (`caller`: the spawning entry)."""
+        max_host, max_caller = limits
+        caller_key = caller or "-"
+        with self._lock:
+            if max_host and self.per_host.get(host_id, 0) >= max_host:
+                raise CallError(f"process host {host_id} is full ({max_host} processes "
+                                "running, max_processes)", entry=definition.entry.id,
+                                kind=UNAVAILABLE)
+            if max_caller and self.per_caller.get(caller_key, 0) >= max_caller:
+                raise CallError(f"{caller_key} already runs {max_caller} processes "
+                                "(max_processes_per_caller)", entry=definition.entry.id,
+                                kind=UNAVAILABLE)
+            self.per_host[host_id] = self.per_host.get(host_id, 0) + 1
+            self.per_caller[caller_key] = self.per_caller.get(caller_key, 0) + 1
         proc = self.new_pid(host_id, definition.entry.id)
         proc.spawned = True
         if on_done is not None:
@@ -250,10 +278,24 @@ class ProcessHost:
             proc.monitors.add(parent.pid)
         if parent is not None and linked:
             self.link(proc, parent)
-        thread = threading.Thread(target=run_in, args=(ctx, self._run, proc, definition, args),
-                                  name=f"wippy-process-{proc.pid}", daemon=True)
+
+        def run() -> None:
+            try:
+                run_in(ctx, self._run_detached, proc, definition, args)
+            finally:
+                with self._lock:
+                    self.per_host[host_id] -= 1
+                    self.per_caller[caller_key] -= 1
+
+        thread = threading.Thread(target=run, name=f"wippy-process-{proc.pid}", daemon=True)
         thread.start()
         return proc
+
+    def _run_detached(self, proc: Process, definition: Any, args: list[Any]) -> None:
+        """In the spawner's context, minus its execution budget (see the module docstring):
+        the process's own executions take the interrupt generation current when they start."""
+        CURRENT.set(None)
+        self._run(proc, definition, args)
 
     def run_to_end(self, definition: Any, host_id: str, args: list[Any]) -> dict[str, Any]:
         """Spawn and wait (the CLI's `wippy run`): `{"value": v}` or `{"error": exc}`."""

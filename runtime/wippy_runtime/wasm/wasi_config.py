@@ -34,7 +34,6 @@ import wasmtime
 
 from ..errors import CallError, LoadError
 from ..registry import Entry
-from .host_permissions import check_host_permission
 
 
 @dataclass(frozen=True)
@@ -118,10 +117,17 @@ class WasiSetup:
 
     def _mount(self, entry: Entry, item: dict[str, Any], ctx: Any) -> Mount:
         ref = entry.ref(str(item["fs"]))
-        check_host_permission(self.runtime.calls, "fs.get", ref, entry=entry.id)
+        # `fs.get` is not judged here, at load (whose context is not any caller's, and which
+        # strict mode would deny): the pipeline checks it for every call (permissions()).
         fs = ctx.resolve(entry, ref, "fs.directory")
         return Mount(ref, fs.root, posixpath.normpath(str(item["guest"])),
                      bool(item.get("read_only", False)))
+
+    def permissions(self) -> tuple[tuple[str, str], ...]:
+        """What every caller of the entry needs: `fs.get` on each visible mount."""
+        if not self.mounts_enabled:
+            return ()
+        return tuple(("fs.get", m.fs) for m in self.mounts)
 
     def environment(self) -> list[tuple[str, str]]:
         """The guest environment now, sorted by key; MissingEnvError names a missing

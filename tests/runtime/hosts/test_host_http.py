@@ -21,14 +21,26 @@ SLEEP = 0.2
 
 
 class Handler(BaseHTTPRequestHandler):
-    """200 for `/`, `/sleep` after SLEEP seconds; 404 for anything else."""
+    """200 for `/`, `/sleep` after SLEEP seconds; 404 for anything else. Counts the most
+    /sleep requests it ever held at once (`peak`)."""
+
+    active = 0
+    peak = 0
+    lock = threading.Lock()
 
     def log_message(self, *_args) -> None:  # keep test output clean
         pass
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         if self.path.startswith("/sleep"):
-            time.sleep(SLEEP)
+            with Handler.lock:
+                Handler.active += 1
+                Handler.peak = max(Handler.peak, Handler.active)
+            try:
+                time.sleep(SLEEP)
+            finally:
+                with Handler.lock:
+                    Handler.active -= 1
         status = 200 if self.path == "/" or self.path.startswith("/sleep") else 404
         body = b"ok" if status == 200 else b"missing"
         self.send_response(status)
@@ -108,10 +120,9 @@ local function main(authority, n)
 end
 return { main = main }""", modules=("funcs", "time"))
     assert hosts.rt.call("t:get", authority, "/") == 200  # warm: compile + first instance
-    t0 = time.perf_counter()
+    Handler.peak = 0
     out = hosts.rt.call("t:fan", authority, n)
-    elapsed = time.perf_counter() - t0
     assert list(out["statuses"]) == [200] * n, out
-    assert elapsed < 0.7, f"{n} x {SLEEP * 1000:.0f} ms requests took {elapsed:.2f}s " \
-                          f"(serial would be {n * SLEEP:.1f} s)"
+    # overlap, seen by the server (how much faster than serial is a bench figure)
+    assert Handler.peak >= 2, "the components' requests ran one after another"
     assert out["ticks"] >= 3, out  # the dispatcher kept other coroutines running meanwhile

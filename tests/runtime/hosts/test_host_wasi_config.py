@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hosts_helpers import WASI1_WAT
-from wippy_runtime.errors import CallError, LoadError
+from wippy_runtime.errors import PERMISSION_DENIED, CallError, LoadError
 from wippy_runtime.wasm.host_linking import UnlinkedImportError
 
 CLI = ["wasi:cli", "wasi:io"]
@@ -267,3 +267,41 @@ def test_concurrent_stdout_from_two_threads(hosts):
         t.join(30)
     assert not errors
     assert sorted(hosts.stdout()) == sorted("a" * 20 + "b" * 20)
+
+
+# -- fs.get at call time -----------------------------------------------------------------------
+def _policy(rt, name, **body):
+    import yaml
+    report = rt.load_text(yaml.safe_dump({"namespace": "t", "entries": [
+        {"name": name, "kind": "security.policy", "policy": body}]}))
+    assert report.errors == []
+    return f"t:{name}"
+
+
+def test_mount_fs_get_is_checked_for_each_caller(mounted):
+    """The attack: an actor allowed to call the entry but not to read the directory reads it
+    through the entry's mount. fs.get is judged per call, for that call's actor."""
+    hosts, _, _ = mounted
+    rt = hosts.rt
+    calls_only = _policy(rt, "calls_only", actions="funcs.call", resources="*", effect="allow")
+    reader = _policy(rt, "reader", actions=["funcs.call", "fs.get"], resources="*",
+                     effect="allow")
+    with pytest.raises(CallError) as info:
+        rt.call("t:read_file", "/data", "a.txt", actor="mallory", scope=[calls_only])
+    assert info.value.kind == PERMISSION_DENIED
+    assert "fs.get on t:data" in str(info.value) and info.value.entry == "t:read_file"
+    assert rt.call("t:read_file", "/data", "a.txt", actor="alice",
+                   scope=[reader]) == "hello mount\n"
+
+
+def test_strict_mode_still_loads_entries_with_mounts(hosts, tmp_path):
+    hosts.rt.security.strict_mode = True
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "a.txt").write_text("strict\n")
+    hosts.directory("d", data)
+    hosts.component("reader", "read-file", FS, wasi={"mounts": [{"fs": "t:d", "guest": "/d"}]})
+    reader = _policy(hosts.rt, "all", actions="*", resources="*", effect="allow")
+    assert hosts.rt.call("t:reader", "/d", "a.txt", actor="a", scope=[reader]) == "strict\n"
+    with pytest.raises(CallError, match="strict mode"):
+        hosts.rt.call("t:reader", "/d", "a.txt")

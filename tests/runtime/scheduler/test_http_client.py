@@ -21,6 +21,11 @@ BARRIER = threading.Barrier(2)
 
 
 class Handler(BaseHTTPRequestHandler):
+    #: requests inside /sleep right now, and the most there ever were at once
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+
     def log_message(self, *_args) -> None:  # keep test output clean
         pass
 
@@ -28,7 +33,14 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path == "/sleep":
-            time.sleep(float(query.get("s", "0.2")))
+            with Handler.lock:
+                Handler.active += 1
+                Handler.peak = max(Handler.peak, Handler.active)
+            try:
+                time.sleep(float(query.get("s", "0.2")))
+            finally:
+                with Handler.lock:
+                    Handler.active -= 1
         if parts.path == "/barrier":  # answers only once two requests are in flight together
             try:
                 BARRIER.wait(timeout=5)
@@ -159,7 +171,11 @@ def test_security_policies_can_deny_requests_and_private_addresses(rt, server):
     assert out["kind"] == PERMISSION_DENIED and "private IP 127.0.0.1" in out["message"]
 
 
-def test_ten_requests_finish_well_under_serial_time(rt, server):
+def test_ten_requests_run_concurrently(rt, server):
+    """The requests overlap (the server saw several at once) and the dispatcher kept other
+    coroutines running. How much faster than serial is a bench figure
+    (bench/bench_scheduler.py, bench_http), not a timing assertion."""
+    Handler.peak = 0
     lua(rt, "c", """
 local function main(base, n)
   local done = channel.new(n)
@@ -180,11 +196,9 @@ local function main(base, n)
   return { ok = ok, ticks = ticks }
 end
 return { main = main }""", modules=["http_client", "time"])
-    t0 = time.perf_counter()
     out = rt.call("t:c", server, 10)
-    elapsed = time.perf_counter() - t0
     assert out["ok"] == 10
-    assert elapsed < 1.0, f"10 x 200 ms requests took {elapsed:.2f}s (serial would be 2 s)"
+    assert Handler.peak >= 2, "the requests ran one after another"
     assert out["ticks"] >= 3  # the dispatcher kept other coroutines running meanwhile
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import INVALID, CallError
 from ...scheduler.dispatcher import PENDING, current
+from ..host_memory import OVERHEAD, HostMemory
 
 if TYPE_CHECKING:
     from ..state import LuaState
@@ -29,10 +30,13 @@ class Waiter:
 
 
 class Channel:
-    __slots__ = ("size", "buf", "closed", "recvq", "sendq", "lua_obj")
+    __slots__ = ("size", "buf", "closed", "recvq", "sendq", "lua_obj", "account", "held")
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, account: HostMemory | None = None) -> None:
         self.size = size
+        #: buffered values count against the owning state's memory cap (lua/host_memory.py)
+        self.account = account
+        self.held = 0
         self.buf: deque[Any] = deque()
         self.closed = False
         self.recvq: deque[Waiter] = deque()
@@ -63,16 +67,41 @@ class Channel:
             w.complete(self, value, True)
             return True
         if len(self.buf) < self.size:
+            self._hold(value)
             self.buf.append(value)
             return True
         return False
 
+    def _hold(self, value: Any, force: bool = False) -> None:
+        account = self.account
+        if account is not None:
+            n = _held_size(value)
+            if force:
+                account.held += n
+            else:
+                account.charge(n, "a buffered channel value")
+            self.held += n
+
+    def _pop(self) -> Any:
+        value = self.buf.popleft()
+        account = self.account
+        if account is not None:
+            n = _held_size(value)
+            account.credit(n)
+            self.held -= n
+        return value
+
+    def __del__(self) -> None:
+        if self.account is not None and self.held:
+            self.account.credit(self.held)
+
     def try_receive(self) -> tuple[bool, Any, bool]:
         if self.buf:
-            value = self.buf.popleft()
+            value = self._pop()
             s = self._live_sender()
             if s is not None:
                 s[0].done = True
+                self._hold(s[1], force=True)
                 self.buf.append(s[1])
                 s[0].complete(self, s[1], True)
             return True, value, True
@@ -99,7 +128,14 @@ class Channel:
     def deliver(self, value: Any) -> None:
         """Put a value in without a sending task (timers, futures): never blocks."""
         if not self.closed and not self.try_send(value):
+            self._hold(value, force=True)
             self.buf.append(value)
+
+
+def _held_size(value: Any) -> int:
+    if isinstance(value, (bytes, str)):
+        return OVERHEAD + len(value)
+    return OVERHEAD
 
 
 def register(state: LuaState, prims: Any) -> None:
@@ -110,7 +146,7 @@ def register(state: LuaState, prims: Any) -> None:
             size = 0
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise CallError("channel.new: size must be a non-negative integer", kind=INVALID)
-        return lua_channel(state, Channel(size))
+        return lua_channel(state, Channel(size, state.host_memory))
 
     def send(ch: Channel, value: Any) -> Any:
         if ch.try_send(value):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ...errors import INTERNAL
+from ...errors import INTERNAL, CallError
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
+from ..host_memory import HostMemory, plain_size
 from .errors import LuaErrorValue
 
 if TYPE_CHECKING:
@@ -28,12 +29,24 @@ FORMATS = {"JSON": JSON, "YAML": YAML, "STRING": STRING, "BYTES": BYTES, "MSGPAC
 class Payload:
     """A value plus its format; `lua` is the state its Lua-side values are built in."""
 
-    __slots__ = ("value", "format", "lua")
+    __slots__ = ("value", "format", "lua", "account", "size")
 
-    def __init__(self, lua: Any, value: Any, fmt: str = LUA) -> None:
+    def __init__(self, lua: Any, value: Any, fmt: str = LUA, account: HostMemory | None = None,
+                 ) -> None:
         self.lua = lua
         self.value = value
         self.format = fmt
+        #: the state whose memory cap this payload's Python copy counts against
+        self.account = account
+        self.size = 0
+        if account is not None:
+            size = plain_size(value, account.limit or 1 << 62)
+            account.charge(size, "payload")
+            self.size = size
+
+    def __del__(self) -> None:
+        if self.account is not None:
+            self.account.credit(self.size)
 
     def data(self, *_: Any) -> Any:
         return to_lua(self.lua, self.value), None
@@ -67,7 +80,10 @@ class Payload:
                 return None, LuaErrorValue(f"payload: cannot transcode to {fmt}", INTERNAL)
         except (TypeError, ValueError) as exc:
             return None, LuaErrorValue(f"payload: transcoding to {fmt} failed: {exc}", INTERNAL)
-        return Payload(self.lua, value, fmt), None
+        try:
+            return Payload(self.lua, value, fmt, self.account), None
+        except CallError as exc:
+            return None, LuaErrorValue(exc.message, INTERNAL)
 
 
 def install_global(state: LuaState) -> None:
@@ -78,7 +94,8 @@ def install_global(state: LuaState) -> None:
         try:
             plain = to_plain(value)
             # an error value is carried as itself, in Wippy's error format
-            return Payload(lua, plain, ERROR if isinstance(plain, LuaErrorValue) else LUA)
+            return Payload(lua, plain, ERROR if isinstance(plain, LuaErrorValue) else LUA,
+                           state.host_memory)
         except ConversionError as exc:
             return None, LuaErrorValue(f"payload.new: {exc}", INTERNAL)
 

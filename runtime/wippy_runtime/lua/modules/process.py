@@ -32,7 +32,16 @@ from ...errors import (
     CallError,
 )
 from ...scheduler.dispatcher import PENDING, current
-from ...scheduler.processes import CANCEL, EXIT, LINK_DOWN, Process, ProcessHost, Upgrade
+from ...scheduler.processes import (
+    CANCEL,
+    DEFAULT_MAX_PER_CALLER,
+    DEFAULT_MAX_PROCESSES,
+    EXIT,
+    LINK_DOWN,
+    Process,
+    ProcessHost,
+    Upgrade,
+)
 from ...security import current as current_context
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
@@ -146,6 +155,24 @@ def host_of(runtime: LuaHost) -> ProcessHost:
     return host
 
 
+def process_limits(data: dict[str, Any]) -> tuple[int, int]:
+    """A process.host's (max_processes, max_processes_per_caller), at its root or under
+    `host:` / `options:`; 0 means no limit."""
+    merged: dict[str, Any] = {}
+    for key in ("options", "host"):
+        block = data.get(key)
+        if isinstance(block, dict):
+            merged.update(block)
+    merged.update({k: v for k, v in data.items() if k.startswith("max_processes")})
+    out = []
+    for key, default in (("max_processes", DEFAULT_MAX_PROCESSES),
+                         ("max_processes_per_caller", DEFAULT_MAX_PER_CALLER)):
+        value = merged.get(key, default)
+        out.append(value if isinstance(value, int) and not isinstance(value, bool)
+                   and value >= 0 else default)
+    return out[0], out[1]
+
+
 def _carry_over(proc: Process, rc: _Receiver) -> list[Any]:
     """What an upgrading process has received and not yet read, as plain deliveries for
     its next instance: buffered messages and events first, then those not yet asked for."""
@@ -243,7 +270,13 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             return _err(f"{fn}: bad argument: {exc}", INVALID)
         parent = me()
         ctx = spawner.ctx if spawner is not None else current_context()
-        proc = host.spawn(definition, hid, plain, parent, monitored, linked, ctx=ctx)
+        disp = state.dispatcher
+        try:
+            proc = host.spawn(definition, hid, plain, parent, monitored, linked, ctx=ctx,
+                              caller=disp.entry if disp is not None else None,
+                              limits=process_limits(phost.entry.data))
+        except CallError as exc:  # the host's or the caller's process limit
+            return None, LuaErrorValue.from_exception(exc)
         if spawner is not None and spawner.name and not host.register(spawner.name, proc):
             return _err(f"name already registered: {spawner.name}", ALREADY_EXISTS)
         return proc.pid.encode(), None

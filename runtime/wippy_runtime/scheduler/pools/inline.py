@@ -24,6 +24,7 @@ from dataclasses import replace
 from time import perf_counter_ns
 from typing import Any
 
+from ..limits import check_current, wait_slice
 from ..pool_config import INLINE, PoolPlan
 from .base import BusyStores, ErrorMapper, Factory, Pool, PoolStats, get_ident
 
@@ -64,7 +65,9 @@ class Gate:
             self.waiting += 1
             try:
                 while not self.free:
-                    self.cond.wait(0.05)
+                    # a queued caller still obeys its execution's deadline and interrupt
+                    check_current()
+                    self.cond.wait(wait_slice(0.05))
             finally:
                 self.waiting -= 1
 
@@ -178,6 +181,7 @@ class InlinePool(Pool):
             self.gate.wait_free()
         finally:
             self.queued -= 1
+        check_current()  # interrupted or out of time while it waited: do not start now
         return self.invoke(args)
 
     def held_here(self) -> bool:

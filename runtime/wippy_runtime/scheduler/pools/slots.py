@@ -18,6 +18,7 @@ from time import perf_counter_ns
 from typing import Any
 
 from ...errors import UNAVAILABLE, CallError
+from ..limits import check_current, wait_slice
 from ..pool_config import PoolPlan
 from .base import BusyStores, ErrorMapper, Factory, Pool, PoolStats, close_instance, get_ident
 
@@ -117,7 +118,10 @@ class SlotPool(Pool):
                     if remaining is not None and remaining <= 0:
                         raise CallError("timed out waiting for a free instance",
                                         entry=self.entry_id, kind=UNAVAILABLE)
-                    self._cond.wait(remaining)
+                    # a queued caller still obeys its execution's deadline and interrupt
+                    check_current()
+                    self._cond.wait(wait_slice(remaining))
+                    check_current()
                 finally:
                     self.queued -= 1
             self.busy += 1
