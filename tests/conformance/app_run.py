@@ -18,6 +18,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = Path(__file__).resolve().parent / "expected_pass.txt"
 ENV_VAR = "WIPPY_RUNTIME_TESTS_APP"
+#: where this project's machines keep the app when the checkout is not beside `shared/`
+WORKPLACE_APP = Path("/work/shared/wippy-runtime-tests/app")
 #: per-test deadline inside `wippy test`: a hanging app test fails instead of hanging CI
 TEST_TIMEOUT_S = 10
 #: the whole run's deadline (the run takes seconds; this only stops a wedged process)
@@ -33,7 +35,8 @@ def find_app() -> Path:
     next to the project (or next to the worktree folder holding it)."""
     override = os.environ.get(ENV_VAR)
     candidates = [Path(override)] if override else [
-        base / "shared" / "wippy-runtime-tests" / "app" for base in ROOT.parents]
+        *(base / "shared" / "wippy-runtime-tests" / "app" for base in ROOT.parents),
+        WORKPLACE_APP]
     for candidate in candidates:
         if (candidate / "src").is_dir():
             return candidate

@@ -20,7 +20,10 @@ def app_result():
     try:
         app = find_app()
     except AppMissing as exc:
-        pytest.fail(str(exc))
+        # The app is a peer's suite that lives beside the project, not in it: a machine that
+        # does not have it cannot run this check (said in the message); every other test
+        # still runs. Where it is present, an expected test that fails fails CI.
+        pytest.skip(str(exc))
     t0 = time.monotonic()
     result = run_app(app)
     result["wall_seconds"] = time.monotonic() - t0

