@@ -213,12 +213,14 @@ class Calls:
                 return to_lua(exc.payload)
             return error_value(exc)
 
-        def run_here(target: Any, args: tuple) -> Any:
-            """Steps 2, 4 and 5 on this thread (the placement said: here)."""
-            if security.strict_mode or current() is not None:
-                denied = authorize("funcs.call", target.entry_id)
-                if denied is not None:
-                    return None, error_value(denied)
+        def not_found(target_id: Any, args: tuple, ctx: Any) -> Any:
+            if on_missing is not None:  # not an entry the pipeline calls (a process)
+                return on_missing(target_id, args, ctx, False)
+            return None, error_value(missing(target_id, prefix="funcs.call: ",
+                                             functions_only=True))
+
+        def invoke_here(target: Any, args: tuple) -> Any:
+            """Steps 4 and 5 on this thread, the result as Lua's `value, err`."""
             try:
                 value = target.pool.invoke(args)
             except CallError as exc:
@@ -227,14 +229,19 @@ class Calls:
                 return value, None
             return to_lua(value), None
 
+        def run_here(target: Any, args: tuple) -> Any:
+            """Steps 2, 4 and 5 on this thread (the placement said: here)."""
+            if security.strict_mode or current() is not None:
+                denied = authorize("funcs.call", target.entry_id)
+                if denied is not None:
+                    return None, error_value(denied)
+            return invoke_here(target, args)
+
         def call_here(target_id: Any, *args: Any) -> Any:
             """`funcs.call` on this thread (no dispatcher, or a caller that cannot yield)."""
             target = lookup(target_id)
             if target is None:
-                if on_missing is not None:  # not an entry the pipeline calls (a process)
-                    return on_missing(target_id, args, None, False)
-                return None, error_value(missing(target_id, prefix="funcs.call: ",
-                                                 functions_only=True))
+                return not_found(target_id, args, None)
             for a in args:
                 if type(a) not in plain_scalars:
                     try:
@@ -250,10 +257,7 @@ class Calls:
             `run_here`'s steps are repeated inline: a Python frame less on every call."""
             target = lookup(target_id)
             if target is None:
-                if on_missing is not None:  # not an entry the pipeline calls (a process)
-                    return on_missing(target_id, args, None, False)
-                return None, error_value(missing(target_id, prefix="funcs.call: ",
-                                                 functions_only=True))
+                return not_found(target_id, args, None)
             for a in args:
                 if type(a) not in plain_scalars:
                     try:
@@ -302,9 +306,8 @@ class Calls:
                 return None, error_value(exc)
             return pending
 
-        def start_async(target_id: Any, args: tuple,
-                        complete: Callable[[Any, BaseException | None], None]) -> Any:
-            """`funcs.async`: resolve, check and always hop; returns the submission."""
+        def prepare_async(target_id: Any, args: tuple) -> tuple[Any, tuple, Any]:
+            """`funcs.async`'s steps 1-2 and the plain arguments: (target, args, dispatcher)."""
             target = lookup(target_id)
             if target is None:
                 raise missing(target_id, prefix="funcs.call: ", functions_only=True)
@@ -319,18 +322,18 @@ class Calls:
                 plain = args_to_plain(args)
             except ValueError as exc:
                 raise bad_argument(exc, target) from None
+            return target, plain, disp
+
+        def start_async(target_id: Any, args: tuple,
+                        complete: Callable[[Any, BaseException | None], None]) -> Any:
+            """`funcs.async`: resolve, check and always hop; returns the submission."""
+            target, plain, disp = prepare_async(target_id, args)
             return target, submit(target, plain, disp, complete)
 
         def run_authorized(target: Any, args: tuple) -> Any:
             if target.offload and hops(target, state.dispatcher):
                 return hop_authorized(target, args)
-            try:
-                value = target.pool.invoke(args)
-            except CallError as exc:
-                return None, failure(exc)
-            if type(value) in lua_scalars:
-                return value, None
-            return to_lua(value), None
+            return invoke_here(target, args)
 
         def call_as(ctx: Any, target_id: Any, *args: Any) -> Any:
             """An executor's `:call`: `funcs.call` is judged in the caller's context (the
@@ -338,10 +341,7 @@ class Calls:
             values), which is what its own nested calls are judged against."""
             target = lookup(target_id)
             if target is None:
-                if on_missing is not None:
-                    return on_missing(target_id, args, ctx, False)
-                return None, error_value(missing(target_id, prefix="funcs.call: ",
-                                                 functions_only=True))
+                return not_found(target_id, args, ctx)
             try:
                 args = args_to_plain(args)
             except ValueError as exc:
@@ -355,20 +355,7 @@ class Calls:
         def start_async_as(ctx: Any, target_id: Any, args: tuple,
                            complete: Callable[[Any, BaseException | None], None]) -> Any:
             """An executor's `:async`: judged like `call_as`, submitted in `ctx`."""
-            target = lookup(target_id)
-            if target is None:
-                raise missing(target_id, prefix="funcs.call: ", functions_only=True)
-            denied = authorize("funcs.call", target.entry_id) if (
-                security.strict_mode or current() is not None) else None
-            if denied is not None:
-                raise denied
-            disp = state.dispatcher
-            if disp is None or disp.current is None:
-                raise CallError("funcs.async needs a running execution", kind=INVALID)
-            try:
-                plain = args_to_plain(args)
-            except ValueError as exc:
-                raise bad_argument(exc, target) from None
+            target, plain, disp = prepare_async(target_id, args)
             return target, call_in(ctx, submit, target, plain, disp, complete)
 
         if not fastcall.lanes_available() or security.strict_mode:
