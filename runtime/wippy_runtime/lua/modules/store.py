@@ -59,6 +59,17 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             raise bad_argument(f"store:{method}", 1, "key", "string", key)
         return key.decode("utf-8", "surrogateescape")
 
+    def keyed(h: StoreHandle, method: str, key: Any) -> tuple[Any, Any]:
+        """(store, key) for a method on one key, or (None, Lua's `nil, err`): a released
+        store or an empty key."""
+        s = active(h, method)
+        if isinstance(s, tuple):
+            return None, s
+        k = key_of(method, key)
+        if not k:
+            return None, fail(f"store:{method}: key is required", INVALID)
+        return s, k
+
     def check_key(h: StoreHandle, method: str, action: str, key: str, raise_: bool) -> Any:
         why = denied(action, h.id, {"key": key})
         if why is None:
@@ -75,12 +86,9 @@ def install(state: LuaState, runtime: LuaHost) -> None:
                             kind=INVALID) from None
 
     def s_get(h: StoreHandle, key: Any = None, *_: Any) -> Any:
-        s = active(h, "get")
-        if isinstance(s, tuple):
-            return s
-        k = key_of("get", key)
-        if not k:
-            return fail("store:get: key is required", INVALID)
+        s, k = keyed(h, "get", key)
+        if s is None:
+            return k
         check_key(h, "get", "store.key.get", k, True)
         item = s.get(k)
         if item is None:
@@ -88,12 +96,9 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         return to_lua(lua, item.value), None
 
     def s_entry(h: StoreHandle, key: Any = None, *_: Any) -> Any:
-        s = active(h, "entry")
-        if isinstance(s, tuple):
-            return s
-        k = key_of("entry", key)
-        if not k:
-            return fail("store:entry: key is required", INVALID)
+        s, k = keyed(h, "entry", key)
+        if s is None:
+            return k
         denial = check_key(h, "entry", "store.key.get", k, False)
         if denial is not None:
             return denial
@@ -111,12 +116,9 @@ def install(state: LuaState, runtime: LuaHost) -> None:
 
     def s_set(h: StoreHandle, key: Any = None, value: Any = None, ttl: Any = None,
               *_: Any) -> Any:
-        s = active(h, "set")
-        if isinstance(s, tuple):
-            return s
-        k = key_of("set", key)
-        if not k:
-            return fail("store:set: key is required", INVALID)
+        s, k = keyed(h, "set", key)
+        if s is None:
+            return k
         check_key(h, "set", "store.key.set", k, True)
         if value is None:
             return fail("store:set: value is required (nil cannot be stored)", INVALID)
@@ -125,12 +127,9 @@ def install(state: LuaState, runtime: LuaHost) -> None:
 
     def s_put(h: StoreHandle, key: Any = None, value: Any = None, opts: Any = None,
               *_: Any) -> Any:
-        s = active(h, "put")
-        if isinstance(s, tuple):
-            return s
-        k = key_of("put", key)
-        if not k:
-            return fail("store:put: key is required", INVALID)
+        s, k = keyed(h, "put", key)
+        if s is None:
+            return k
         denial = check_key(h, "put", "store.key.set", k, False)
         if denial is not None:
             return denial
@@ -166,12 +165,9 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         return s.has(k), None
 
     def s_delete(h: StoreHandle, key: Any = None, *_: Any) -> Any:
-        s = active(h, "delete")
-        if isinstance(s, tuple):
-            return s
-        k = key_of("delete", key)
-        if not k:
-            return fail("store:delete: key is required", INVALID)
+        s, k = keyed(h, "delete", key)
+        if s is None:
+            return k
         check_key(h, "delete", "store.key.delete", k, True)
         return s.delete(k), None
 
