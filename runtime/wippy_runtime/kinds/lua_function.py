@@ -174,8 +174,13 @@ class LuaFunctionTarget(Target):
         # lacks `method` is a load error naming the entry, not a surprise at the first call.
         self.pool.ensure_instance()
 
+    def prepare_state(self, state: LuaState) -> None:
+        """A step on each new instance's state before its modules are bound (a kind that
+        runs Lua under other rules, as workflow.lua, sets them here)."""
+
     def new_instance(self) -> LuaInstance:
         state = new_state(self.runtime, max_memory=self.runtime.security.lua_max_memory)
+        self.prepare_state(state)
         table = self.source.prepare(state, self.runtime, done={"process"})
         fn = None
         if lua_type(table) == "function":
@@ -206,7 +211,8 @@ def lua_limit_ms(entry: Entry) -> int:
     return limit_value(entry, read_limits(entry, entry.data), "max_execution_ms", 0)
 
 
-def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
+def build_lua_function(entry: Entry, ctx: BuildContext,
+                       cls: type[LuaFunctionTarget] | None = None) -> LuaFunctionTarget:
     lua_limit_ms(entry)
     method = entry.data.get("method")
     if not method or not isinstance(method, str):
@@ -216,8 +222,8 @@ def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
         pool_cfg = PoolConfig.from_data(entry.data.get("pool"))
     except PoolConfigError as exc:
         raise entry.error(ValidationError, str(exc), "pool") from None
-    return LuaFunctionTarget(entry, select_pool(pool_cfg), ctx.generation, source,
-                             ctx.runtime, method)
+    return (cls or LuaFunctionTarget)(entry, select_pool(pool_cfg), ctx.generation, source,
+                                      ctx.runtime, method)
 
 
 def build_lua_library(entry: Entry, ctx: BuildContext) -> LuaLibrary:

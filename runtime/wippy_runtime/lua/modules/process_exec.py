@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import INVALID, NOT_FOUND, CallError
 from ...scheduler.dispatcher import PENDING
+from ...scheduler.workflows import engine_of
 from ...security import current
 from ..convert import ConversionError, to_lua, to_plain
 from .errors import LuaErrorValue
@@ -46,8 +47,23 @@ def run_and_wait(state: LuaState, runtime: LuaHost, definition: Any, host_id: st
     ctx = current() if ctx is None else ctx
     disp = state.dispatcher
     task = disp.current if disp is not None else None
+
+    def spawn(on_done: Any = None) -> Any:
+        if getattr(definition, "workflow", False):  # the workflow engine's rules
+            parent = disp.process if disp is not None else None
+            proc = engine_of(host).start(definition, host_id, plain, ctx=ctx, on_done=on_done,
+                                         caller=disp.entry if disp is not None else None)
+            if parent is not None and parent.workflow is not None:
+                parent.workflow.record({"child": definition.entry.id, "args": plain})
+            return proc
+        return host.spawn(definition, host_id, plain, None, False, False, ctx=ctx,
+                          on_done=on_done)
+
     if task is None:
-        proc = host.spawn(definition, host_id, plain, None, False, False, ctx=ctx)
+        try:
+            proc = spawn()
+        except CallError as exc:
+            return None, _error_value(exc)
         proc.finished.wait()
         return _results(state, proc.result or {})
 
@@ -59,7 +75,11 @@ def run_and_wait(state: LuaState, runtime: LuaHost, definition: Any, host_id: st
         disp.post(lambda: resume(result))
 
     disp.inflight += 1  # the dispatcher waits for this process like for a worker call
-    host.spawn(definition, host_id, plain, None, False, False, ctx=ctx, on_done=done)
+    try:
+        spawn(done)
+    except CallError as exc:
+        disp.inflight -= 1
+        return None, _error_value(exc)
     return PENDING
 
 
