@@ -279,6 +279,7 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         if is_workflow:  # the workflow engine: a worker host, workflow ids and rules
             return workflow.start_from_lua(state, runtime, definition, hid, plain, parent,
                                            monitored, linked, ctx, spawner)
+        assert phost is not None
         disp = state.dispatcher
         try:
             proc = host.spawn(definition, hid, plain, parent, monitored, linked, ctx=ctx,
