@@ -12,7 +12,7 @@ from typing import Any
 
 from lupa.lua54 import lua_type
 
-from ..errors import CallError, CompileError, ValidationError
+from ..errors import CallError, CompileError, LoadError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.globals import install_modules, new_state
 from ..lua.modules import GLOBAL_MODULES, MODULES
@@ -61,7 +61,7 @@ class LuaSource:
             raise entry.error(ValidationError, "imports must map an alias to a library.lua entry "
                               "(alias: ns:name) or a built-in module (alias: \":name\")",
                               "imports")
-        self.imports: dict[str, LuaLibrary] = {}
+        self.imports: dict[str, LuaLibrary | LuaFunctionTarget] = {}
         #: alias -> built-in module name (`imports: {x: ":registry"}`: an ID with an empty
         #: namespace is one of the runtime's modules, as Wippy's `modules:` are)
         self.module_imports: dict[str, str] = {}
@@ -75,7 +75,14 @@ class LuaSource:
                                       "imports")
                 self.module_imports[str(alias)] = name
                 continue
-            lib = ctx.resolve(entry, text, "library.lua")
+            try:
+                lib = ctx.resolve(entry, text, "library.lua")
+            except ValidationError as not_library:
+                # Wippy imports any Lua code node: a function.lua's chunk value too
+                try:
+                    lib = ctx.resolve(entry, text, "function.lua")
+                except LoadError:
+                    raise not_library from None
             self.imports[str(alias)] = lib
 
     def dependencies(self) -> set[str]:
