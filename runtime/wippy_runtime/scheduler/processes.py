@@ -199,7 +199,8 @@ class ProcessHost:
         with proc.lock:
             proc.alive = False
         with self._lock:
-            self.procs.pop(proc.pid, None)
+            if self.procs.get(proc.pid) is proc:  # a given PID may be live again already
+                del self.procs[proc.pid]
             for name in proc.names:
                 if self.names.get(name) == proc.pid:
                     del self.names[name]

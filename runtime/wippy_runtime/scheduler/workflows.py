@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ALREADY_EXISTS, INVALID, NOT_FOUND, TIMEOUT, CallError
+from ..errors import ALREADY_EXISTS, INVALID, NOT_FOUND, TIMEOUT, UNAVAILABLE, CallError
 from ..resources.memory_store import parse_duration
 from .processes import EXIT, Process, ProcessHost
 
@@ -209,9 +209,13 @@ class WorkflowEngine:
                 else "use_existing"
         key = f"{worker.entry.id}|{wid}"
         pid = f"{{{worker.client}@{worker.entry.id}|{wid}}}"
-        with self._lock:
-            existing = self.runs.get(key)
-            if existing is not None and existing.alive:
+        while True:
+            with self._lock:
+                existing = self.runs.get(key)
+                if existing is None or not existing.alive:
+                    return self._launch(definition, worker, wid, key, pid, args, parent,
+                                        monitored, linked, ctx, on_done, caller, timeout,
+                                        sender, messages)
                 if policy == "fail":
                     raise CallError(f"workflow {wid} is already running ({existing.pid}) and "
                                     "the id conflict policy is fail", entry=eid,
@@ -221,36 +225,49 @@ class WorkflowEngine:
                     if parent is not None and monitored:
                         self.host.monitor(parent, existing)
                     return existing
-                self.host.terminate(existing)
-            if existing is not None and policy == "terminate_existing":
-                existing.finished.wait(_TERMINATE_WAIT_S)
-            run = WorkflowRun(wid, eid, worker)
-            timer: list[threading.Timer] = []
+            # terminate_existing: stop the old run and wait for it (outside the lock: its
+            # completion takes the lock), then start afresh under the same id
+            self.host.terminate(existing)
+            if not existing.finished.wait(_TERMINATE_WAIT_S):
+                raise CallError(f"workflow {wid}: the running workflow did not stop within "
+                                f"{_TERMINATE_WAIT_S:g}s (id conflict policy "
+                                "terminate_existing)", entry=eid, kind=UNAVAILABLE)
 
-            def finished(result: dict[str, Any]) -> None:
-                with self._lock:
-                    if self.runs.get(key) is proc:
-                        del self.runs[key]
-                for t in timer:
-                    t.cancel()
-                self._exit_to_links(proc, result)
+    def _launch(self, definition: Any, worker: Any, wid: str, key: str, pid: str,
+                args: list[Any], parent: Process | None, monitored: bool, linked: bool,
+                ctx: Any, on_done: Callable[[dict[str, Any]], None] | None,
+                caller: str | None, timeout: float, sender: str | None,
+                messages: list[tuple[str, Any]] | None) -> Process:
+        """(Under the engine's lock) spawn a new run as `pid`, then its startup messages."""
+        eid = definition.entry.id
+        parent_run = workflow_of(parent)
+        run = WorkflowRun(wid, eid, worker)
+        timer: list[threading.Timer] = []
 
-            def setup(new: Process) -> None:  # before its thread starts
-                new.workflow = run
-                new.on_done.append(finished)
-                if on_done is not None:
-                    new.on_done.append(on_done)
-                self.runs[key] = new
+        def finished(result: dict[str, Any]) -> None:
+            with self._lock:
+                if self.runs.get(key) is proc:
+                    del self.runs[key]
+            for t in timer:
+                t.cancel()
+            self._exit_to_links(proc, result)
 
-            proc = self.host.spawn(definition, worker.entry.id, args, parent, monitored, linked,
-                                   ctx=ctx, caller=caller, pid=pid, cls=WorkflowProcess,
-                                   setup=setup)
-            if timeout:
-                timer.append(threading.Timer(timeout, lambda: proc.stop(CallError(
-                    f"workflow {wid} ran past its execution timeout ({timeout:g}s)",
-                    entry=eid, kind=TIMEOUT))))
-                timer[0].daemon = True
-                timer[0].start()
+        def setup(new: Process) -> None:  # before its thread starts
+            new.workflow = run
+            new.on_done.append(finished)
+            if on_done is not None:
+                new.on_done.append(on_done)
+            self.runs[key] = new
+
+        proc = self.host.spawn(definition, worker.entry.id, args, parent, monitored, linked,
+                               ctx=ctx, caller=caller, pid=pid, cls=WorkflowProcess,
+                               setup=setup)
+        if timeout:
+            timer.append(threading.Timer(timeout, lambda: proc.stop(CallError(
+                f"workflow {wid} ran past its execution timeout ({timeout:g}s)",
+                entry=eid, kind=TIMEOUT))))
+            timer[0].daemon = True
+            timer[0].start()
         if parent_run is not None:
             parent_run.record({"child": eid, "args": args})
         self._send_all(sender, proc, messages)

@@ -169,3 +169,20 @@ def test_wrong_hosts_and_workers_are_not_found_naming_the_workflow(rt):
     assert out["b"][0] == NOT_FOUND and "not registered on worker wf:worker" in out["b"][1]
     assert out["c"][0] == NOT_FOUND and "workflow" in out["c"][1] and out["c"][2] is False
     assert out["v"] == 1
+
+
+def test_terminate_existing_replaces_the_running_workflow_under_the_same_id(rt):
+    out = fn(rt, "replace", WAIT + """
+      local ev = process.events()
+      local sp = process.with_options({ ["temporal.workflow.id"] = "job-1",
+        ["temporal.workflow.id_conflict_policy"] = "terminate_existing" })
+      local old = sp:spawn_monitored("wf:counter", "wf:worker", { start = 1 })
+      time.sleep("20ms")
+      local new, err = sp:spawn_monitored("wf:counter", "wf:worker", { start = 2 })
+      local old_exit = exit_of(ev, old)
+      process.send(new, "stop")
+      local new_exit = exit_of(ev, new)
+      return { same_pid = old == new, err = err, old = old_exit.result.error:kind(),
+               new = new_exit.result.value.total }""")
+    assert out["same_pid"] and out.get("err") is None
+    assert out["old"] == CANCELED and out["new"] == 2
