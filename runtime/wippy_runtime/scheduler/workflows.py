@@ -20,6 +20,9 @@ mailbox, monitors and links - with these rules on top:
   EXIT arrives on `process.events()`); links and monitors from inside a workflow are rejected
   (lua/modules/process.py). From outside, a monitor works as for any process and a link is
   one-way, as in Wippy: EXIT when the workflow completes, LINK_DOWN when it fails.
+* **Parent close.** When a workflow ends, the children it spawned and that still run are
+  terminated (Temporal's default; `temporal.workflow.parent_close_policy`: `request_cancel`
+  sends them CANCEL, `abandon` leaves them running).
 * **Limits.** `temporal.workflow.execution_timeout` / `run_timeout` stop a workflow that runs
   longer (TIMEOUT, naming the workflow and its entry); the entry's `limits.max_execution_ms`
   stops a loop that never yields, as for any Lua process.
@@ -36,15 +39,18 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ALREADY_EXISTS, INVALID, NOT_FOUND, TIMEOUT, UNAVAILABLE, CallError
 from ..resources.memory_store import parse_duration
-from .processes import EXIT, Process, ProcessHost
+from .processes import CANCEL, EXIT, Process, ProcessHost
 
 #: conflict policies (Temporal's WORKFLOW_ID_CONFLICT_POLICY_* names, lower case)
 POLICIES = ("use_existing", "fail", "terminate_existing")
+#: parent close policies (Temporal's PARENT_CLOSE_POLICY_* names, lower case)
+PARENT_CLOSE = ("terminate", "request_cancel", "abandon")
 #: how long `terminate_existing` waits for the old run to end
 _TERMINATE_WAIT_S = 5.0
 
@@ -74,6 +80,8 @@ class WorkflowRun:
         self.history_size = 0
         self.versions: dict[str, int] = {}
         self.attrs: dict[str, dict[str, Any]] = {"search": {}, "memo": {}}
+        #: child workflows started with process.spawn, and their parent close policy
+        self.children: list[tuple[Process, str]] = []
         self._lock = threading.Lock()
 
     def record(self, data: Any = None) -> None:
@@ -182,13 +190,12 @@ class WorkflowEngine:
               ctx: Any = None, on_done: Callable[[dict[str, Any]], None] | None = None,
               caller: str | None = None, name: str | None = None,
               options: dict[str, Any] | None = None,
-              messages: list[tuple[str, Any]] | None = None,
+              messages: Iterable[tuple[str, Any]] | None = None,
               sender: str | None = None) -> Process:
         """Start `definition` on the worker `host_id` names (or reuse the running workflow
         of the same id, per the conflict policy); deliver `messages` from `sender`. Raises
         CallError naming the workflow entry."""
         eid = definition.entry.id
-        options = options or {}
         worker = self.worker(host_id)
         if worker is None:
             raise CallError(f"{host_id}: no such temporal.worker (nor task queue) to run "
@@ -197,30 +204,25 @@ class WorkflowEngine:
             where = definition.worker or "no worker (meta.temporal.workflow.worker)"
             raise CallError(f"workflow is not registered on worker {worker.entry.id} "
                             f"(it is registered on {where})", entry=eid, kind=NOT_FOUND)
-        parent_run = workflow_of(parent)
-        if parent_run is not None:
+        opts = StartOptions.read(eid, options or {}, name)
+        if workflow_of(parent) is not None:
             monitored = True  # a parent workflow gets its children's EXIT, as in Wippy
-        wid, policy, timeout = self._start_options(eid, options, name)
-        manual = wid is not None
-        wid = wid or f"{eid.replace(':', '.')}_{uuid.uuid4().hex[:16]}"
-        if policy is None:
-            fail = option(options, "workflow.execution_error_when_already_started")
-            policy = "fail" if (fail if isinstance(fail, bool) else not manual) \
-                else "use_existing"
-        key = f"{worker.entry.id}|{wid}"
-        pid = f"{{{worker.client}@{worker.entry.id}|{wid}}}"
+        key = f"{worker.entry.id}|{opts.workflow_id}"
+        pid = f"{{{worker.client}@{worker.entry.id}|{opts.workflow_id}}}"
+        messages = list(messages or ())
         while True:
             with self._lock:
                 existing = self.runs.get(key)
                 if existing is None or not existing.alive:
-                    return self._launch(definition, worker, wid, key, pid, args, parent,
-                                        monitored, linked, ctx, on_done, caller, timeout,
-                                        sender, messages)
-                if policy == "fail":
-                    raise CallError(f"workflow {wid} is already running ({existing.pid}) and "
-                                    "the id conflict policy is fail", entry=eid,
-                                    kind=ALREADY_EXISTS)
-                if policy == "use_existing":
+                    proc = self._launch(definition, worker, opts, key, pid, args, parent,
+                                        monitored, linked, ctx, on_done, caller)
+                    self._send_all(sender, proc, messages)
+                    return proc
+                if opts.conflict == "fail":
+                    raise CallError(f"workflow {opts.workflow_id} is already running "
+                                    f"({existing.pid}) and the id conflict policy is fail",
+                                    entry=eid, kind=ALREADY_EXISTS)
+                if opts.conflict == "use_existing":
                     self._send_all(sender, existing, messages)
                     if parent is not None and monitored:
                         self.host.monitor(parent, existing)
@@ -229,19 +231,17 @@ class WorkflowEngine:
             # completion takes the lock), then start afresh under the same id
             self.host.terminate(existing)
             if not existing.finished.wait(_TERMINATE_WAIT_S):
-                raise CallError(f"workflow {wid}: the running workflow did not stop within "
-                                f"{_TERMINATE_WAIT_S:g}s (id conflict policy "
+                raise CallError(f"workflow {opts.workflow_id}: the running workflow did not "
+                                f"stop within {_TERMINATE_WAIT_S:g}s (id conflict policy "
                                 "terminate_existing)", entry=eid, kind=UNAVAILABLE)
 
-    def _launch(self, definition: Any, worker: Any, wid: str, key: str, pid: str,
+    def _launch(self, definition: Any, worker: Any, opts: StartOptions, key: str, pid: str,
                 args: list[Any], parent: Process | None, monitored: bool, linked: bool,
                 ctx: Any, on_done: Callable[[dict[str, Any]], None] | None,
-                caller: str | None, timeout: float, sender: str | None,
-                messages: list[tuple[str, Any]] | None) -> Process:
-        """(Under the engine's lock) spawn a new run as `pid`, then its startup messages."""
+                caller: str | None) -> Process:
+        """(Under the engine's lock) spawn a new run as `pid`."""
         eid = definition.entry.id
-        parent_run = workflow_of(parent)
-        run = WorkflowRun(wid, eid, worker)
+        run = WorkflowRun(opts.workflow_id, eid, worker)
         timer: list[threading.Timer] = []
 
         def finished(result: dict[str, Any]) -> None:
@@ -251,6 +251,7 @@ class WorkflowEngine:
             for t in timer:
                 t.cancel()
             self._exit_to_links(proc, result)
+            self._close_children(run, proc.pid)
 
         def setup(new: Process) -> None:  # before its thread starts
             new.workflow = run
@@ -262,34 +263,65 @@ class WorkflowEngine:
         proc = self.host.spawn(definition, worker.entry.id, args, parent, monitored, linked,
                                ctx=ctx, caller=caller, pid=pid, cls=WorkflowProcess,
                                setup=setup)
-        if timeout:
-            timer.append(threading.Timer(timeout, lambda: proc.stop(CallError(
-                f"workflow {wid} ran past its execution timeout ({timeout:g}s)",
-                entry=eid, kind=TIMEOUT))))
+        if opts.timeout:
+            timer.append(threading.Timer(opts.timeout, lambda: proc.stop(CallError(
+                f"workflow {opts.workflow_id} ran past its execution timeout "
+                f"({opts.timeout:g}s)", entry=eid, kind=TIMEOUT))))
             timer[0].daemon = True
             timer[0].start()
+        parent_run = workflow_of(parent)
         if parent_run is not None:
             parent_run.record({"child": eid, "args": args})
-        self._send_all(sender, proc, messages)
+            live = [c for c in parent_run.children if c[0].alive]  # (parent thread only)
+            parent_run.children = [*live, (proc, opts.parent_close)]
         return proc
 
-    def _start_options(self, eid: str, options: dict[str, Any],
-                       name: str | None) -> tuple[str | None, str | None, float]:
-        """(explicit workflow id, conflict policy, timeout seconds) from spawn options."""
+    def _close_children(self, run: WorkflowRun, parent_pid: str) -> None:
+        """A parent workflow ended: its running children get the parent close policy
+        (Temporal's default terminates them; `request_cancel` sends CANCEL; `abandon`)."""
+        at = int(time.time())
+        for child, policy in run.children:
+            if not child.alive or policy == "abandon":
+                continue
+            if policy == "terminate":
+                self.host.terminate(child)
+            else:
+                self.host.event(child.pid, {"kind": CANCEL, "from": parent_pid, "at": at,
+                                            "reason": "parent workflow closed"})
+
+    def _send_all(self, sender: str | None, proc: Process,
+                  messages: list[tuple[str, Any]]) -> None:
+        for topic, payload in messages:
+            self.host.send(sender, proc.pid, topic, [payload])
+
+
+@dataclass
+class StartOptions:
+    """The Temporal start options this engine acts on (the others are ignored)."""
+
+    workflow_id: str
+    #: one of POLICIES
+    conflict: str
+    #: seconds; 0: none
+    timeout: float
+    #: one of PARENT_CLOSE: what happens to this child when its parent workflow ends
+    parent_close: str
+
+    @classmethod
+    def read(cls, eid: str, options: dict[str, Any], name: str | None) -> StartOptions:
+        """From spawn options; INVALID naming the entry for a bad value. Defaults as in
+        Wippy: a named or explicit id reuses a running workflow, a generated one fails."""
         wid = option(options, "workflow.id")
         if wid is not None and (not isinstance(wid, str) or not wid):
             raise CallError("temporal.workflow.id must be a non-empty string", entry=eid,
                             kind=INVALID)
         wid = wid or name
-        policy = option(options, "workflow.id_conflict_policy")
-        if policy is not None:
-            text = str(policy).lower()
-            text = text.removeprefix("workflow_id_conflict_policy_")
-            if text not in POLICIES:
-                raise CallError(f"temporal.workflow.id_conflict_policy has invalid value "
-                                f"{policy!r} (one of: {', '.join(POLICIES)})", entry=eid,
-                                kind=INVALID)
-            policy = text
+        conflict = _enum(eid, options, "workflow.id_conflict_policy",
+                         "workflow_id_conflict_policy_", POLICIES)
+        if conflict is None:
+            fail = option(options, "workflow.execution_error_when_already_started")
+            fail = fail if isinstance(fail, bool) else wid is None
+            conflict = "fail" if fail else "use_existing"
         timeout = 0.0
         for key in ("workflow.execution_timeout", "workflow.run_timeout"):
             raw = option(options, key)
@@ -300,12 +332,23 @@ class WorkflowEngine:
                 raise CallError(f"temporal.{key} must be a positive duration (\"30s\", "
                                 f"\"5m\") or seconds, got {raw!r}", entry=eid, kind=INVALID)
             timeout = min(timeout, seconds) if timeout else seconds
-        return wid, policy, timeout
+        parent_close = _enum(eid, options, "workflow.parent_close_policy",
+                             "parent_close_policy_", PARENT_CLOSE) or "terminate"
+        return cls(wid or f"{eid.replace(':', '.')}_{uuid.uuid4().hex[:16]}", conflict,
+                   timeout, parent_close)
 
-    def _send_all(self, sender: str | None, proc: Process,
-                  messages: list[tuple[str, Any]] | None) -> None:
-        for topic, payload in messages or ():
-            self.host.send(sender, proc.pid, topic, [payload])
+
+def _enum(eid: str, options: dict[str, Any], name: str, prefix: str,
+          allowed: tuple[str, ...]) -> str | None:
+    """An enum option as Temporal spells it ("fail", "FAIL", "WORKFLOW_ID_..._FAIL")."""
+    raw = option(options, name)
+    if raw is None:
+        return None
+    text = str(raw).lower().removeprefix(prefix)
+    if text not in allowed:
+        raise CallError(f"temporal.{name} has invalid value {raw!r} (one of: "
+                        f"{', '.join(allowed)})", entry=eid, kind=INVALID)
+    return text
 
 
 def engine_of(host: ProcessHost) -> WorkflowEngine:

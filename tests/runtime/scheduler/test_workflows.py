@@ -186,3 +186,27 @@ def test_terminate_existing_replaces_the_running_workflow_under_the_same_id(rt):
                new = new_exit.result.value.total }""")
     assert out["same_pid"] and out.get("err") is None
     assert out["old"] == CANCELED and out["new"] == 2
+
+
+def test_children_still_running_when_their_parent_ends_follow_the_close_policy(rt):
+    rt.define({"id": "wf:leaver", "kind": "workflow.lua", "method": "main", "meta": ON_WORKER,
+               "source": """return { main = function(policy)
+                 local sp = process.with_options({ ["temporal.workflow.parent_close_policy"] =
+                   policy })
+                 local pid, err = sp:spawn("wf:counter", "wf:worker", {})
+                 return { child = pid, err = err and tostring(err) }
+               end }"""})
+    out = fn(rt, "close", WAIT + """
+      local ev = process.events()
+      local out = {}
+      for _, policy in ipairs({ "terminate", "abandon" }) do
+        local v = process.exec("wf:leaver", "wf:worker", policy)
+        time.sleep("50ms")
+        local ok, err = process.send(v.child, "stop")
+        out[policy] = { ok = ok, err = err and err:kind() }
+      end
+      out.bad = process.exec("wf:leaver", "wf:worker", "sometimes").err
+      return out""")
+    assert out["terminate"].get("ok") is None and out["terminate"]["err"] == NOT_FOUND
+    assert out["abandon"]["ok"] is True
+    assert "parent_close_policy has invalid value 'sometimes'" in out["bad"]
