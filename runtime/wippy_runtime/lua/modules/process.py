@@ -14,6 +14,9 @@ Errors are `nil, err` with Wippy's kinds; `with_context` / `with_options` raise 
 Wippy's Spawner does. `process.upgrade(id?, ...)` restarts the process with new (or the same)
 code as the same PID.
 Every function is a Lua function (`type(process.pid) == "function"`); `exec` yields.
+A `workflow.lua` entry is started by the workflow engine (scheduler/workflows.py) on a
+`temporal.worker` instead of a process.host; inside a workflow, spawns start child workflows
+and link / monitor are rejected, as in Wippy (lua/modules/workflow.py).
 """
 
 from __future__ import annotations

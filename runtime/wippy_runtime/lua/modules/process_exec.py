@@ -1,6 +1,7 @@
 """Running a process to its end for a caller that waits: `process.exec(id, host, ...)` and a
 process entry called as a function (`funcs.call` / `funcs.async` on a `process.lua` entry,
-which runs on the entry's `meta.default_host`).
+which runs on the entry's `meta.default_host`). A workflow entry is started by the workflow
+engine (scheduler/workflows.py) on the temporal.worker `host` names.
 
 The process runs on its own thread as any spawned one; the waiting coroutine is parked
 (PENDING) and resumed from the process's completion callback through the dispatcher's `post`,

@@ -1,7 +1,8 @@
 """`process.with_context(values)` / `process.with_options(opts)`: the Spawner.
 
 An immutable spawn configuration (every `with_*` returns a new one): context values, actor,
-scope, a name to register the child under, and opaque options. It starts from the caller's own
+scope, a name to register the child under, startup messages (`with_message`: delivered from
+the spawner before anything sent later; a workflow's signal-with-start), and opaque options. It starts from the caller's own
 context (its actor, scope and values) and the child runs in the result. As in Wippy, custom
 context values need `process.context` on `context` and a changed actor or scope needs
 `process.security` on `security`, judged in the caller's context; a denial raises (Wippy's
