@@ -32,6 +32,7 @@ from . import (
     system,
     text,
     time,
+    treesitter,
     uuid,
     yaml,
 )
@@ -61,6 +62,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "compress": compress.install,
     "metrics": metrics.install,
     "system": system.install,
+    "treesitter": treesitter.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
