@@ -16,6 +16,7 @@ from . import (
     ctx,
     env,
     events,
+    excel,
     fs,
     funcs,
     hash,
@@ -63,6 +64,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "metrics": metrics.install,
     "system": system.install,
     "treesitter": treesitter.install,
+    "excel": excel.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
