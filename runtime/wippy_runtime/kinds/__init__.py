@@ -8,6 +8,7 @@ from typing import Any
 from .db_sql_sqlite import build_sqlite
 from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
+from .exec_native import build_exec_native
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
 from .ns_dependency import build_ns_dependency
@@ -34,6 +35,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "process.wasm": build_process,
     "process.lua": build_process,
     "terminal.host": build_terminal_host,
+    "exec.native": build_exec_native,
 }
 
 __all__ = ["HANDLERS"]

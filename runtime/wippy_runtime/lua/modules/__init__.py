@@ -17,6 +17,7 @@ from . import (
     env,
     events,
     excel,
+    exec,
     fs,
     funcs,
     hash,
@@ -65,6 +66,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "system": system.install,
     "treesitter": treesitter.install,
     "excel": excel.install,
+    "exec": exec.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
