@@ -21,6 +21,7 @@ from . import (
     fs,
     funcs,
     hash,
+    html,
     http_client,
     io,
     json,
@@ -67,6 +68,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "treesitter": treesitter.install,
     "excel": excel.install,
     "exec": exec.install,
+    "html": html.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
