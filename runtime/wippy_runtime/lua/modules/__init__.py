@@ -18,6 +18,7 @@ from . import (
     events,
     excel,
     exec,
+    expr,
     fs,
     funcs,
     hash,
@@ -69,6 +70,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "excel": excel.install,
     "exec": exec.install,
     "html": html.install,
+    "expr": expr.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
