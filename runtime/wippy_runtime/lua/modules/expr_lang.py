@@ -807,9 +807,10 @@ def compile_expr(source: str) -> Program:
     except UnexpectedInput as exc:
         where = f" (line {exc.line}, column {exc.column})" if exc.line > 0 else ""
         token = getattr(exc, "token", None)
+        pos = exc.pos_in_stream or 0
         what = f"unexpected token {str(token)!r}" if token is not None and str(token) else (
             "unexpected end of expression" if token is not None else
-            f"unexpected character {source[exc.pos_in_stream:exc.pos_in_stream + 1]!r}")
+            f"unexpected character {source[pos:pos + 1]!r}")
         raise ExprError(f"syntax error: {what}{where}") from None
     except LarkError as exc:
         raise ExprError(f"syntax error: {exc}") from None
