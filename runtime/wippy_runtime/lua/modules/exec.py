@@ -34,7 +34,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from ...errors import INTERNAL, INVALID
-from ...kinds.exec_native import ExecNative
+from ...resources.native_executor import NativeExecutor
 from ...scheduler.dispatcher import PENDING, current, executor
 from ..objects import bad_argument, built, error_value, fail, lua_class, text_arg
 
@@ -48,9 +48,9 @@ _READ = 65536
 class _Executor:
     __slots__ = ("id", "res")
 
-    def __init__(self, entry_id: str, res: ExecNative) -> None:
+    def __init__(self, entry_id: str, res: NativeExecutor) -> None:
         self.id = entry_id
-        self.res: ExecNative | None = res
+        self.res: NativeExecutor | None = res
 
 
 class _Process:
@@ -58,7 +58,7 @@ class _Process:
                  "__weakref__")
 
     def __init__(self, cmd: str, argv: list[str], cwd: str | None, env: dict[str, str],
-                 res: ExecNative) -> None:
+                 res: NativeExecutor) -> None:
         self.cmd = cmd
         self.argv = argv
         self.cwd = cwd
@@ -299,12 +299,13 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         res = built(runtime, eid)
         if res is None:
             return fail(f"exec.get: acquire resource: executor {eid} not found", INTERNAL)
-        if not isinstance(res, ExecNative):
+        backing = getattr(res, "executor", None)
+        if not isinstance(backing, NativeExecutor):
             kind = getattr(getattr(res, "entry", None), "kind", type(res).__name__)
             why = (" (Docker executors are not run by wippy-kernel)"
                    if kind == "exec.docker" else "")
             return fail(f"exec.get: {eid} is a {kind}, not an executor{why}", INTERNAL)
-        return Executor.new(_Executor(eid, res)), None
+        return Executor.new(_Executor(eid, backing)), None
 
     module = lua.table()
     module[b"get"] = get

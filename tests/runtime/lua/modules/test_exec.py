@@ -130,7 +130,7 @@ p:start()
 return p
 """, ["exec"])
     assert keep is not None  # the call returned with its child still running
-    res = rt.built["app:exec"]
+    res = rt.built["app:exec"].executor
     assert res.running() == 1
     rt.close()
     deadline = time.monotonic() + 5
