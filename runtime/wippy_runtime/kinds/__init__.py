@@ -16,6 +16,7 @@ from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
 from .store_memory import build_store_memory
+from .template_set import build_template_jet, build_template_set
 from .terminal_host import build_terminal_host
 from .wasm_function import build_wasm_function
 
@@ -36,6 +37,8 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "process.lua": build_process,
     "terminal.host": build_terminal_host,
     "exec.native": build_exec_native,
+    "template.set": build_template_set,
+    "template.jet": build_template_jet,
 }
 
 __all__ = ["HANDLERS"]

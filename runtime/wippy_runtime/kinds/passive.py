@@ -24,7 +24,7 @@ OTHER_WIPPY_KINDS = (
     "store.kv.raft", "store.kv.crdt", "queue.driver.memory", "queue.driver.amqp",
     "queue.driver.sqs", "queue.queue", "queue.consumer", "process.service", "pg.scope",
     "temporal.client", "temporal.worker", "config.aws", "cloudstorage.s3", "fs.embed",
-    "template.jet", "template.set", "security.policy.expr",
+    "security.policy.expr",
     "security.token_store", "contract.definition", "contract.binding",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
     "registry.entry", "ns.definition", "ns.requirement",

@@ -34,6 +34,7 @@ from . import (
     sql,
     store,
     system,
+    templates,
     text,
     time,
     treesitter,
@@ -71,6 +72,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "exec": exec.install,
     "html": html.install,
     "expr": expr.install,
+    "templates": templates.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
