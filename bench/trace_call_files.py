@@ -48,7 +48,7 @@ end }
 
 
 CORE_CALL_FILE = str(ENGINE / "wasm" / "core_call.py")
-COMPONENT_CALL_FILE = str(ENGINE / "wit" / "component_call.py")
+COMPONENT_CALL_FILE = str(ENGINE / "wit" / "component_call" / "__init__.py")
 
 
 def _called_from_lua(frame: Any) -> bool:
