@@ -97,6 +97,36 @@ def test_nested_unlimited_wasm_loop_stops_at_the_callers_deadline(rt):
     _healthy(rt)
 
 
+def _busy(rt, entry):
+    return {s.entry: s for s in rt.pool_stats()}[entry].busy
+
+
+def _wait_idle(rt, entry, within_s):
+    deadline = time.monotonic() + within_s
+    while _busy(rt, entry) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _busy(rt, entry)
+
+
+@pytest.mark.parametrize("pool", [{"type": "lazy", "max_size": 2}, {"type": "static", "size": 1}])
+@pytest.mark.parametrize("wait", ["f:channel():receive()", ""])
+def test_nested_wasm_on_a_worker_stops_at_the_outer_deadline(rt, pool, wait):
+    """The job runs on the pool's worker after its caller has ended (timed out while waiting,
+    or returned at once): the caller's deadline still bounds it, so the worker comes back."""
+    wat(rt, "spin", SPIN_WAT, "spin", pool=pool)
+    lua(rt, "outer", f"local function main() local f = funcs.async('t:spin') {wait} return 1 end"
+        " return { main = main }", modules=["funcs"], limits={"max_execution_ms": 150})
+    try:
+        try:
+            rt.call("t:outer")
+        except CallError as exc:
+            assert exc.kind == TIMEOUT and exc.entry == "t:outer"
+        assert _wait_idle(rt, "t:spin", 3) == 0  # stopped, not spinning on (forever)
+    finally:
+        rt.interrupt()  # without the fix, free the spinning worker so the suite can exit
+    _healthy(rt)
+
+
 def test_nested_lua_inherits_the_callers_deadline(rt):
     lua(rt, "slow", "local function main() while true do end end return { main = main }")
     lua(rt, "outer", "local function main() local v, err = funcs.call('t:slow')\n"
