@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import CompileError, HashMismatchError, ValidationError
 from ..registry import Entry
 from ..scheduler.pool_config import select_pool
-from ..wasm.binary import is_component, is_wasm
+from ..wasm.binary import is_component, is_wasm, start_function
 from ..wasm.engine import WasmEngine
 from ..wasm.host_profiles import HostImportError, resolve_imports
 from ..wasm.wasi_config import WasiSetup
@@ -73,12 +73,21 @@ def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
     line = entry.origin.line
     if component:
         compiled = engine.compile_component(data, entry=entry.id, file=entry.origin.file, line=line)
+        hosts.start_function = start_function(data)  # after validation: the bytes are sound
         group = None
         if plan.type == "inline":
             # entries share an instance only when they would link and configure it alike
             wasi_key = json.dumps(cfg.wasi, sort_keys=True, default=str)
             group = (hashlib.sha256(data).hexdigest(), tuple(sorted(ids)), wasi_key)
-        return ComponentFunctionTarget(entry, plan, ctx.generation, cfg, engine, compiled, group,
-                                       hosts)
-    module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
-    return CoreFunctionTarget(entry, plan, ctx.generation, cfg, engine, module, hosts)
+        target: Target = ComponentFunctionTarget(entry, plan, ctx.generation, cfg, engine,
+                                                 compiled, group, hosts)
+    else:
+        module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
+        hosts.start_function = start_function(data)
+        target = CoreFunctionTarget(entry, plan, ctx.generation, cfg, engine, module, hosts)
+    if hosts.start_function is not None:
+        # Instantiating runs guest code: a pool that starts empty (lazy, adaptive without
+        # warm_start) makes its first instance now, so a start function that loops or traps
+        # fails the load as it does for inline and static pools (scheduler/pools/lazy.py).
+        target.pool.ensure_instance()
+    return target
