@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from ..errors import CompileError, HashMismatchError, ValidationError
+from ..errors import CompileError, HashMismatchError, LoadError, ValidationError
 from ..registry import Entry
 from ..scheduler.pool_config import select_pool
 from ..wasm.binary import is_component, is_wasm, start_function
@@ -23,7 +23,7 @@ from .base import BuildContext, Target
 from .component_function import ComponentFunctionTarget
 from .core_function import CoreFunctionTarget
 from .fs_directory import FsDirectory
-from .wasm_config import WasmConfig, parse_wasm_config
+from .wasm_config import WasmConfig, parse_wasm_config, read_limits
 from .wasm_hosts import HostContext
 
 
@@ -74,6 +74,13 @@ def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
     if component:
         compiled = engine.compile_component(data, entry=entry.id, file=entry.origin.file, line=line)
         hosts.start_function = start_function(data)  # after validation: the bytes are sound
+        if "max_retained_memory_bytes" in read_limits(entry, entry.data):
+            # Components export no memory and wasmtime-py's store limiter reports no growth:
+            # there is no size to compare (core modules recycle, core_function.py).
+            hosts.warn([str(entry.error(
+                LoadError, "limits.max_retained_memory_bytes is not enforced for components "
+                "(wasmtime-py cannot read a component's memory size); limits.max_memory_bytes "
+                "caps it", "limits"))])
         group = None
         if plan.type == "inline":
             # entries share an instance only when they would link and configure it alike
