@@ -25,7 +25,7 @@ import lupa.lua54 as lupa
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
 from . import hookable, typed
-from .exposed import attribute_filter
+from .exposed import Methods
 from .host_memory import HostMemory
 from .modules import errors as errors_module
 from .tracebacks import clean_traceback
@@ -44,19 +44,6 @@ local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.d
 -- __gc (which would free the host's own functions) or replace its __index.
 local pobject = getmetatable(sink)
 pobject.__metatable = false
-
--- A method of a Python object read as a field is a Lua function, as every Wippy userdata's
--- method is (`type(err.kind) == "function"`); the attribute filter lets through method names
--- only, so whatever the lookup finds is one. The closure passes its arguments on unchanged, so
--- `obj:m(...)` and `obj.m(...)` behave as before.
-do
-  local index = pobject.__index
-  pobject.__index = function(obj, key)
-    local v = index(obj, key)
-    if type(v) ~= "userdata" then return v end
-    return function(...) return v(...) end
-  end
-end
 
 -- Error values read as their message wherever Lua wants text: `"x: " .. err`, and the string
 -- library's functions called as `string.find(err, ...)` (Wippy's errors behave so). Method
@@ -275,11 +262,15 @@ class LuaState:
     def __init__(self, *, max_memory: int | None = None,
                  print_fn: Callable[[str], None] | None = None,
                  guard: ExecutionGuard | None = None) -> None:
+        # a method of a Python object read as a field is a Lua function taking the object
+        # first, as every Wippy userdata's method is (lua/exposed.py)
+        methods = Methods()
         self.lua = lupa.LuaRuntime(
             encoding=None, unpack_returned_tuples=True, register_eval=False,
-            register_builtins=False, attribute_filter=attribute_filter,
+            register_builtins=False, attribute_handlers=(methods.get, methods.set),
             max_memory=max_memory,
         )
+        methods.bind(self.lua)
         self.max_memory = max_memory
         #: what this state holds on the Python side (payloads, channel buffers)
         self.host_memory = HostMemory(self.lua, max_memory)

@@ -33,9 +33,9 @@ function M.class(name, names, awaited)
   for i = 1, #names do
     local m = names[i]
     if awaited[m] then
-      methods[m] = function(self, ...) return await(hidden[self][m](...)) end
+      methods[m] = function(self, ...) local py = hidden[self] return await(py[m](py, ...)) end
     else
-      methods[m] = function(self, ...) return hidden[self][m](...) end
+      methods[m] = function(self, ...) local py = hidden[self] return py[m](py, ...) end
     end
   end
   local mt = {
