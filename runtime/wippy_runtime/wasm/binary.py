@@ -22,7 +22,8 @@ _START, _CUSTOM = 8, 0
 _CORE_MODULE, _COMPONENT = 1, 4  # component sections that embed a core module / a component
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+def read_uleb(data: bytes, pos: int) -> tuple[int, int]:
+    """The unsigned LEB128 number at `pos`, and the position after it."""
     value = shift = 0
     while True:
         byte = data[pos]
@@ -39,7 +40,7 @@ def _sections(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
     pos = start + 8
     while pos < end:
         section = data[pos]
-        size, body = _uleb(data, pos + 1)
+        size, body = read_uleb(data, pos + 1)
         if body + size > end:
             raise IndexError("section runs past the end")
         out.append((section, body, body + size))
@@ -52,19 +53,19 @@ def _function_name(data: bytes, sections: list[tuple[int, int, int]], index: int
     for section, body, end in sections:
         if section != _CUSTOM:
             continue
-        size, pos = _uleb(data, body)
+        size, pos = read_uleb(data, body)
         if data[pos:pos + size] != b"name":
             continue
         pos += size
         while pos < end:
             sub = data[pos]
-            sub_size, pos = _uleb(data, pos + 1)
+            sub_size, pos = read_uleb(data, pos + 1)
             sub_end = pos + sub_size
             if sub == 1:
-                count, pos = _uleb(data, pos)
+                count, pos = read_uleb(data, pos)
                 for _ in range(count):
-                    idx, pos = _uleb(data, pos)
-                    length, pos = _uleb(data, pos)
+                    idx, pos = read_uleb(data, pos)
+                    length, pos = read_uleb(data, pos)
                     if pos + length > sub_end:
                         return None
                     if idx == index:
@@ -94,7 +95,7 @@ def _start_in(data: bytes, start: int, end: int) -> str | None:
             if found is not None:
                 return found
         elif not component and section == _START:
-            index, _ = _uleb(data, body)
+            index, _ = read_uleb(data, body)
             try:
                 name = _function_name(data, sections, index)
             except (IndexError, ValueError):
