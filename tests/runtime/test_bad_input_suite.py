@@ -672,6 +672,58 @@ CASES += [
 ]
 
 
+def _lua_source(e: Env, name: str, source: str) -> str:
+    return e.define({"id": f"b:{name}", "kind": "function.lua", "method": "main",
+                     "source": source})
+
+
+NESTED_PARENS = "local x = 1\nreturn " + "(" * 100000 + "1" + ")" * 100000
+NESTED_BLOCKS = "do " * 100000 + "end " * 100000 + "return {}"
+NESTED_TYPES = "local x: " + "{" * 5000 + "number" + "}" * 5000 + " = 1 return {}"
+
+# Hostile Lua, YAML and arguments (each ends in an error naming the entry; the runtime stays)
+CASES += [
+    ("lua-syntax-nesting-bomb", lambda e: _lua_source(e, "nest", NESTED_PARENS),
+     "b:nest: Lua syntax error at line 2: C stack overflow near '('"),
+    ("lua-syntax-block-bomb", lambda e: _lua_source(e, "blocks", NESTED_BLOCKS),
+     "b:blocks: Lua syntax error at line 1: C stack overflow near 'do'"),
+    ("lua-syntax-type-bomb", lambda e: _lua_source(e, "types", NESTED_TYPES),
+     "b:types: Lua syntax error at line 1: C stack overflow near '{'"),
+    ("lua-error-table-value", lambda e: e.lua("error({code = 1})"),
+     "b:lua: Lua error: b:lua:2: (error object is a table value)"),
+    ("lua-error-nil-value", lambda e: e.lua("error()"),
+     "b:lua: Lua error: b:lua:2: (error object is a nil value)"),
+    ("lua-error-tostring-fails", lambda e: e.lua(
+        "error(setmetatable({}, {__tostring = function() error('inner') end}))"),
+     "b:lua: Lua error: b:lua:2: (error object is a table value)"),
+    ("lim-lua-error-tostring-loops", lambda e: e.limited(
+        "error(setmetatable({}, {__tostring = function() while true do end end}))"),
+     TIMEOUT_150),
+    ("lim-lua-spawn-flood", lambda e: e.limited(
+        "for i = 1, 1e7 do coroutine.spawn(function() time.sleep('1s') end) end", ms=20000),
+     "b:lim: Lua memory limit exceeded (64 MiB)"),
+    ("lua-spawn-not-a-function", lambda e: e.lua("coroutine.spawn(42)"),
+     "b:lua: Lua error: b:lua:2: bad argument #1 to 'spawn' (function expected, got number)"),
+    ("lua-method-without-its-object", lambda e: e.lua("return errors.new('x').kind()"),
+     "b:lua: TypeError: bad argument #1 to 'kind' (LuaErrorValue expected, got nil; call it "
+     "as obj:kind(...))"),
+    ("lua-method-of-another-object", lambda e: e.lua(
+        "local f = errors.new('x').kind return f(funcs.new())"),
+     "bad argument #1 to 'kind' (LuaErrorValue expected, got"),
+    ("yaml-duplicate-key", lambda e: e.load(
+        "  - name: dup\n    kind: function.lua\n    method: main\n    kind: function.wat\n"
+        "    source: 'return {}'\n"),
+     'malformed YAML: mapping key "kind" already defined at line 4'),
+    ("yaml-duplicate-entry-field-nested", lambda e: e.load(
+        "  - name: dup2\n    kind: function.lua\n    method: main\n"
+        "    limits: {max_execution_ms: 10, max_execution_ms: 99999}\n    source: 'return {}'\n"),
+     'malformed YAML: mapping key "max_execution_ms" already defined at line 6'),
+    ("args-wasm-function-value", lambda e: e.lua(
+        "local v, err = funcs.call('h:wat', print, 1) error(err)"),
+     "h:wat: bad argument"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(env: Env, case: tuple[str, Callable[[Env], str], str]) -> None:
     _, provoke, expected = case

@@ -36,7 +36,7 @@ LuaMemoryError = lupa.LuaMemoryError
 _PRELUDE = r"""
 local sink, text_of = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
-local sethook, getinfo = debug.sethook, debug.getinfo
+local sethook, getinfo, getmetatable_raw = debug.sethook, debug.getinfo, debug.getmetatable
 local rawget, error, type = rawget, error, type
 local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.difftime
 
@@ -187,9 +187,34 @@ host.traceback = traceback
 function host.compile(source, chunkname)
   return load(source, chunkname, "t")
 end
+-- An error value that is not a string or a host object (a table, nil, a function...) becomes
+-- its text here, while the execution's limits and interrupt still reach a `__tostring` that
+-- loops (the host rendering it after the call could hang for good), as lua.c words it.
+-- It is prefixed with where `error` was called, as Lua prefixes a string message.
+local pcall_ = pcall
+local function raised_at()
+  for level = 3, 12 do
+    local info = getinfo(level, "Sl")
+    if not info then break end
+    if info.what ~= "C" then return info.short_src .. ":" .. info.currentline .. ": " end
+  end
+  return ""
+end
 local function handler(msg)
-  if type(msg) == "string" then return traceback(msg, 2) end
-  return msg
+  local t = type(msg)
+  if t == "string" then return traceback(msg, 2) end
+  if t == "userdata" then return msg end
+  local text
+  local mt = getmetatable_raw(msg)
+  if mt and rawget(mt, "__tostring") then
+    local ok, s = pcall_(tostring, msg)
+    if not ok and type(s) == "userdata" then return s end  -- a limit fired in __tostring
+    if ok and type(s) == "string" then text = s end
+  end
+  if text == nil then
+    text = t == "number" and tostring(msg) or ("(error object is a " .. t .. " value)")
+  end
+  return traceback(raised_at() .. text, 2)
 end
 -- Call f with a traceback on error: returns true, results... or false, message.
 function host.pcall(f, ...)
@@ -224,6 +249,7 @@ local function arm_current()
 end
 host.arm_current = arm_current
 local cocreate, cowrap = coroutine.create, coroutine.wrap
+host.cocreate = cocreate  -- for the host's own coroutines, which arm themselves
 coroutine.create = function(f)
   return cocreate(function(...) arm_current() return f(...) end)
 end
