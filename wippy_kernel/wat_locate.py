@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from wippy_runtime.wasm.binary import read_uleb
+
 _OFFSET = re.compile(r"at offset (\d+)")
 _TOKEN = re.compile(r'\(;.*?;\)|;;[^\n]*|"(?:[^"\\]|\\.)*"|\(|\)|[^\s()";]+', re.S)
 _INSTR = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -27,17 +29,6 @@ def offset_of(message: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _leb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return result, pos
-
-
 def _skip_leb(data: bytes, pos: int) -> int:
     while data[pos] & 0x80:
         pos += 1
@@ -49,13 +40,13 @@ def _bodies(wasm: bytes) -> tuple[int, list[tuple[int, int]]]:
     pos, imported, bodies = 8, 0, []
     while pos < len(wasm):
         sid = wasm[pos]
-        size, pos = _leb(wasm, pos + 1)
+        size, pos = read_uleb(wasm, pos + 1)
         end = pos + size
         if sid == 2:  # imports: count the function ones
-            n, p = _leb(wasm, pos)
+            n, p = read_uleb(wasm, pos)
             for _ in range(n):
                 for _ in range(2):  # module and field names
-                    ln, p = _leb(wasm, p)
+                    ln, p = read_uleb(wasm, p)
                     p += ln
                 kind = wasm[p]
                 p += 1
@@ -76,9 +67,9 @@ def _bodies(wasm: bytes) -> tuple[int, list[tuple[int, int]]]:
                 else:  # global: valtype + mut
                     p += 2
         elif sid == 10:
-            n, p = _leb(wasm, pos)
+            n, p = read_uleb(wasm, pos)
             for _ in range(n):
-                ln, p = _leb(wasm, p)
+                ln, p = read_uleb(wasm, p)
                 bodies.append((p, p + ln))
                 p += ln
         pos = end
@@ -92,7 +83,7 @@ _ONE_LEB = {0x0C, 0x0D, 0x10, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x3F, 0x
 def _instruction_index(wasm: bytes, start: int, end: int, offset: int) -> int | None:
     """Which instruction of the body (0-based) starts at or covers `offset`; None when the
     body uses an encoding this decoder does not know (SIMD, ...)."""
-    n, p = _leb(wasm, start)
+    n, p = read_uleb(wasm, start)
     for _ in range(n):  # local declarations
         p = _skip_leb(wasm, p) + 1
     index = -1
@@ -109,16 +100,16 @@ def _instruction_index(wasm: bytes, start: int, end: int, offset: int) -> int | 
             elif op in _ONE_LEB:
                 p = _skip_leb(wasm, p)
             elif op == 0x0E:
-                count, p = _leb(wasm, p)
+                count, p = read_uleb(wasm, p)
                 for _ in range(count + 1):
                     p = _skip_leb(wasm, p)
             elif op == 0x11:
                 p = _skip_leb(wasm, _skip_leb(wasm, p))
             elif op == 0x1C:
-                count, p = _leb(wasm, p)
+                count, p = read_uleb(wasm, p)
                 p += count
             elif op in _MEMARG:
-                align, p = _leb(wasm, p)
+                align, p = read_uleb(wasm, p)
                 if align & 0x40:
                     p = _skip_leb(wasm, p)
                 p = _skip_leb(wasm, p)
@@ -131,7 +122,7 @@ def _instruction_index(wasm: bytes, start: int, end: int, offset: int) -> int | 
             elif op == 0xD0:
                 p += 1
             elif op == 0xFC:
-                sub, p = _leb(wasm, p)
+                sub, p = read_uleb(wasm, p)
                 if sub in (8, 12, 14):
                     p = _skip_leb(wasm, _skip_leb(wasm, p)) if sub != 8 else _skip_leb(wasm, p) + 1
                 elif sub == 10:

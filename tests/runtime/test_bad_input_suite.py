@@ -584,15 +584,16 @@ CASES += [
          "limits": {"max_execution_ms": 150}}), e.call("b:wspin"))[1], TIMEOUT_150),
     ("lim-wasm-start-inline", lambda e: e.wat_def(
         "st1", START_LOOP, pool={"type": "inline"}, limits={"max_execution_ms": 150}),
-     "b:st1: instantiation stopped: execution exceeded limits.max_execution_ms (150 ms)"),
+     "b:st1: instantiation stopped in start function $s: execution exceeded "
+     "limits.max_execution_ms (150 ms)"),
     ("lim-wasm-start-static", lambda e: e.wat_def(
         "st2", START_LOOP, pool={"type": "static", "size": 1, "workers": 1},
         limits={"max_execution_ms": 150}),
-     "b:st2: instantiation stopped: execution exceeded"),
-    ("lim-wasm-start-lazy-first-call", lambda e: (e.rt.define(
-        {"id": "b:st3", "kind": "function.wat", "source": START_LOOP, "method": "f",
-         "options": {"limits": {"max_execution_ms": 150}}}), e.call("b:st3"))[1],
-     "b:st3: instantiation stopped: execution exceeded limits.max_execution_ms (150 ms)"),
+     "b:st2: instantiation stopped in start function $s: execution exceeded"),
+    ("lim-wasm-start-lazy", lambda e: e.wat_def(
+        "st3", START_LOOP, options={"limits": {"max_execution_ms": 150}}),
+     "b:st3: instantiation stopped in start function $s: execution exceeded "
+     "limits.max_execution_ms (150 ms)"),
     # Lua C library functions: hookable, so the budget reaches them
     ("lim-c-find-backtracking", lambda e: e.limited(
         'string.find(("a"):rep(40), ("a*"):rep(40) .. "b")'), TIMEOUT_150),
@@ -668,6 +669,58 @@ CASES += [
     # arity from every caller
     ("arity-too-few", lambda e: e.call("h:wat", 1), "h:wat: expected 2 arguments, got 1"),
     ("arity-too-many", lambda e: e.call("h:wat", 1, 2, 3), "h:wat: expected 2 arguments, got 3"),
+]
+
+
+def _lua_source(e: Env, name: str, source: str) -> str:
+    return e.define({"id": f"b:{name}", "kind": "function.lua", "method": "main",
+                     "source": source})
+
+
+NESTED_PARENS = "local x = 1\nreturn " + "(" * 100000 + "1" + ")" * 100000
+NESTED_BLOCKS = "do " * 100000 + "end " * 100000 + "return {}"
+NESTED_TYPES = "local x: " + "{" * 5000 + "number" + "}" * 5000 + " = 1 return {}"
+
+# Hostile Lua, YAML and arguments (each ends in an error naming the entry; the runtime stays)
+CASES += [
+    ("lua-syntax-nesting-bomb", lambda e: _lua_source(e, "nest", NESTED_PARENS),
+     "b:nest: Lua syntax error at line 2: C stack overflow near '('"),
+    ("lua-syntax-block-bomb", lambda e: _lua_source(e, "blocks", NESTED_BLOCKS),
+     "b:blocks: Lua syntax error at line 1: C stack overflow near 'do'"),
+    ("lua-syntax-type-bomb", lambda e: _lua_source(e, "types", NESTED_TYPES),
+     "b:types: Lua syntax error at line 1: C stack overflow near '{'"),
+    ("lua-error-table-value", lambda e: e.lua("error({code = 1})"),
+     "b:lua: Lua error: b:lua:2: (error object is a table value)"),
+    ("lua-error-nil-value", lambda e: e.lua("error()"),
+     "b:lua: Lua error: b:lua:2: (error object is a nil value)"),
+    ("lua-error-tostring-fails", lambda e: e.lua(
+        "error(setmetatable({}, {__tostring = function() error('inner') end}))"),
+     "b:lua: Lua error: b:lua:2: (error object is a table value)"),
+    ("lim-lua-error-tostring-loops", lambda e: e.limited(
+        "error(setmetatable({}, {__tostring = function() while true do end end}))"),
+     TIMEOUT_150),
+    ("lim-lua-spawn-flood", lambda e: e.limited(
+        "for i = 1, 1e7 do coroutine.spawn(function() time.sleep('1s') end) end", ms=20000),
+     "b:lim: Lua memory limit exceeded (64 MiB)"),
+    ("lua-spawn-not-a-function", lambda e: e.lua("coroutine.spawn(42)"),
+     "b:lua: Lua error: b:lua:2: bad argument #1 to 'spawn' (function expected, got number)"),
+    ("lua-method-without-its-object", lambda e: e.lua("return errors.new('x').kind()"),
+     "b:lua: TypeError: bad argument #1 to 'kind' (LuaErrorValue expected, got nil; call it "
+     "as obj:kind(...))"),
+    ("lua-method-of-another-object", lambda e: e.lua(
+        "local f = errors.new('x').kind return f(funcs.new())"),
+     "bad argument #1 to 'kind' (LuaErrorValue expected, got"),
+    ("yaml-duplicate-key", lambda e: e.load(
+        "  - name: dup\n    kind: function.lua\n    method: main\n    kind: function.wat\n"
+        "    source: 'return {}'\n"),
+     'malformed YAML: mapping key "kind" already defined at line 4'),
+    ("yaml-duplicate-entry-field-nested", lambda e: e.load(
+        "  - name: dup2\n    kind: function.lua\n    method: main\n"
+        "    limits: {max_execution_ms: 10, max_execution_ms: 99999}\n    source: 'return {}'\n"),
+     'malformed YAML: mapping key "max_execution_ms" already defined at line 6'),
+    ("args-wasm-function-value", lambda e: e.lua(
+        "local v, err = funcs.call('h:wat', print, 1) error(err)"),
+     "h:wat: bad argument"),
 ]
 
 

@@ -118,3 +118,30 @@ def test_bad_memory_limits_are_load_errors(rt, limits):
                    "limits": limits})
     assert "t:bad" in str(info.value)
     assert rt.call("t:ok", 1, 2) == 3
+
+
+#: a component whose core module grows its (unexportable) memory by `pages`
+GROW_COMPONENT = """(component
+  (core module $m (memory 1)
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
+  (core instance $i (instantiate $m))
+  (func (export "grow") (param "pages" u32) (result s32) (canon lift (core func $i "grow"))))"""
+
+
+def test_component_memory_is_capped_and_retained_memory_is_said_to_be_unenforced(rt):
+    """A component's memory cannot be read from wasmtime-py (components export no memory;
+    the C API's store limiter has no growth callback), so `max_retained_memory_bytes` cannot
+    recycle it: the load says so instead of ignoring it, and `max_memory_bytes` (a store
+    limit) still caps it."""
+    rt.define({"id": "t:comp", "kind": "function.wat", "source": GROW_COMPONENT,
+               "method": "grow", "limits": {"max_memory_bytes": 8 * 1024 * 1024,
+                                            "max_retained_memory_bytes": 4 * 1024 * 1024}})
+    warnings = [w for w in rt.warnings if "t:comp" in w]
+    assert warnings == ["t:comp: limits.max_retained_memory_bytes is not enforced for "
+                        "components (wasmtime-py cannot read a component's memory size); "
+                        "limits.max_memory_bytes caps it"]
+    assert rt.call("t:comp", 256) == -1      # 16 MiB asked, 8 MiB allowed
+    assert rt.call("t:comp", 64) == 1        # grows within the cap: from 1 page
+    rt.define({"id": "t:plain", "kind": "function.wat", "source": GROW_COMPONENT,
+               "method": "grow"})            # the default is not worth a warning
+    assert not [w for w in rt.warnings if "t:plain" in w]

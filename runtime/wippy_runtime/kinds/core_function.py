@@ -47,7 +47,14 @@ class RecyclingInstance(InstanceBase):
     """A core instance whose exported memory may grow past `max_retained_memory_bytes`:
     after a call that leaves it above, the store is dropped at once (its memory freed; the
     call's value is already plain) and the next call runs on a fresh instance. Modules whose
-    memory cannot grow that far never get this wrapper, so the fast path stays as it is."""
+    memory cannot grow that far never get this wrapper, so the fast path stays as it is.
+
+    Core modules only: a component exports no memory (the component model has no memory
+    exports), wasmtime-py's component instance offers functions alone, and the C API's store
+    limiter takes fixed caps with no growth callback, so nothing tells a component's memory
+    size; its load warns that the limit is not enforced (kinds/wasm_function.py). The one way
+    in would be a host memory creator (`wasmtime_config_host_memory_creator_set`): the runtime
+    allocating every linear memory of the engine itself, which it does not."""
 
     __slots__ = ("target", "store", "instance", "memory", "raw", "fn", "recycled")
 

@@ -12,10 +12,10 @@ import hashlib
 import json
 from typing import Any
 
-from ..errors import CompileError, HashMismatchError, ValidationError
+from ..errors import CompileError, HashMismatchError, LoadError, ValidationError
 from ..registry import Entry
 from ..scheduler.pool_config import select_pool
-from ..wasm.binary import is_component, is_wasm
+from ..wasm.binary import is_component, is_wasm, start_function
 from ..wasm.engine import WasmEngine
 from ..wasm.host_profiles import HostImportError, resolve_imports
 from ..wasm.wasi_config import WasiSetup
@@ -23,7 +23,7 @@ from .base import BuildContext, Target
 from .component_function import ComponentFunctionTarget
 from .core_function import CoreFunctionTarget
 from .fs_directory import FsDirectory
-from .wasm_config import WasmConfig, parse_wasm_config
+from .wasm_config import WasmConfig, parse_wasm_config, read_limits
 from .wasm_hosts import HostContext
 
 
@@ -73,12 +73,28 @@ def build_wasm_function(entry: Entry, ctx: BuildContext) -> Target:
     line = entry.origin.line
     if component:
         compiled = engine.compile_component(data, entry=entry.id, file=entry.origin.file, line=line)
+        hosts.start_function = start_function(data)  # after validation: the bytes are sound
+        if "max_retained_memory_bytes" in read_limits(entry, entry.data):
+            # Components export no memory and wasmtime-py's store limiter reports no growth:
+            # there is no size to compare (core modules recycle, core_function.py).
+            hosts.warn([str(entry.error(
+                LoadError, "limits.max_retained_memory_bytes is not enforced for components "
+                "(wasmtime-py cannot read a component's memory size); limits.max_memory_bytes "
+                "caps it", "limits"))])
         group = None
         if plan.type == "inline":
             # entries share an instance only when they would link and configure it alike
             wasi_key = json.dumps(cfg.wasi, sort_keys=True, default=str)
             group = (hashlib.sha256(data).hexdigest(), tuple(sorted(ids)), wasi_key)
-        return ComponentFunctionTarget(entry, plan, ctx.generation, cfg, engine, compiled, group,
-                                       hosts)
-    module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
-    return CoreFunctionTarget(entry, plan, ctx.generation, cfg, engine, module, hosts)
+        target: Target = ComponentFunctionTarget(entry, plan, ctx.generation, cfg, engine,
+                                                 compiled, group, hosts)
+    else:
+        module = engine.compile_module(data, entry=entry.id, file=entry.origin.file, line=line)
+        hosts.start_function = start_function(data)
+        target = CoreFunctionTarget(entry, plan, ctx.generation, cfg, engine, module, hosts)
+    if hosts.start_function is not None:
+        # Instantiating runs guest code: a pool that starts empty (lazy, adaptive without
+        # warm_start) makes its first instance now, so a start function that loops or traps
+        # fails the load as it does for inline and static pools (scheduler/pools/lazy.py).
+        target.pool.ensure_instance()
+    return target

@@ -27,12 +27,15 @@ class HostContext:
     (for the `funcs` host), the execution guard (limits) and the warnings list."""
 
     def __init__(self, declared: tuple[Profile, ...], setup: WasiSetup, *, calls: Any,
-                 guard: Any, warnings: list[str]) -> None:
+                 guard: Any, warnings: list[str], start_function: str | None = None) -> None:
         self.declared = declared
         self.setup = setup
         self.calls = calls
         self.guard = guard
         self._warnings = warnings
+        #: the start function instantiation runs (wasm/binary.py `start_function`), if any:
+        #: what an instantiation that stopped or trapped in guest code names
+        self.start_function = start_function
 
     def warn(self, lines: list[str]) -> None:
         """Record load warnings once (a rebuild of the same entry does not repeat them)."""
@@ -72,12 +75,23 @@ def instantiate(hosts: HostContext, store: wasmtime.Store, entry_id: str, limit_
         with hosts.guard.instantiating(store, entry_id, limit_ms):
             return make()
     except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+        # Guest code runs during instantiation only in the start function: a limit that
+        # fired, or a trap with guest frames, happened there (a data segment out of bounds
+        # traps with no frames).
+        start = hosts.start_function
         limited = limit_error(entry_id, str(exc))
         if limited is not None:
-            raise CallError(f"instantiation stopped: {limited.message}", entry=entry_id,
+            where = f" in start function {start}" if start else ""
+            raise CallError(f"instantiation stopped{where}: {limited.message}", entry=entry_id,
                             kind=limited.kind) from None
-        raise CallError(f"instantiation failed: {trap_message(exc)}",
+        where = f" in start function {start}" if start and _guest_frames(exc) else ""
+        raise CallError(f"instantiation failed{where}: {trap_message(exc)}",
                         entry=entry_id) from None
+
+
+def _guest_frames(exc: BaseException) -> bool:
+    frames = getattr(exc, "frames", None) if isinstance(exc, wasmtime.Trap) else None
+    return bool(frames)
 
 
 def imports_detail(plan: LinkPlan, setup: WasiSetup) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import INVALID, CallError
-from ..scheduler.dispatcher import PENDING
+from ..scheduler.dispatcher import MANY_RESULTS, PENDING
 from .host import LuaHost
 from .modules import MODULES
 from .modules import channel as channel_module
@@ -65,10 +65,49 @@ channel = {
   new = function(size) return P.ch_new(size) end,
   select = function(cases) return await(P.select(cases)) end,
 }
-coroutine.spawn = function(fn) return P.spawn(fn) end
 local arm = P.arm_current
-local run_body = function(f, ...) arm() return PENDING, P.pcall(f, ...) end
-return { await = await, wrap = wrap, wrap2 = wrap2, channel_object = channel_object, body = run_body }
+-- lupa (2.8) moves the values a coroutine returns or yields onto the calling stack without
+-- growing it: a few hundred of them crash the process. So a task's results past MANY leave
+-- packed in one table (the dispatcher unpacks it), and a task-level yield of that many
+-- values (which the dispatcher ignores anyway) yields none.
+local MANY, MANY_MARK, select, pack = 64, P.many, select, table.pack
+local function finish(...)
+  if select("#", ...) <= MANY then return PENDING, ... end
+  return PENDING, MANY_MARK, pack(...)
+end
+local tasks = setmetatable({}, { __mode = "k" })
+local running = coroutine.running
+local run_body = function(f, ...)
+  tasks[running()] = true
+  arm()
+  return finish(P.pcall(f, ...))
+end
+local raw_yield = coroutine.yield
+coroutine.yield = function(...)
+  if select("#", ...) > MANY and tasks[running()] then return raw_yield() end
+  return raw_yield(...)
+end
+-- The task's coroutine is made here, inside the running Lua code, where running out of
+-- memory is an ordinary error (made from the host, by lupa, it is an unprotected one: the
+-- process aborts). It is started up to a first yield, so that lupa hands it over as a
+-- running coroutine; the dispatcher's first resume enters the body.
+local cocreate, coresume, type_ = P.cocreate, coroutine.resume, type
+local function spawned(fn)
+  raw_yield()
+  return run_body(fn)
+end
+coroutine.spawn = function(fn)
+  if type_(fn) ~= "function" then
+    error("bad argument #1 to 'spawn' (function expected, got " .. type_(fn) .. ")", 2)
+  end
+  local co = cocreate(spawned)
+  coresume(co, fn)
+  return P.spawn(co)
+end
+-- a task's own frames (they hand a fired limit's error back: lua/state.py's trusted frames)
+local frames = { run_body, finish, spawned }
+return { await = await, wrap = wrap, wrap2 = wrap2, channel_object = channel_object,
+         body = run_body, frames = frames }
 """
 
 
@@ -80,17 +119,20 @@ def install_scheduling(state: LuaState) -> None:
     prims = lua.table()
     prims[b"pcall"] = state.pcall
     prims[b"arm_current"] = state.host[b"arm_current"]
+    prims[b"cocreate"] = state.host[b"cocreate"]
     channel_module.register(state, prims)
 
-    def spawn(fn: Any) -> Any:
+    def spawn(thread: Any) -> Any:
         disp = state.dispatcher
         if disp is None:
             raise CallError("coroutine.spawn needs a running execution", kind=INVALID)
-        return disp.spawn(fn).thread
+        return disp.adopt(thread).thread
 
     prims[b"spawn"] = spawn
+    prims[b"many"] = MANY_RESULTS
     glue = lua.execute(_GLUE, pending, prims)
-    state.host[b"trust"](glue[b"body"])  # its return after a fired limit (lua/state.py)
+    for frame in glue[b"frames"].values():  # their return after a fired limit (lua/state.py)
+        state.host[b"trust"](frame)
     state.pending = pending
     state.async_glue = glue
     state.await_ = glue[b"await"]

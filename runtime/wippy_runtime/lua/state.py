@@ -25,7 +25,7 @@ import lupa.lua54 as lupa
 from ..errors import CallError, CompileError
 from ..scheduler.limits import HOOK_COUNT, ExecutionGuard, LuaCheck
 from . import hookable, typed
-from .exposed import attribute_filter
+from .exposed import Methods
 from .host_memory import HostMemory
 from .modules import errors as errors_module
 from .tracebacks import clean_traceback
@@ -36,7 +36,7 @@ LuaMemoryError = lupa.LuaMemoryError
 _PRELUDE = r"""
 local sink, text_of = ...
 local load, traceback, xpcall, select, tostring, concat = load, debug.traceback, xpcall, select, tostring, table.concat
-local sethook, getinfo = debug.sethook, debug.getinfo
+local sethook, getinfo, getmetatable_raw = debug.sethook, debug.getinfo, debug.getmetatable
 local rawget, error, type = rawget, error, type
 local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.difftime
 
@@ -44,19 +44,6 @@ local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.d
 -- __gc (which would free the host's own functions) or replace its __index.
 local pobject = getmetatable(sink)
 pobject.__metatable = false
-
--- A method of a Python object read as a field is a Lua function, as every Wippy userdata's
--- method is (`type(err.kind) == "function"`); the attribute filter lets through method names
--- only, so whatever the lookup finds is one. The closure passes its arguments on unchanged, so
--- `obj:m(...)` and `obj.m(...)` behave as before.
-do
-  local index = pobject.__index
-  pobject.__index = function(obj, key)
-    local v = index(obj, key)
-    if type(v) ~= "userdata" then return v end
-    return function(...) return v(...) end
-  end
-end
 
 -- Error values read as their message wherever Lua wants text: `"x: " .. err`, and the string
 -- library's functions called as `string.find(err, ...)` (Wippy's errors behave so). Method
@@ -200,9 +187,34 @@ host.traceback = traceback
 function host.compile(source, chunkname)
   return load(source, chunkname, "t")
 end
+-- An error value that is not a string or a host object (a table, nil, a function...) becomes
+-- its text here, while the execution's limits and interrupt still reach a `__tostring` that
+-- loops (the host rendering it after the call could hang for good), as lua.c words it.
+-- It is prefixed with where `error` was called, as Lua prefixes a string message.
+local pcall_ = pcall
+local function raised_at()
+  for level = 3, 12 do
+    local info = getinfo(level, "Sl")
+    if not info then break end
+    if info.what ~= "C" then return info.short_src .. ":" .. info.currentline .. ": " end
+  end
+  return ""
+end
 local function handler(msg)
-  if type(msg) == "string" then return traceback(msg, 2) end
-  return msg
+  local t = type(msg)
+  if t == "string" then return traceback(msg, 2) end
+  if t == "userdata" then return msg end
+  local text
+  local mt = getmetatable_raw(msg)
+  if mt and rawget(mt, "__tostring") then
+    local ok, s = pcall_(tostring, msg)
+    if not ok and type(s) == "userdata" then return s end  -- a limit fired in __tostring
+    if ok and type(s) == "string" then text = s end
+  end
+  if text == nil then
+    text = t == "number" and tostring(msg) or ("(error object is a " .. t .. " value)")
+  end
+  return traceback(raised_at() .. text, 2)
 end
 -- Call f with a traceback on error: returns true, results... or false, message.
 function host.pcall(f, ...)
@@ -237,6 +249,7 @@ local function arm_current()
 end
 host.arm_current = arm_current
 local cocreate, cowrap = coroutine.create, coroutine.wrap
+host.cocreate = cocreate  -- for the host's own coroutines, which arm themselves
 coroutine.create = function(f)
   return cocreate(function(...) arm_current() return f(...) end)
 end
@@ -278,11 +291,15 @@ class LuaState:
     def __init__(self, *, max_memory: int | None = None,
                  print_fn: Callable[[str], None] | None = None,
                  guard: ExecutionGuard | None = None) -> None:
+        # a method of a Python object read as a field is a Lua function taking the object
+        # first, as every Wippy userdata's method is (lua/exposed.py)
+        methods = Methods()
         self.lua = lupa.LuaRuntime(
             encoding=None, unpack_returned_tuples=True, register_eval=False,
-            register_builtins=False, attribute_filter=attribute_filter,
+            register_builtins=False, attribute_handlers=(methods.get, methods.set),
             max_memory=max_memory,
         )
+        methods.bind(self.lua)
         self.max_memory = max_memory
         #: what this state holds on the Python side (payloads, channel buffers)
         self.host_memory = HostMemory(self.lua, max_memory)

@@ -49,9 +49,11 @@ class LoadReport:
         self.warnings.extend(other.warnings)
 
 
-def _check_aliases(node: yaml.Node) -> str | None:
-    """Like Go's yaml.v3 (Wippy's parser): refuse an anchor that contains itself and
-    excessive aliasing. Iterative, over unique nodes only (aliases share node objects)."""
+def _check_aliases(node: yaml.Node) -> tuple[str, int | None] | None:
+    """Like Go's yaml.v3 (Wippy's parser): refuse an anchor that contains itself, excessive
+    aliasing and a key given twice in one mapping (PyYAML keeps the last one silently: an
+    entry's second `kind:` would replace its first); (problem, line) or None. Iterative,
+    over unique nodes only (aliases share node objects)."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(node, False)]
@@ -67,19 +69,36 @@ def _check_aliases(node: yaml.Node) -> str | None:
             active.discard(key)
             sizes[key] = 1 + sum(sizes[id(c)] for c in children)
             if sizes[key] > MAX_EXPANDED_NODES:
-                return "document contains excessive aliasing"
+                return "document contains excessive aliasing", None
             continue
         if key in sizes:
             continue
         if key in active:
-            return "anchor value contains itself"
+            return "anchor value contains itself", None
+        if isinstance(current, yaml.MappingNode):
+            duplicate = _duplicate_key(current)
+            if duplicate is not None:
+                return duplicate
         active.add(key)
         stack.append((current, True))
         for child in children:
             if id(child) in active:
-                return "anchor value contains itself"
+                return "anchor value contains itself", None
             if id(child) not in sizes:
                 stack.append((child, False))
+    return None
+
+
+def _duplicate_key(node: yaml.MappingNode) -> tuple[str, int] | None:
+    """yaml.v3's error for a scalar key given twice in `node` (merge keys `<<` aside)."""
+    seen: dict[str, int] = {}
+    for k, _ in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value != "<<":
+            line = k.start_mark.line + 1
+            if k.value in seen:
+                return (f'mapping key "{k.value}" already defined at line {seen[k.value]}',
+                        line)
+            seen[k.value] = line
     return None
 
 
@@ -94,10 +113,11 @@ def _compose(text: str, file: str | None) -> tuple[Any, yaml.Node | None]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        problem = _check_aliases(node)
-        if problem is not None:
+        found = _check_aliases(node)
+        if found is not None:
+            problem, line = found
             raise LoadError(f"malformed YAML: {problem}", file=file,
-                            line=node.start_mark.line + 1)
+                            line=line or node.start_mark.line + 1)
         return loader.construct_document(node), node
     except RecursionError:
         raise LoadError("malformed YAML: nested too deeply", file=file) from None

@@ -52,6 +52,16 @@ class _Pending:
 
 PENDING = _Pending()
 
+
+class _ManyResults:
+    """Marks a finished task whose results come packed in one table (the await glue packs
+    more than a few dozen: lupa cannot move that many off a coroutine's stack)."""
+
+    __slots__ = ()
+
+
+MANY_RESULTS = _ManyResults()
+
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
@@ -120,7 +130,11 @@ class Dispatcher:
 
     # -- scheduling primitives (dispatcher thread) ---------------------------------------
     def spawn(self, fn: Any, args: tuple[Any, ...] = (), name: str = "coroutine") -> Task:
-        thread = self.glue[b"body"].coroutine(fn, *args)
+        return self.adopt(self.glue[b"body"].coroutine(fn, *args), name)
+
+    def adopt(self, thread: Any, name: str = "coroutine") -> Task:
+        """Run a coroutine made by the await glue's body (`coroutine.spawn` makes its own,
+        in Lua) as a task of this execution."""
         task = Task(thread, name)
         self.live += 1
         self.ready.append((task, ()))
@@ -234,6 +248,9 @@ class Dispatcher:
             self.current = None
         if type(out) is not tuple:
             out = (out,)
+        if len(out) == 3 and out[1] is MANY_RESULTS:  # (PENDING, mark, packed results)
+            packed = out[2]
+            out = (PENDING, *(packed[i] for i in range(1, packed[b"n"] + 1)))
         if len(out) >= 2 and out[0] is PENDING:
             # Finished: (PENDING, ok, results...) from the body wrapper.
             task.done = True

@@ -32,8 +32,10 @@ Mechanism, and why:
   consult it: the dispatcher loop (sleeps, channel waits, parked calls) and pool slot queues
   wake in slices and fail with TIMEOUT/CANCELED. The epoch callback runs on the thread that
   runs the store, so it also reads `CURRENT`: an unlimited WASM entry called from a limited
-  Lua execution stops when the caller's budget ends (the ticker runs while any execution with
-  a deadline is in flight).
+  Lua execution stops when the caller's budget ends. The ticker runs while any execution with
+  a deadline is in flight, and while any worker job of one runs: a nested call on a worker
+  (`funcs.async`, a hop) can outlive its caller (which returned, or timed out waiting), and
+  without ticks its store would never see the callback again and spin on, holding a worker.
 * Instantiation (a module's start function, a component's) runs through `instantiating()`,
   under the entry's limit and reachable by `interrupt()`.
 """
@@ -167,6 +169,16 @@ class ExecutionGuard:
                 self._tick_stop()
 
     # -- the ticker -----------------------------------------------------------------------
+    @contextmanager
+    def ticking(self) -> Iterator[None]:
+        """Keep the epoch moving while the block runs (stores running in it see the
+        callback, which judges them by CURRENT)."""
+        self._tick_start()
+        try:
+            yield
+        finally:
+            self._tick_stop()
+
     def _tick_start(self) -> None:
         with self._lock:
             self._ticking += 1

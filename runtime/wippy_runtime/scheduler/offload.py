@@ -47,7 +47,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import CANCELED, UNAVAILABLE, CallError
-from .limits import check_current
+from .limits import CURRENT
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -95,7 +95,21 @@ def invoke_here(target: Target, args: tuple | list) -> Any:
     entry is already running further up this call chain (it would wait for itself).
     A job whose execution was interrupted or ran out of time while it sat in the queue
     fails here without running."""
-    check_current()
+    ex = CURRENT.get()
+    if ex is None:
+        return _invoke(target, args)
+    err = ex.error()
+    if err is not None:
+        raise err
+    if not ex.deadline:
+        return _invoke(target, args)
+    # The caller may end before this job does (it returned, or timed out waiting): the epoch
+    # must keep moving so that a WASM store here still meets the caller's deadline.
+    with ex.guard.ticking():
+        return _invoke(target, args)
+
+
+def _invoke(target: Target, args: tuple | list) -> Any:
     if target.entry_id in CHAIN.get():
         return target.pool.invoke_transient(tuple(args))
     return target.pool.invoke(tuple(args))

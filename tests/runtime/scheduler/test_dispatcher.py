@@ -6,6 +6,7 @@ import time
 import pytest
 from conftest import ADD_WAT, lua, wat
 from wippy_runtime.errors import CANCELED, INVALID, TIMEOUT, CallError
+from wippy_runtime.scheduler.dispatcher import Dispatcher
 
 
 def test_thousand_coroutines_sleep_then_call_wasm(rt):
@@ -154,3 +155,55 @@ return { main = main }""", modules=["time"], limits={"max_execution_ms": 100})
     with pytest.raises(CallError) as info:
         rt.call("t:spin")
     assert info.value.kind == TIMEOUT
+
+
+# -- values in bulk across the task boundary (lupa cannot move many off a coroutine's stack) --
+MANY = "local t = {} for i = 1, 100000 do t[i] = i end"
+
+
+def test_an_execution_returning_a_hundred_thousand_values(rt):
+    lua(rt, "many", f"return {{ main = function() {MANY} return table.unpack(t) end }}")
+    pool = rt.targets["t:many"].pool
+    inst = pool.acquire()
+    try:  # the dispatcher's own answer: every value, in order
+        out = Dispatcher(inst.state, "t:many").run(inst.method, ())
+    finally:
+        pool.release(inst)
+    assert out[0] is True and len(out) == 100001 and out[1:4] == (1, 2, 3)
+    assert out[-1] == 100000
+    assert rt.call("t:many") == 1  # a call's value is the first result
+    lua(rt, "caller", "return { main = function() local v, err = funcs.call('t:many') "
+        "return v end }", modules=["funcs"])
+    assert rt.call("t:caller") == 1
+
+
+def test_a_task_yielding_or_returning_many_values_does_not_crash(rt):
+    lua(rt, "yielder", f"""return {{ main = function()
+  {MANY}
+  local done = channel.new(1)
+  coroutine.spawn(function() coroutine.yield(table.unpack(t)) done:send(#t) return table.unpack(t) end)
+  coroutine.yield(table.unpack(t))
+  return done:receive()
+end }}""", modules=["time"])
+    assert rt.call("t:yielder") == 100000
+    # a Lua coroutine of the task's own still gets every yielded value
+    lua(rt, "inner", f"""return {{ main = function()
+  {MANY}
+  local co = coroutine.wrap(function() coroutine.yield(table.unpack(t)) end)
+  return select("#", co())
+end }}""")
+    assert rt.call("t:inner") == 100000
+
+
+def test_interrupt_reaches_an_error_value_whose_tostring_loops(rt):
+    lua(rt, "loop", "return { main = function() error(setmetatable({}, {__tostring = "
+        "function() while true do end end})) end }")
+    t = threading.Timer(0.3, rt.interrupt)
+    t.start()
+    t0 = time.monotonic()
+    with pytest.raises(CallError) as info:
+        rt.call("t:loop")
+    assert info.value.kind == CANCELED and info.value.entry == "t:loop"
+    assert time.monotonic() - t0 < 5
+    wat(rt, "add", ADD_WAT, "add")
+    assert rt.call("t:add", 1, 2) == 3

@@ -44,11 +44,89 @@ def test_start_function_loop_without_limit_is_reached_by_interrupt(rt):
     _healthy(rt)
 
 
-def test_start_function_loop_in_a_lazy_pool_times_out_on_first_call(rt):
-    wat(rt, "start", START_LOOP, "f", limits={"max_execution_ms": 50})
+@pytest.mark.parametrize("pool", [None, {"type": "lazy", "max_size": 2},
+                                  {"type": "adaptive", "max_size": 2}])
+def test_start_function_loop_in_an_elastic_pool_fails_its_load(rt, pool):
+    """Pools that start empty still make their first instance at load when the module has a
+    start function: a loop there fails the load as it does for inline and static pools."""
+    extra = {"pool": pool} if pool else {}
+    t0 = time.monotonic()
+    with pytest.raises(WippyError) as info:
+        wat(rt, "start", START_LOOP, "f", limits={"max_execution_ms": 50}, **extra)
+    assert time.monotonic() - t0 < 5
+    assert info.value.entry == "t:start"
+    assert str(info.value) == ("t:start: instantiation stopped in start function $s: "
+                               "execution exceeded limits.max_execution_ms (50 ms)")
+    # the entry can be fixed and reloaded under the same id
+    wat(rt, "start", START_LOOP.replace("(loop $l br $l)", "nop"), "f", **extra)
+    assert rt.call("t:start") == 1
+    _healthy(rt)
+
+
+def test_start_function_trap_in_a_lazy_pool_fails_its_load_naming_it(rt):
+    with pytest.raises(WippyError) as info:
+        wat(rt, "trap", '(module (func $init unreachable) (start $init) '
+            '(func (export "f") (result i32) i32.const 1))', "f")
+    assert str(info.value).startswith("t:trap: instantiation failed in start function $init: "
+                                      "wasm trap: wasm `unreachable` instruction executed")
+    _healthy(rt)
+
+
+def test_start_function_loop_in_a_lazy_component_fails_its_load(rt):
+    """A component runs its core modules' start functions when it is instantiated."""
+    component = ('(component (core module $m (func $init (loop $l br $l)) (start $init) '
+                 '(func (export "f") (result i32) i32.const 1)) '
+                 '(core instance $i (instantiate $m)) '
+                 '(func (export "f") (result u32) (canon lift (core func $i "f"))))')
+    with pytest.raises(WippyError) as info:
+        wat(rt, "comp", component, "f", limits={"max_execution_ms": 50})
+    assert str(info.value) == ("t:comp: instantiation stopped in start function $init: "
+                               "execution exceeded limits.max_execution_ms (50 ms)")
+    _healthy(rt)
+
+
+def test_lazy_start_function_probe_is_the_first_instance(rt):
+    """The instance made at load is kept: the first call does not instantiate again."""
+    counting = ('(module (global $n (mut i32) (i32.const 0)) '
+                '(func $init (global.set $n (i32.add (global.get $n) (i32.const 1)))) '
+                '(start $init) (func (export "f") (result i32) (global.set $n (i32.add '
+                '(global.get $n) (i32.const 10))) (global.get $n)))')
+    wat(rt, "count", counting, "f")
+    stats = {s.entry: s for s in rt.pool_stats()}["t:count"]
+    assert (stats.type, stats.instances, stats.idle) == ("lazy", 1, 1)
+    assert rt.call("t:count") == 11  # one start, one call, on the same instance
+    wat(rt, "plain", ADD_WAT, "add")  # no start function: nothing made at load
+    assert {s.entry: s for s in rt.pool_stats()}["t:plain"].instances == 0
+
+
+ENV_LOOP = ('(module (import "wasi_snapshot_preview1" "environ_sizes_get" '
+            '(func $sizes (param i32 i32) (result i32))) (memory (export "memory") 1) '
+            '(func $init (drop (call $sizes (i32.const 0) (i32.const 4))) '
+            '(if (i32.load (i32.const 0)) (then (loop $l br $l)))) (start $init) '
+            '(func (export "f") (param i32) (result i32) '
+            '(if (local.get 0) (then unreachable)) i32.const 1))')
+
+
+def test_start_function_loop_at_a_later_instantiation_fails_that_call(rt, monkeypatch):
+    """The load's instance was fine; a later one (after a trap discarded the first) loops in
+    its start function (it sees an environment variable): that call fails with a limit error
+    naming the entry and the start function, and the pool goes on serving."""
+    monkeypatch.delenv("WIPPY_GAPS_LOOP", raising=False)
+    rt.define({"id": "t:v", "kind": "env.variable", "variable": "WIPPY_GAPS_LOOP"})
+    wat(rt, "env", ENV_LOOP, "f", imports=["wasi1"], limits={"max_execution_ms": 100},
+        wasi={"env": [{"id": "t:v", "name": "LOOP"}]})
+    with pytest.raises(CallError):
+        rt.call("t:env", 1)  # traps: the instance is discarded
+    monkeypatch.setenv("WIPPY_GAPS_LOOP", "1")
     with pytest.raises(CallError) as info:
-        rt.call("t:start")
-    assert info.value.kind == TIMEOUT and info.value.entry == "t:start"
+        rt.call("t:env", 0)
+    assert info.value.kind == TIMEOUT and info.value.entry == "t:env"
+    assert str(info.value) == ("t:env: instantiation stopped in start function $init: "
+                               "execution exceeded limits.max_execution_ms (100 ms)")
+    stats = {s.entry: s for s in rt.pool_stats()}["t:env"]
+    assert (stats.busy, stats.instances) == (0, 0)
+    monkeypatch.delenv("WIPPY_GAPS_LOOP")
+    assert rt.call("t:env", 0) == 1
     _healthy(rt)
 
 
@@ -94,6 +172,36 @@ def test_nested_unlimited_wasm_loop_stops_at_the_callers_deadline(rt):
         out = exc.kind
     assert out == TIMEOUT
     assert time.monotonic() - t0 < 3
+    _healthy(rt)
+
+
+def _busy(rt, entry):
+    return {s.entry: s for s in rt.pool_stats()}[entry].busy
+
+
+def _wait_idle(rt, entry, within_s):
+    deadline = time.monotonic() + within_s
+    while _busy(rt, entry) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _busy(rt, entry)
+
+
+@pytest.mark.parametrize("pool", [{"type": "lazy", "max_size": 2}, {"type": "static", "size": 1}])
+@pytest.mark.parametrize("wait", ["f:channel():receive()", ""])
+def test_nested_wasm_on_a_worker_stops_at_the_outer_deadline(rt, pool, wait):
+    """The job runs on the pool's worker after its caller has ended (timed out while waiting,
+    or returned at once): the caller's deadline still bounds it, so the worker comes back."""
+    wat(rt, "spin", SPIN_WAT, "spin", pool=pool)
+    lua(rt, "outer", f"local function main() local f = funcs.async('t:spin') {wait} return 1 end"
+        " return { main = main }", modules=["funcs"], limits={"max_execution_ms": 150})
+    try:
+        try:
+            rt.call("t:outer")
+        except CallError as exc:
+            assert exc.kind == TIMEOUT and exc.entry == "t:outer"
+        assert _wait_idle(rt, "t:spin", 3) == 0  # stopped, not spinning on (forever)
+    finally:
+        rt.interrupt()  # without the fix, free the spinning worker so the suite can exit
     _healthy(rt)
 
 

@@ -94,54 +94,78 @@ def _input(data: Any) -> Any:
     return None
 
 
-def _zlib_codec(name: str, wbits: int, header_ok: Callable[[bytes], bool] | None) -> Any:
+#: a codec's work once its input is checked: (data, level, options) -> Lua's `value, err`
+Compress = Callable[[bytes, int, Any], Any]
+#: (data, options) -> Lua's `value, err`
+Decompress = Callable[[bytes, Any], Any]
+
+
+def _encoder(levels: tuple[int, int, int], level_error: str, compress: Compress,
+             ) -> Callable[..., Any]:
+    """`encode(data, {level=})` of one codec: what every encoder checks (the input, the
+    level in `levels` = (default, low, high)), then `compress`."""
+    default, low, high = levels
+
     def encode(data: Any = None, options: Any = None, *_: Any) -> Any:
         bad = _input(data)
         if bad:
             return bad
-        level = _level(options, 6, 1, 9)
+        level = _level(options, default, low, high)
         if level is None:
-            return fail("compression level must be between 1 and 9", INVALID)
-        c = zlib.compressobj(level, zlib.DEFLATED, wbits)
-        return c.compress(data) + c.flush(), None
+            return fail(level_error, INVALID)
+        return compress(data, level, options)
+
+    return encode
+
+
+def _decoder(decompress: Decompress) -> Callable[..., Any]:
+    """`decode(data, {...})` of one codec: the input check, then `decompress`."""
 
     def decode(data: Any = None, options: Any = None, *_: Any) -> Any:
         bad = _input(data)
         if bad:
             return bad
+        return decompress(data, options)
+
+    return decode
+
+
+def _too_large(name: str) -> Any:
+    return fail(f"{name} decode failed: decompressed size exceeds limit", INTERNAL)
+
+
+def _zlib_codec(name: str, wbits: int, header_ok: Callable[[bytes], bool] | None) -> Any:
+    def compress(data: bytes, level: int, _options: Any) -> Any:
+        c = zlib.compressobj(level, zlib.DEFLATED, wbits)
+        return c.compress(data) + c.flush(), None
+
+    def decompress(data: bytes, options: Any) -> Any:
         if header_ok is not None and not header_ok(data):
             return fail(f"invalid {name} data", INVALID)
         try:
             return _inflate(data, wbits, _max_size(options)), None
         except _TooLarge:
-            return fail(f"{name} decode failed: decompressed size exceeds limit", INTERNAL)
+            return _too_large(name)
         except zlib.error as exc:
             if header_ok is None:
                 return fail(f"invalid {name} data: {exc}", INVALID)
             return fail(f"{name} decode failed: {exc}", INTERNAL)
-    return encode, decode
+
+    return (_encoder((6, 1, 9), "compression level must be between 1 and 9", compress),
+            _decoder(decompress))
 
 
-def brotli_encode(data: Any = None, options: Any = None, *_: Any) -> Any:
-    bad = _input(data)
-    if bad:
-        return bad
-    level = _level(options, 6, 0, 11)
-    if level is None:
-        return fail("brotli quality must be between 0 and 11", INVALID)
+def _brotli_compress(data: bytes, level: int, _options: Any) -> Any:
     return brotli.compress(data, quality=level), None
 
 
-def brotli_decode(data: Any = None, options: Any = None, *_: Any) -> Any:
-    bad = _input(data)
-    if bad:
-        return bad
+def _brotli_decompress(data: bytes, options: Any) -> Any:
     limit = _max_size(options)
     d = brotli.Decompressor()
     try:
         out = d.process(data, output_buffer_limit=limit + 1)
         if len(out) > limit or not d.can_accept_more_data():
-            return fail("brotli decode failed: decompressed size exceeds limit", INTERNAL)
+            return _too_large("brotli")
         if not d.is_finished():
             return fail("invalid brotli data: unexpected EOF", INVALID)
     except brotli.error as exc:
@@ -149,35 +173,32 @@ def brotli_decode(data: Any = None, options: Any = None, *_: Any) -> Any:
     return out, None
 
 
-def zstd_encode(data: Any = None, options: Any = None, *_: Any) -> Any:
-    bad = _input(data)
-    if bad:
-        return bad
-    level = _level(options, 3, 1, 22)
-    if level is None:
-        return fail("zstd level must be between 1 and 22", INVALID)
+def _zstd_dict(options: Any) -> tuple[Any, Any]:
+    """(a maker of the `dict` option's zstd dictionary, or None for none; the Lua error for
+    a bad one). Made inside the caller's `try`: a dictionary fails as a zstd error."""
     raw, invalid = _dict(options)
     if invalid:
-        return fail("dict must be a non-empty string", INVALID)
+        return None, fail("dict must be a non-empty string", INVALID)
+    return (lambda: zstandard.ZstdCompressionDict(raw) if raw is not None else None), None
+
+
+def _zstd_compress(data: bytes, level: int, options: Any) -> Any:
+    zdict, bad = _zstd_dict(options)
+    if bad:
+        return bad
     try:
-        zdict = zstandard.ZstdCompressionDict(raw) if raw is not None else None
-        c = zstandard.ZstdCompressor(level=level, dict_data=zdict)
-        return c.compress(data), None
+        return zstandard.ZstdCompressor(level=level, dict_data=zdict()).compress(data), None
     except zstandard.ZstdError as exc:
         return fail(f"zstd encode failed: {exc}", INTERNAL)
 
 
-def zstd_decode(data: Any = None, options: Any = None, *_: Any) -> Any:
-    bad = _input(data)
+def _zstd_decompress(data: bytes, options: Any) -> Any:
+    zdict, bad = _zstd_dict(options)
     if bad:
         return bad
-    raw, invalid = _dict(options)
-    if invalid:
-        return fail("dict must be a non-empty string", INVALID)
     limit = _max_size(options)
     try:
-        zdict = zstandard.ZstdCompressionDict(raw) if raw is not None else None
-        reader = zstandard.ZstdDecompressor(dict_data=zdict).stream_reader(data)
+        reader = zstandard.ZstdDecompressor(dict_data=zdict()).stream_reader(data)
         parts: list[bytes] = []
         size = 0
         while True:
@@ -186,11 +207,18 @@ def zstd_decode(data: Any = None, options: Any = None, *_: Any) -> Any:
                 break
             size += len(chunk)
             if size > limit:
-                return fail("zstd decode failed: decompressed size exceeds limit", INTERNAL)
+                return _too_large("zstd")
             parts.append(chunk)
     except zstandard.ZstdError as exc:
         return fail(f"zstd decode failed: {exc}", INTERNAL)
     return b"".join(parts), None
+
+
+brotli_encode = _encoder((6, 0, 11), "brotli quality must be between 0 and 11",
+                         _brotli_compress)
+brotli_decode = _decoder(_brotli_decompress)
+zstd_encode = _encoder((3, 1, 22), "zstd level must be between 1 and 22", _zstd_compress)
+zstd_decode = _decoder(_zstd_decompress)
 
 
 def train_dict(samples: Any = None, options: Any = None, *_: Any) -> Any:

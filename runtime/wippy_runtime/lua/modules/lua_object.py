@@ -34,9 +34,9 @@ function M.class(name, names, awaited)
   for i = 1, #names do
     local m = names[i]
     if awaited[m] then
-      methods[m] = function(self, ...) return await(hidden[self][m](...)) end
+      methods[m] = function(self, ...) local py = hidden[self] return await(py[m](py, ...)) end
     else
-      methods[m] = function(self, ...) return hidden[self][m](...) end
+      methods[m] = function(self, ...) local py = hidden[self] return py[m](py, ...) end
     end
   end
   -- an unknown field reads as nil, as on Wippy's userdata (`obj.message or tostring(obj)`)

@@ -65,7 +65,7 @@ def compile(lua: Any, load: Callable[[bytes, bytes], Any], source: str,
     `lua` is the state's lupa runtime (the type library is installed into it the first time a
     chunk that declares types is compiled); `load(text, "=" + chunkname)` its raw loader. A
     syntax error that the front end finds where Lua found it (no dialect construct before it)
-    keeps Lua's own message."""
+    keeps Lua's own message when Lua says where."""
     name = ("=" + chunkname).encode()
     out = load(source.encode("utf-8"), name)
     fn, err = out if type(out) is tuple else (out, None)
@@ -75,8 +75,9 @@ def compile(lua: Any, load: Callable[[bytes, bytes], Any], source: str,
     try:
         text = cache.lowered(source)
     except LuaSyntaxError as exc:
-        if exc.edits == 0:
+        if exc.edits == 0 and lua_message.startswith(chunkname + ":"):
             return None, lua_message
+        # a dialect construct came first, or Lua gave no position ("C stack overflow")
         return None, f"{chunkname}:{exc.line}: {exc.message}"
     if text == source:
         return None, lua_message

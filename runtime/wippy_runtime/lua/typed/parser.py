@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 
 from .tokens import EOF, KEYWORDS, NAME, NUMBER, OP, STRING, LuaSyntaxError, Token, tokenize
 
+#: how deep expressions, blocks and types may nest (Lua's LUAI_MAXCCALLS: past it, Lua's
+#: own parser stops with "C stack overflow")
+MAX_NEST = 200
 #: names a type expression can use without declaring them
 PRIMITIVES = frozenset(
     ["any", "unknown", "never", "nil", "boolean", "number", "integer", "string", "table", "function", "userdata", "thread", "error"])
@@ -83,6 +86,8 @@ class Parser:
         self.scopes: list[dict[str, TypeNode]] = [{}]
         self._split_gt: Token | None = None  # the second '>' of a '>>' that closed generics
         self.in_type = 0        # > 0 while reading a type expression
+        #: nested expressions, blocks and types open now (MAX_NEST: Lua's own limit)
+        self.nest = 0
         #: (after `return`, end of its values) of the chunk's own return statement
         self.chunk_return: tuple[int, int] | None = None
 
@@ -151,6 +156,7 @@ class Parser:
             raise self.error("'<eof>' expected")
 
     def block(self) -> None:
+        self.nested()
         self.scopes.append({})
         try:
             while True:
@@ -169,6 +175,7 @@ class Parser:
                 self.statement()
         finally:
             self.scopes.pop()
+            self.nest -= 1
 
     def inner_block(self) -> None:
         self.depth += 1
@@ -437,19 +444,32 @@ class Parser:
         while self.accept(","):
             self.expr()
 
+    def nested(self, weight: int = 1) -> None:
+        """One level deeper (an expression, a block, a type): past MAX_NEST, Lua's own error.
+        The parser recurses per level, so this also keeps it far from Python's recursion
+        limit on hostile input (`((((...` a hundred thousand deep): a type level takes twice
+        the Python frames of an expression's, so it counts twice (100 nested types)."""
+        self.nest += weight
+        if self.nest > MAX_NEST:
+            raise self.error("C stack overflow")
+
     def expr(self) -> None:
         """An expression. Precedence does not matter here (nothing is re-printed), so binary
         operators are read as one flat chain."""
-        while True:
-            while self.tok.value in _UNOPS and self.tok.kind in (OP, NAME):
-                self.next()
-            self.simpleexp()
-            self.postfix_casts()
-            t = self.tok
-            if t.kind in (OP, NAME) and t.value in _BINOPS:
-                self.next()
-                continue
-            return
+        self.nested()
+        try:
+            while True:
+                while self.tok.value in _UNOPS and self.tok.kind in (OP, NAME):
+                    self.next()
+                self.simpleexp()
+                self.postfix_casts()
+                t = self.tok
+                if t.kind in (OP, NAME) and t.value in _BINOPS:
+                    self.next()
+                    continue
+                return
+        finally:
+            self.nest -= 1
 
     def postfix_casts(self) -> None:
         """`e as T`, `e :: T` and `e!` after an operand: erased (Wippy checks them statically;
@@ -602,6 +622,7 @@ class Parser:
         self.expect(">")
 
     def type_expr(self) -> TypeNode:
+        self.nested(2)
         self.in_type += 1
         try:
             first = self.type_inter()
@@ -613,6 +634,7 @@ class Parser:
             return TypeNode("union", items=items)
         finally:
             self.in_type -= 1
+            self.nest -= 2
 
     def type_inter(self) -> TypeNode:
         first = self.type_postfix()
