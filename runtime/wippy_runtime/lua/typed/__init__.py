@@ -36,9 +36,10 @@ Decisions, and why:
 - A declared type is a local of its chunk, like any `local`: the chunk-level names are declared
   on line 1 so a type can refer to a later one or to itself. In a notebook a type is local to
   its cell. `export type X` also adds X to the module table the chunk returns.
-- The chunk cache is in-process only: lowering costs about 0.5 ms per typed file (40 ms for all
-  of Wippy's runtime test app, a few percent of loading it; bench/bench_typed_lua.py), which
-  a disk cache could at best save once per process.
+- The chunk cache is in-process only: the front end costs about 1 ms per typed file (parsing
+  most of it; building the tree a third more than parsing alone, checking a fifth of lowering;
+  all of Wippy's runtime test app's typed files together a few percent of loading it,
+  bench/bench_typed_lua.py), which a disk cache could at best save once per process.
 - The type library is installed into a state when the first chunk there declares a type:
   states that never do (most pool instances, all plain Lua) pay nothing for it.
 """

@@ -178,8 +178,8 @@ class _Checker:
     def kinds(self, node: TypeNode | None, depth: int = 0) -> frozenset[str] | None:
         """The base kinds a value of type `node` may have (None: any, or not known here)."""
         node = self.resolve(node, depth)
-        if node is None or depth > 20:
-            return None
+        if node is None or depth > 20 or id(node) in self.interfaces:
+            return None  # an interface is structural: what has its methods is one
         k = node.kind
         if k == "prim":
             kind = _PRIM_KINDS.get(node.name)

@@ -198,6 +198,8 @@ ACCEPTED = {
     "field of an alias of an interface": ("interface Named\n  function name(self): string\n"
                                           "end\ntype N = Named\nlocal n: N = {}\n"
                                           "local f = n.other"),
+    "a string where an interface is declared": ("interface Sized\n  function len(self): number"
+                                                 "\nend\nlocal s: Sized = 'abc'"),
     "nested type of the same name": ("type P = {a: number}\ndo\n  type P = {b: number}\n"
                                      "  local p: P = {b = 1}\n  local x = p.b\nend"),
     "string methods": 'local s: string = "x"\nlocal u = s.upper(s)',
