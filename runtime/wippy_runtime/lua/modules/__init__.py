@@ -33,6 +33,7 @@ from . import (
     text,
     time,
     uuid,
+    workflow,
     yaml,
 )
 
@@ -61,6 +62,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "compress": compress.install,
     "metrics": metrics.install,
     "system": system.install,
+    "workflow": workflow.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
