@@ -2,10 +2,12 @@
 
 1. Loading Wippy's whole runtime test app (about 600 Lua files, one in eight typed):
    - baseline: the front end bypassed (typed entries then fail to compile, the rest loads),
-   - cold: front end on, chunk cache empty (every typed source is lowered once),
-   - warm: front end on, chunk cache filled by an earlier load in this process.
-2. The front end alone on the app's typed sources: lowering vs Lua's own compile of the same
-   (lowered) text, and the chunk cache's hit path.
+   - cold: front end on, chunk cache empty (every typed source is lowered and checked once),
+   - warm: front end on, chunk cache filled by an earlier load in this process,
+   - the static checker's share: cold loads with and without it, interleaved run by run.
+2. The front end alone on the app's typed sources: parsing (the tree included), lowering and
+   type-checking vs Lua's own compile of the same (lowered) text, and the chunk cache's hit
+   path.
 3. A new Lua state compiling a plain chunk vs a chunk that declares a type (the first such
    chunk installs the type library into its state).
 Best of N runs each; the machine is shared, so the load average is printed with the results.
@@ -18,14 +20,17 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from wippy_runtime.lua import state as state_module
 from wippy_runtime.lua.state import LuaState
 from wippy_runtime.lua.typed import cache
-from wippy_runtime.lua.typed.lowering import lower
+from wippy_runtime.lua.typed.check import check
+from wippy_runtime.lua.typed.lowering import emit, lower
+from wippy_runtime.lua.typed.parser import parse
 from wippy_runtime.runtime import Runtime
 
 APP = Path(sys.argv[1] if len(sys.argv) > 1 else
@@ -58,6 +63,17 @@ def plain_compile(load: Any, source: str, chunkname: str) -> tuple[Any, str | No
     return (fn, None) if fn is not None else (None, str(err))
 
 
+@contextmanager
+def checker_off() -> Iterator[None]:
+    """The front end without its static checker (the cache asks `check` for each chunk)."""
+    real = cache.check
+    cache.check = lambda p: None
+    try:
+        yield
+    finally:
+        cache.check = real
+
+
 def bench_app_load(cache_dir: Path) -> None:
     front_end = state_module.typed.compile
     load_app(cache_dir)  # warm the WASM compile cache and the OS file cache first
@@ -82,6 +98,14 @@ def bench_app_load(cache_dir: Path) -> None:
     print(f"  front end, cold chunk cache: {t_cold * 1000:.0f} ms = {t_cold / base:.2f}x "
           f"({errors_with} load errors: {errors_without - errors_with} more entries load)")
     print(f"  front end, warm chunk cache: {t_warm * 1000:.0f} ms = {t_warm / base:.2f}x")
+    checked, unchecked = [], []
+    for _ in range(RUNS + 2):  # interleaved: the shared machine's load moves between runs
+        checked.append(best(cold, 1))
+        with checker_off():
+            unchecked.append(best(cold, 1))
+    t_on, t_off = min(checked), min(unchecked)
+    print(f"  static checker's share of a cold load: {t_on * 1000:.0f} ms with it, "
+          f"{t_off * 1000:.0f} ms without = {t_on / t_off:.3f}x")
 
 
 def typed_sources() -> list[str]:
@@ -101,6 +125,10 @@ def bench_front_end() -> None:
     state = LuaState()
     t_lower = best(lambda: [lower(s) for s in sources], 5)
     t_lua = best(lambda: [plain_compile(state._compile, s, "x") for s in lowered], 5)
+    trees = [parse(s) for s in sources]
+    t_parse = best(lambda: [parse(s) for s in sources], 5)
+    t_emit = best(lambda: [emit(p) for p in trees], 5)
+    t_check = best(lambda: [check(p) for p in trees], 5)
 
     def hits() -> None:
         for s in sources:
@@ -112,6 +140,9 @@ def bench_front_end() -> None:
           f"lowering {t_lower * 1000:.1f} ms ({t_lower / len(sources) * 1000:.2f} ms/file), "
           f"Lua's compile of the lowered text {t_lua * 1000:.1f} ms: "
           f"lowering = {t_lower / t_lua:.1f}x compile")
+    print(f"  of which parsing {t_parse * 1000:.1f} ms, emitting {t_emit * 1000:.1f} ms; "
+          f"type-checking the parsed trees {t_check * 1000:.1f} ms = {t_check / t_lower:.2f}x "
+          f"lowering")
     print(f"  chunk cache hits: {t_hit * 1000:.2f} ms = {t_hit / t_lower:.3f}x lowering")
 
 

@@ -368,6 +368,7 @@ class LuaState:
         source is inline YAML: `line_offset` is the file line of source line 1)."""
         fn, message = self.try_compile(source, chunkname)
         if fn is None:
+            what = "type" if isinstance(message, typed.TypeErrorMessage) else "syntax"
             message = message or "syntax error"
             if message.startswith(chunkname + ":"):
                 message = "chunk" + message[len(chunkname):]
@@ -375,8 +376,8 @@ class LuaState:
             line = int(m.group(1)) if m else None
             detail = m.group(2) if m else message
             file_line = (line_offset + line - 1) if (line and line_offset is not None) else None
-            raise CompileError(f"Lua syntax error at line {line}: {detail}" if line else
-                               f"Lua syntax error: {detail}", entry=entry, file=file,
+            raise CompileError(f"Lua {what} error at line {line}: {detail}" if line else
+                               f"Lua {what} error: {detail}", entry=entry, file=file,
                                line=file_line, field="source", source_line=line)
         return fn
 

@@ -5,10 +5,12 @@ Real Wippy sources annotate locals, parameters and returns, declare types (`type
 The modules, one job each:
 
 - tokens.py    Lua 5.4 tokens with offsets and lines
-- parser.py    the grammar (Lua + types): which spans are annotations, which are declarations
+- parser.py    the grammar (Lua + types): which spans are annotations, which are declarations,
+               and the program's tree (tree.py)
+- check.py     the static type errors Wippy refuses to load, where they are certain
 - lowering.py  typed source -> Lua 5.4, line for line
 - types.lua    the runtime type values; runtime.py installs them into a state
-- cache.py     lowered chunks by content hash
+- cache.py     the front end's answer (lowered text, type error) by content hash
 
 `compile` is the one entry point the Lua state uses: plain Lua (nearly all of it) is compiled
 as it is and never reaches the front end; only a chunk Lua rejects is lowered and compiled
@@ -21,6 +23,11 @@ Decisions, and why:
 - Written, not extended: the maintained Python Lua parser (luaparser, ANTLR-generated) has no
   type syntax, would need the ANTLR tool to regenerate its grammar, and re-prints from its
   tree; lowering here needs token offsets and blanks spans in place instead.
+- Typed chunks are type-checked, plain Lua is not: Wippy refuses to load a chunk with a type
+  error, and its own tests rely on that; the checker runs where the front end already parsed
+  (a chunk Lua rejected), so plain Lua pays nothing. It is conservative (check.py): it reports
+  only what is certainly wrong, and a chunk it cannot type loads. A type error is worded as a
+  syntax error is ("chunk:LINE: cannot assign string to number"), as a TypeErrorMessage.
 - Casts are plain at run time: Wippy checks `as` / `::` statically, and its own tests hand
   values through casts on purpose (`(123 :: any) :: string` must reach the callee as 123).
 - Syntax errors: when the front end fails before any dialect construct, Lua's own message is
@@ -29,9 +36,10 @@ Decisions, and why:
 - A declared type is a local of its chunk, like any `local`: the chunk-level names are declared
   on line 1 so a type can refer to a later one or to itself. In a notebook a type is local to
   its cell. `export type X` also adds X to the module table the chunk returns.
-- The chunk cache is in-process only: lowering costs about 0.5 ms per typed file (40 ms for all
-  of Wippy's runtime test app, a few percent of loading it; bench/bench_typed_lua.py), which
-  a disk cache could at best save once per process.
+- The chunk cache is in-process only: the front end costs about 1 ms per typed file (parsing
+  most of it; building the tree a third more than parsing alone, checking a fifth of lowering;
+  all of Wippy's runtime test app's typed files together a few percent of loading it,
+  bench/bench_typed_lua.py), which a disk cache could at best save once per process.
 - The type library is installed into a state when the first chunk there declares a type:
   states that never do (most pool instances, all plain Lua) pay nothing for it.
 """
@@ -46,7 +54,14 @@ from .lowering import USES_LIBRARY
 from .runtime import install
 from .tokens import LuaSyntaxError
 
-__all__ = ["compile", "install", "lower"]
+__all__ = ["TypeErrorMessage", "compile", "install", "lower"]
+
+
+class TypeErrorMessage(str):
+    """A compile failure that is a static type error ("chunk:LINE: cannot assign string to
+    number"): worded and read as a syntax error is, but a loader can say which it was."""
+
+    __slots__ = ()
 
 
 def lower(source: str) -> str:
@@ -73,7 +88,7 @@ def compile(lua: Any, load: Callable[[bytes, bytes], Any], source: str,
         return fn, None
     lua_message = _text(err)
     try:
-        text = cache.lowered(source)
+        text, problem = cache.front(source)
     except LuaSyntaxError as exc:
         if exc.edits == 0 and lua_message.startswith(chunkname + ":"):
             return None, lua_message
@@ -81,6 +96,8 @@ def compile(lua: Any, load: Callable[[bytes, bytes], Any], source: str,
         return None, f"{chunkname}:{exc.line}: {exc.message}"
     if text == source:
         return None, lua_message
+    if problem is not None:
+        return None, TypeErrorMessage(f"{chunkname}:{problem.line}: {problem.message}")
     if text.startswith(USES_LIBRARY):
         install(lua, load)
     out = load(text.encode("utf-8"), name)

@@ -1,14 +1,16 @@
 """A recursive-descent parser for Lua 5.4 plus Wippy's type syntax.
 
-It does not build a tree of the Lua program: lowering needs only where the dialect's constructs
-are. It walks the whole grammar (so it knows an annotation's `:` from a method call's, and a
-cast's `as` from a name) and records
+It walks the whole grammar (so it knows an annotation's `:` from a method call's, and a
+cast's `as` from a name) and records, for lowering,
 
 - `erase`: source spans that are pure annotation (`: T` on locals, loop names, parameters and
   varargs, return types, `<T>` type parameters, `::<T>` call type arguments, `as T` / `:: T`
   casts, `!` non-nil assertions), and
 - `decls`: each `type X = ...` / `export type X = ...` / `interface X ... end` with its type as
-  a small tree of `TypeNode`s, which lowering turns into a runtime type value.
+  a small tree of `TypeNode`s, which lowering turns into a runtime type value;
+
+and, for the static checker, `tree`: the chunk's statements as nodes of tree.py (expressions
+with Lua's operator precedence), each with its line.
 
 Everything else is left as it is, so Lua itself still reports the errors this parser does not
 look for (goto scoping, `<const>` assignment, ...). Errors this parser does report are worded as
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import tree as t
 from .tokens import EOF, KEYWORDS, NAME, NUMBER, OP, STRING, LuaSyntaxError, Token, tokenize
 
 #: how deep expressions, blocks and types may nest (Lua's LUAI_MAXCCALLS: past it, Lua's
@@ -70,8 +73,16 @@ class TypeDecl:
 
 
 _BLOCK_END = frozenset(("end", "else", "elseif", "until"))
-_BINOPS = frozenset(["+", "-", "*", "/", "//", "%", "^", "..", "==", "~=", "<", "<=", ">", ">=", "and", "or", "&", "|", "~", "<<", ">>"])
+#: binary operator -> (left, right) priority, as Lua's parser has them (`..` and `^` are right
+#: associative: their right priority is lower)
+_BINOPS = {"or": (1, 1), "and": (2, 2),
+           "<": (3, 3), ">": (3, 3), "<=": (3, 3), ">=": (3, 3), "~=": (3, 3), "==": (3, 3),
+           "|": (4, 4), "~": (5, 5), "&": (6, 6), "<<": (7, 7), ">>": (7, 7),
+           "..": (9, 8), "+": (10, 10), "-": (10, 10),
+           "*": (11, 11), "/": (11, 11), "//": (11, 11), "%": (11, 11), "^": (14, 13)}
 _UNOPS = frozenset(("not", "-", "#", "~"))
+_UNARY_PRIORITY = 12
+_LITERAL_NAMES = {"nil": "nil", "true": "boolean", "false": "boolean"}
 
 
 class Parser:
@@ -90,6 +101,8 @@ class Parser:
         self.nest = 0
         #: (after `return`, end of its values) of the chunk's own return statement
         self.chunk_return: tuple[int, int] | None = None
+        #: the chunk's statements (tree.py), for the static checker
+        self.tree: t.Block = []
 
     # -- token helpers --------------------------------------------------------------------------
     @property
@@ -151,142 +164,149 @@ class Parser:
 
     # -- chunk and blocks ----------------------------------------------------------------------
     def chunk(self) -> None:
-        self.block()
+        self.tree = self.block()
         if self.tok.kind != EOF:
             raise self.error("'<eof>' expected")
 
-    def block(self) -> None:
+    def block(self) -> t.Block:
         self.nested()
         self.scopes.append({})
+        body: t.Block = []
         try:
             while True:
-                t = self.tok
-                if t.kind == EOF or (t.kind == NAME and t.value in _BLOCK_END):
-                    return
-                if t.kind == NAME and t.value == "return":
+                tok = self.tok
+                if tok.kind == EOF or (tok.kind == NAME and tok.value in _BLOCK_END):
+                    return body
+                if tok.kind == NAME and tok.value == "return":
                     self.next()
+                    values: list[t.Node] = []
                     if not (self.tok.kind == EOF or self.tok.value in _BLOCK_END
                             or self.is_(";", OP)):
-                        self.exprlist()
+                        values = self.exprlist()
                         if self.depth == 0:
-                            self.chunk_return = (t.end, self.toks[self.i - 1].end)
+                            self.chunk_return = (tok.end, self.toks[self.i - 1].end)
                     self.accept(";")
-                    return
-                self.statement()
+                    body.append(t.Return(tok.line, values))
+                    return body
+                body.append(self.statement())
         finally:
             self.scopes.pop()
             self.nest -= 1
 
-    def inner_block(self) -> None:
+    def inner_block(self) -> t.Block:
         self.depth += 1
         try:
-            self.block()
+            return self.block()
         finally:
             self.depth -= 1
 
     # -- statements ----------------------------------------------------------------------------
-    def statement(self) -> None:
-        t = self.tok
-        v = t.value
-        if t.kind == OP:
+    def statement(self) -> t.Node:
+        tok = self.tok
+        v = tok.value
+        line = tok.line
+        if tok.kind == OP:
             if v == ";":
                 self.next()
-                return
+                return t.Simple(line)
             if v == "::":
                 self.next()
                 self.name()
                 self.expect("::")
-                return
-        elif t.kind == NAME:
+                return t.Simple(line)
+        elif tok.kind == NAME:
             if v == "if":
                 self.next()
-                self.expr()
+                cond = self.expr()
                 self.expect("then")
-                self.inner_block()
+                tests = [(cond, self.inner_block())]
                 while self.is_("elseif", NAME):
                     self.next()
-                    self.expr()
+                    cond = self.expr()
                     self.expect("then")
-                    self.inner_block()
-                if self.accept("else"):
-                    self.inner_block()
-                self.expect_match("end", "if", t.line)
-                return
+                    tests.append((cond, self.inner_block()))
+                orelse = self.inner_block() if self.accept("else") else None
+                self.expect_match("end", "if", line)
+                return t.If(line, tests, orelse)
             if v == "while":
                 self.next()
-                self.expr()
+                cond = self.expr()
                 self.expect("do")
-                self.inner_block()
-                self.expect_match("end", "while", t.line)
-                return
+                body = self.inner_block()
+                self.expect_match("end", "while", line)
+                return t.While(line, cond, body)
             if v == "do":
                 self.next()
-                self.inner_block()
-                self.expect_match("end", "do", t.line)
-                return
+                body = self.inner_block()
+                self.expect_match("end", "do", line)
+                return t.Do(line, body)
             if v == "for":
-                self.for_stat(t)
-                return
+                return self.for_stat(tok)
             if v == "repeat":
                 self.next()
-                self.inner_block()
-                self.expect_match("until", "repeat", t.line)
-                self.expr()
-                return
+                body = self.inner_block()
+                self.expect_match("until", "repeat", line)
+                return t.Repeat(line, body, self.expr())
             if v == "function":
                 self.next()
-                self.name()
+                name = self.name()
+                target: t.Node = t.Name(name.line, name.value)
                 while self.accept("."):
-                    self.name()
-                if self.accept(":"):
-                    self.name()
-                self.funcbody(t.line)
-                return
+                    field = self.name()
+                    target = t.Index(field.line, target, None, field.value)
+                method = self.accept(":")
+                if method:
+                    field = self.name()
+                    target = t.Index(field.line, target, None, field.value)
+                func = self.funcbody(line)
+                func.method = method
+                return t.FunctionStat(line, target, func)
             if v == "local":
                 self.next()
                 if self.accept("function"):
-                    self.name()
-                    self.funcbody(t.line)
-                else:
-                    self.local_stat()
-                return
+                    fname = self.name().value
+                    return t.LocalFunction(line, fname, self.funcbody(line))
+                return self.local_stat(line)
             if v == "goto":
                 self.next()
                 self.name()
-                return
+                return t.Goto(line)
             if v == "break":
                 self.next()
-                return
+                return t.Simple(line)
             if v in ("type", "export") and self.type_decl():
-                return
+                return t.TypeStat(line, self.decls[-1])
             if v == "interface" and self.interface_decl():
-                return
-        self.expr_stat()
+                return t.TypeStat(line, self.decls[-1])
+        return self.expr_stat()
 
-    def for_stat(self, t: Token) -> None:
+    def for_stat(self, tok: Token) -> t.Node:
         self.next()
-        self.typed_name()
+        names = [self.typed_name()]
         if self.accept("="):
-            self.expr()
+            values = [self.expr()]
             self.expect(",")
-            self.expr()
+            values.append(self.expr())
             if self.accept(","):
-                self.expr()
+                values.append(self.expr())
+            numeric = True
         else:
             while self.accept(","):
-                self.typed_name()
+                names.append(self.typed_name())
             self.expect("in", "=' or 'in")
-            self.exprlist()
+            values = self.exprlist()
+            numeric = False
         self.expect("do")
-        self.inner_block()
-        self.expect_match("end", "for", t.line)
+        body = self.inner_block()
+        self.expect_match("end", "for", tok.line)
+        return t.For(tok.line, names, values, body, numeric)
 
     def typed_name(self) -> tuple[str, TypeNode | None]:
         """`Name [: type]`, the annotation erased."""
         name = self.name().value
         return name, (self.annotation() if self.is_(":", OP) else None)
 
-    def local_stat(self) -> None:
+    def local_stat(self, line: int) -> t.Node:
         names: list[tuple[str, TypeNode | None]] = []
         while True:
             name, ty = self.typed_name()
@@ -299,14 +319,14 @@ class Parser:
             names.append((name, ty))
             if not self.accept(","):
                 break
-        if self.accept("="):
-            self.exprlist()
+        values = self.exprlist() if self.accept("=") else []
         scope = self.scopes[-1]
         for name, ty in names:
             if ty is not None:
                 scope[name] = ty
             else:
                 scope.pop(name, None)
+        return t.Local(line, names, values)
 
     def annotation(self) -> TypeNode:
         """`: type` (at the ':'), erased."""
@@ -316,15 +336,18 @@ class Parser:
         self.erase_from(start)
         return ty
 
-    def expr_stat(self) -> None:
-        kind = self.suffixedexp()
+    def expr_stat(self) -> t.Node:
+        line = self.tok.line
+        first = self.suffixedexp()
         if self.is_("=", OP) or self.is_(",", OP):
+            targets = [first]
             while self.accept(","):
-                self.suffixedexp()
+                targets.append(self.suffixedexp())
             self.expect("=")
-            self.exprlist()
-        elif kind != "call":
+            return t.Assign(line, targets, self.exprlist())
+        if type(first) is not t.Call:
             raise self.error("syntax error")
+        return t.CallStat(line, first)
 
     def type_decl(self) -> bool:
         """`type Name [<params>] = type` or `export type ...`; False if this is not one (a
@@ -391,12 +414,16 @@ class Parser:
         return True
 
     # -- functions -----------------------------------------------------------------------------
-    def funcbody(self, line: int) -> None:
+    def funcbody(self, line: int) -> t.Function:
+        generics: list[str] = []
+        params: list[tuple[str, TypeNode | None]] = []
+        vararg = False
+        returns: list[TypeNode] | None = None
         if self.is_("<", OP):  # generic parameters: erased
             start = self.tok.start
             self.next()
             while True:
-                self.name()
+                generics.append(self.name().value)
                 if self.accept(":"):
                     self.type_expr()
                 if not self.accept(","):
@@ -411,12 +438,14 @@ class Parser:
                 while True:
                     if self.is_("...", OP):
                         self.next()
+                        vararg = True
                         if self.is_(":", OP):
                             self.annotation()
                         break
                     if self.tok.kind != NAME or self.tok.value in KEYWORDS:
                         raise self.error("<name> or '...' expected")
                     name, ty = self.typed_name()
+                    params.append((name, ty))
                     if ty is not None:
                         self.scopes[-1][name] = ty
                     if not self.accept(","):
@@ -425,24 +454,30 @@ class Parser:
             if self.is_(":", OP):
                 start = self.tok.start
                 self.next()
-                self.return_types()
+                returns = self.return_types()
                 self.erase_from(start)
-            self.block()
+            body = self.block()
             self.expect_match("end", "function", line)
         finally:
             self.depth -= 1
             self.scopes.pop()
+        return t.Function(line, params, vararg, returns, generics, body)
 
-    def return_types(self) -> None:
-        self.type_expr()
+    def return_types(self) -> list[TypeNode]:
+        first = self.type_expr()
+        types = [first]
         while self.accept(","):  # `: T1, T2` (unparenthesised) is accepted too
-            self.type_expr()
+            types.append(self.type_expr())
+        if len(types) == 1 and first.kind == "tuple":  # `: (T1, T2)`
+            return first.items
+        return types
 
     # -- expressions ---------------------------------------------------------------------------
-    def exprlist(self) -> None:
-        self.expr()
+    def exprlist(self) -> list[t.Node]:
+        out = [self.expr()]
         while self.accept(","):
-            self.expr()
+            out.append(self.expr())
+        return out
 
     def nested(self, weight: int = 1) -> None:
         """One level deeper (an expression, a block, a type): past MAX_NEST, Lua's own error.
@@ -453,38 +488,43 @@ class Parser:
         if self.nest > MAX_NEST:
             raise self.error("C stack overflow")
 
-    def expr(self) -> None:
-        """An expression. Precedence does not matter here (nothing is re-printed), so binary
-        operators are read as one flat chain."""
+    def expr(self, limit: int = 0) -> t.Node:
+        """An expression whose binary operators bind tighter than `limit` (Lua's subexpr)."""
         self.nested()
         try:
+            tok = self.tok
+            if tok.value in _UNOPS and tok.kind in (OP, NAME):
+                self.next()
+                left: t.Node = t.Unary(tok.line, tok.value, self.expr(_UNARY_PRIORITY))
+            else:
+                left = self.postfix_casts(self.simpleexp())
             while True:
-                while self.tok.value in _UNOPS and self.tok.kind in (OP, NAME):
-                    self.next()
-                self.simpleexp()
-                self.postfix_casts()
-                t = self.tok
-                if t.kind in (OP, NAME) and t.value in _BINOPS:
-                    self.next()
-                    continue
-                return
+                tok = self.tok
+                if tok.kind not in (OP, NAME):
+                    return left
+                prio = _BINOPS.get(tok.value)
+                if prio is None or prio[0] <= limit:
+                    return left
+                self.next()
+                left = t.Binary(tok.line, tok.value, left, self.expr(prio[1]))
         finally:
             self.nest -= 1
 
-    def postfix_casts(self) -> None:
+    def postfix_casts(self, node: t.Node) -> t.Node:
         """`e as T`, `e :: T` and `e!` after an operand: erased (Wippy checks them statically;
         at run time the value passes through unchanged)."""
         while True:
-            t = self.tok
-            if t.kind == NAME and t.value == "as" and self._cast_follows() or t.kind == OP and t.value == "::" and not self._label_follows():
+            tok = self.tok
+            if tok.kind == NAME and tok.value == "as" and self._cast_follows() or tok.kind == OP and tok.value == "::" and not self._label_follows():
                 self.next()
                 self.type_expr()
-                self.erase_from(t.start)
-            elif t.kind == OP and t.value == "!":
+                self.erase_from(tok.start)
+            elif tok.kind == OP and tok.value == "!":
                 self.next()
-                self.erase_from(t.start)
+                self.erase_from(tok.start)
             else:
-                return
+                return node
+            node = t.Cast(node.line, node)
 
     def _cast_follows(self) -> bool:
         """Is the name `as` here a cast, not a new statement that starts with a variable `as`?"""
@@ -501,43 +541,56 @@ class Parser:
         return (self.peek().kind == NAME and self.peek(2).kind == OP
                 and self.peek(2).value == "::")
 
-    def simpleexp(self) -> None:
-        t = self.tok
-        if t.kind in (NUMBER, STRING) or t.kind == NAME and t.value in ("nil", "true", "false") or t.kind == OP and t.value == "...":
+    def simpleexp(self) -> t.Node:
+        tok = self.tok
+        kind = tok.kind
+        if kind == NUMBER:
             self.next()
-        elif t.kind == NAME and t.value == "function":
+            return t.Literal(tok.line, "number", tok.value)
+        if kind == STRING:
             self.next()
-            self.funcbody(t.line)
-        elif t.kind == OP and t.value == "{":
-            self.table()
-        else:
-            self.suffixedexp()
+            return t.Literal(tok.line, "string", tok.value)
+        if kind == NAME:
+            lit = _LITERAL_NAMES.get(tok.value)
+            if lit is not None:
+                self.next()
+                return t.Literal(tok.line, lit, tok.value)
+            if tok.value == "function":
+                self.next()
+                return self.funcbody(tok.line)
+        elif kind == OP:
+            if tok.value == "...":
+                self.next()
+                return t.Vararg(tok.line)
+            if tok.value == "{":
+                return self.table()
+        return self.suffixedexp()
 
-    def primaryexp(self) -> None:
-        t = self.tok
-        if t.kind == NAME and t.value not in KEYWORDS:
+    def primaryexp(self) -> t.Node:
+        tok = self.tok
+        if tok.kind == NAME and tok.value not in KEYWORDS:
             self.next()
-            return
-        if t.kind == OP and t.value == "(":
+            return t.Name(tok.line, tok.value)
+        if tok.kind == OP and tok.value == "(":
             self.next()
-            self.expr()
-            self.expect_match(")", "(", t.line)
-            return
+            inner = self.expr()
+            self.expect_match(")", "(", tok.line)
+            return t.Paren(tok.line, inner)
         raise self.error("unexpected symbol")
 
-    def suffixedexp(self) -> str:
-        """Returns "call" when the expression ends with a call (a valid statement)."""
-        self.primaryexp()
-        kind = "var"
+    def suffixedexp(self) -> t.Node:
+        """A primary expression with its fields, indexes and calls (a Call is a statement)."""
+        node = self.primaryexp()
+        typed_method = False  # `o:m::<T>(x)`: the call of `m` waits for its type arguments
         while True:
-            t = self.tok
-            if t.kind == OP:
-                if t.value == ".":
+            tok = self.tok
+            if tok.kind == OP:
+                if tok.value == ".":
                     self.next()
-                    self.name()
-                    kind = "var"
+                    field = self.name()
+                    node = t.Index(field.line, node, None, field.value)
                     continue
-                if t.value == "::" and self.peek().kind == OP and self.peek().value == "<":
+                if tok.value == "::" and self.peek().kind == OP and self.peek().value == "<":
                     # explicit type arguments of a call, `f::<T>(x)` / `o:m::<T>(x)`: erased
                     self.next()
                     self.next()
@@ -545,68 +598,72 @@ class Parser:
                     while self.accept(","):
                         self.type_expr()
                     self.close_gt()
-                    self.erase_from(t.start)
-                    self.args()
-                    kind = "call"
+                    self.erase_from(tok.start)
+                    if typed_method and type(node) is t.Call:
+                        node.args = self.args()
+                        typed_method = False
+                    else:
+                        node = t.Call(tok.line, node, self.args(), None)
                     continue
-                if t.value == "[":
+                if tok.value == "[":
                     self.next()
-                    self.expr()
+                    key = self.expr()
                     self.expect("]")
-                    kind = "var"
+                    node = t.Index(tok.line, node, key, None)
                     continue
-                if t.value == ":":
+                if tok.value == ":":
                     self.next()
-                    self.name()
+                    method = self.name().value
                     if self.is_("::", OP) and self.peek().kind == OP and self.peek().value == "<":
-                        continue  # `o:m::<T>(x)`: the type arguments come next
-                    self.args()
-                    kind = "call"
+                        node = t.Call(tok.line, node, [], method)
+                        typed_method = True
+                        continue
+                    node = t.Call(tok.line, node, self.args(), method)
                     continue
-                if t.value in ("(", "{"):
-                    self.args()
-                    kind = "call"
+                if tok.value in ("(", "{"):
+                    node = t.Call(tok.line, node, self.args(), None)
                     continue
-            elif t.kind == STRING:
-                self.args()
-                kind = "call"
+            elif tok.kind == STRING:
+                node = t.Call(tok.line, node, self.args(), None)
                 continue
-            return kind
+            return node
 
-    def args(self) -> None:
-        t = self.tok
-        if t.kind == STRING:
+    def args(self) -> list[t.Node]:
+        tok = self.tok
+        if tok.kind == STRING:
             self.next()
-        elif t.kind == OP and t.value == "{":
-            self.table()
-        elif t.kind == OP and t.value == "(":
+            return [t.Literal(tok.line, "string", tok.value)]
+        if tok.kind == OP and tok.value == "{":
+            return [self.table()]
+        if tok.kind == OP and tok.value == "(":
             self.next()
-            if not self.is_(")", OP):
-                self.exprlist()
-            self.expect_match(")", "(", t.line)
-        else:
-            raise self.error("function arguments expected")
+            values = [] if self.is_(")", OP) else self.exprlist()
+            self.expect_match(")", "(", tok.line)
+            return values
+        raise self.error("function arguments expected")
 
-    def table(self) -> None:
+    def table(self) -> t.Node:
         line = self.tok.line
+        items: list[t.Node] = []
         self.expect("{")
         while not self.is_("}", OP):
             if self.is_("[", OP):
                 self.next()
-                self.expr()
+                items.append(self.expr())
                 self.expect("]")
                 self.expect("=")
-                self.expr()
+                items.append(self.expr())
             elif (self.tok.kind == NAME and self.tok.value not in KEYWORDS
                   and self.peek().kind == OP and self.peek().value == "="):
                 self.next()
                 self.next()
-                self.expr()
+                items.append(self.expr())
             else:
-                self.expr()
+                items.append(self.expr())
             if not (self.accept(",") or self.accept(";")):
                 break
         self.expect_match("}", "{", line)
+        return t.Table(line, items)
 
     # -- type expressions ----------------------------------------------------------------------
     def close_gt(self) -> None:
