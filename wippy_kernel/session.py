@@ -26,6 +26,7 @@ from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
 from wippy_runtime.lua.globals import new_state
 from wippy_runtime.lua.modules import MODULES
 from wippy_runtime.lua.state import CHUNK_LINE
+from wippy_runtime.lua.typed import TypeErrorMessage
 from wippy_runtime.watch import ProjectWatcher
 
 from . import cell_errors
@@ -199,16 +200,18 @@ def interrupted_error() -> CellError:
 
 
 def lua_syntax_error(message: str, code: str, first_line: int = 1) -> CellError:
-    """Lua's 'cell[3]:2: ... near x' with the offending cell line quoted."""
+    """Lua's 'cell[3]:2: ... near x' with the offending cell line quoted; a static type
+    error of typed Lua (worded the same way) is named as one."""
+    typed = isinstance(message, TypeErrorMessage)
     m = CHUNK_LINE.match(message)
-    tb = [f"Lua syntax error: {message}"]
+    tb = [f"Lua {'type' if typed else 'syntax'} error: {message}"]
     if m:
         line = int(m.group(1))
         lines = code.split("\n")
         idx = line - first_line
         if 0 <= idx < len(lines):
             tb.append(f"  line {line}: {lines[idx]}")
-    return CellError("LuaSyntaxError", message, tb)
+    return CellError("LuaTypeError" if typed else "LuaSyntaxError", str(message), tb)
 
 
 def load_error(exc: WippyError, *, body: str | None = None, body_line: int = 2,

@@ -60,3 +60,14 @@ def test_unfinished_typed_cell_is_incomplete(kc):
     kc.is_complete("local x: number< = 1")
     reply = kc.get_shell_msg(timeout=10)
     assert reply["content"]["status"] == "invalid"
+
+
+def test_a_static_type_error_in_a_cell_is_named_as_one(kc):
+    res = run(kc, "local a: number = 1\nlocal b: string = 42")
+    assert res.status == "error"
+    assert res.reply["content"]["ename"] == "LuaTypeError"
+    text = res.text()
+    assert "Lua type error" in text and ":2:" in text and "syntax" not in text
+    assert "line 2: local b: string = 42" in text
+    res = run(kc, "local a: number = 1 +")
+    assert res.reply["content"]["ename"] == "LuaSyntaxError"
