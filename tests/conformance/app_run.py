@@ -46,16 +46,17 @@ def find_app() -> Path:
         f"this repository: put it at ../shared/wippy-runtime-tests/app or set {ENV_VAR}.")
 
 
-def run_app(app: Path) -> dict[str, Any]:
+def run_app(app: Path, only: list[str] | None = None) -> dict[str, Any]:
     """`wippy test APP --json` in a subprocess (from a scratch directory, so nothing is
-    written into the app); its JSON result, with `seconds` the wall time of the whole run."""
+    written into the app); its JSON result, with `seconds` the wall time of the whole run.
+    `only`: run just the tests whose ids contain one of these."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT / "runtime"), str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     with tempfile.TemporaryDirectory(prefix="wippy-conformance-") as scratch:
         proc = subprocess.run(
             [sys.executable, "-m", "wippy_runtime", "test", str(app), "--json",
-             "--timeout", str(TEST_TIMEOUT_S)],
+             "--timeout", str(TEST_TIMEOUT_S), *(only or [])],
             capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=scratch, env=env)
     lines = proc.stdout.strip().splitlines()
     if not lines:

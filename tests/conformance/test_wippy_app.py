@@ -38,6 +38,13 @@ def test_expectations_file_is_sorted_and_unique():
 def test_expected_app_tests_pass(app_result):
     by_id = {t["id"]: t for t in app_result["tests"]}
     expected = read_expected()
+    # A few app tests assert their own wall time (e.g. "parallel beats sequential in 200 ms");
+    # on a loaded machine one can miss it inside the full run. An expected test that fails is
+    # run once more on its own, and only a second failure counts.
+    failed = [i for i in expected if i in by_id and not by_id[i]["ok"]]
+    if failed:
+        again = {t["id"]: t for t in run_app(find_app(), failed)["tests"]}
+        by_id.update({i: again[i] for i in failed if i in again})
     broken = [f"{i}: {by_id[i]['status']}: {by_id[i]['error']}" if i in by_id else
               f"{i}: no longer found in the app" for i in expected if not by_id.get(i, {}).get(
                   "ok")]
