@@ -25,6 +25,7 @@ from . import (
     logger,
     metrics,
     process,
+    queue,
     registry,
     security,
     sql,
@@ -61,6 +62,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "compress": compress.install,
     "metrics": metrics.install,
     "system": system.install,
+    "queue": queue.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
