@@ -19,7 +19,7 @@ from ..errors import ValidationError
 from ..registry import Entry
 from ..resources.queue.consumer import Consumer
 from ..scheduler.limits import Execution
-from .base import BuildContext, EntryInfo, Resource, Target, warn_unknown_fields
+from .base import BuildContext, EntryInfo, Resource, Target, resolve_field, warn_unknown_fields
 from .queue_queue import QueueEntry
 
 _FIELDS = {"queue", "func", "concurrency", "prefetch", "driver_options", "lifecycle"}
@@ -55,18 +55,19 @@ def _bounded(entry: Entry, name: str, default: int, maximum: int) -> int:
     return value
 
 
-def _ref(entry: Entry, name: str, what: str) -> str:
+def _ref(entry: Entry, name: str, what: str) -> None:
     value = entry.data.get(name)
     if not value or not isinstance(value, str):
         raise entry.error(ValidationError, f"{name} is required ({what})", name)
-    return value
 
 
 def build_queue_consumer(entry: Entry, ctx: BuildContext) -> QueueConsumer:
     warn_unknown_fields(entry, _FIELDS, ctx.runtime)
-    queue = ctx.resolve(entry, _ref(entry, "queue", "a queue.queue entry"), "queue.queue")
+    _ref(entry, "queue", "a queue.queue entry")
+    _ref(entry, "func", "the function entry that handles messages")
+    queue = resolve_field(ctx, entry, "queue", "queue.queue")
     assert isinstance(queue, QueueEntry)
-    func = ctx.resolve(entry, _ref(entry, "func", "the function entry that handles messages"))
+    func = resolve_field(ctx, entry, "func")
     if not isinstance(func, Target):
         raise entry.error(ValidationError, f"func {func.entry.id} is a {func.entry.kind}, not "
                           "a function", "func")

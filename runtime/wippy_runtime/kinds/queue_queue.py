@@ -19,7 +19,7 @@ from ..errors import LoadError, ValidationError
 from ..registry import Entry
 from ..resources.queue.memory import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_LENGTH, QueueSettings
 from ..resources.queue.message import CODECS, JSON
-from .base import BuildContext, EntryInfo, Resource, warn_unknown_fields
+from .base import BuildContext, EntryInfo, Resource, resolve_field, warn_unknown_fields
 from .queue_driver_memory import MemoryQueueDriver
 
 _FIELDS = {"driver", "codec", "driver_options", "dead_letter", "queue_name", "lifecycle"}
@@ -63,7 +63,7 @@ def build_queue_queue(entry: Entry, ctx: BuildContext) -> QueueEntry:
     if not ref or not isinstance(ref, str):
         raise entry.error(ValidationError, "driver is required (a queue.driver.memory entry)",
                           "driver")
-    driver = ctx.resolve(entry, ref)
+    driver = resolve_field(ctx, entry, "driver")
     if not isinstance(driver, MemoryQueueDriver):
         kind = driver.entry.kind
         if kind.startswith("queue.driver."):
