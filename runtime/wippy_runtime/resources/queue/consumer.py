@@ -7,7 +7,9 @@ How it runs, and why:
   driver when a message arrives and takes messages while it has a free slot, so no thread waits
   on an empty queue and an idle consumer costs nothing. Wippy's `prefetch` (messages buffered
   ahead of the handlers) has nothing to buffer here: a message stays in its queue, visible to
-  `queue.info`, until a slot takes it.
+  `queue.info`, until a slot takes it. The threads are the consumer's own, not the
+  scheduler's shared `funcs.async` threads: a handler may run for as long as it likes without
+  taking threads other callers wait for, and `stop()` can shut exactly these down.
 * The handler is called through the runtime's call pipeline (`invoke`, given by the kind:
   `Calls.call` inside an execution of its own), so the function's permissions, pool and limits
   apply as to any other caller, `Runtime.interrupt()` reaches it, and the function is looked
@@ -19,7 +21,9 @@ How it runs, and why:
   written to the runtime's error output naming the consumer, the function and the message.
 * `stop()` (the entry retired: removed, replaced, or the runtime closed) detaches from the
   queue, so waiting messages stay queued for a successor, lets running handlers finish (up to
-  a grace period) and shuts the worker threads down.
+  a grace period) and shuts the worker threads down. A handler still running after the grace
+  keeps its thread until it returns (`Runtime.interrupt()` ends it; an interrupted delivery is
+  nacked, as any failed one, so its message is not lost).
 """
 
 from __future__ import annotations
