@@ -377,11 +377,14 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             return fail(f"{function}: {exc}", INVALID)
         h = target_of(obj)
         if isinstance(h, TxHandle):
-            return tx_live(h, function) or run_bound(function, h.conn, h.lock, text, bound,
-                                                    query)
+            if not h.active:
+                return fail(f"{function}: transaction is not active (already committed or "
+                            "rolled back)", INVALID)
+            return run_bound(function, h.conn, h.lock, text, bound, query)
         assert isinstance(h, DbHandle)
-        return db_live(h, function) or run_bound(function, h.db.conn, h.db.lock, text, bound,
-                                                query)
+        if h.released or h.db.closed:
+            return fail(f"{function}: database {h.db.id} is released", INVALID)
+        return run_bound(function, h.db.conn, h.db.lock, text, bound, query)
 
     # -- module --------------------------------------------------------------------------
     def get(db_id: Any = None, *_: Any) -> Any:

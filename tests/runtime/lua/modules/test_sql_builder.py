@@ -124,12 +124,19 @@ local inside = #b.select("id"):from("items"):run_with(tx):query()
 tx:rollback()
 local after = #b.select("id"):from("items"):run_with(db):query()
 local _, err = b.select("id"):from("items"):run_with(tx):query()
+local released = sql.get("app:db")
+local stale = b.select("id"):from("items"):run_with(released)
+released:release()
+local _, rerr = stale:query()
 local ex = b.select("id"):from("items"):where({id = 1}):run_with(db)
 local s, a = ex:to_sql()
-return {inside, after, err:kind(), s, a}
+return {inside, after, err:kind(), s, a, err:message(), rerr:message()}
 """, ["sql"])
     assert out[:3] == [0, 4, INVALID]
-    assert out[3:] == ["SELECT id FROM items WHERE id = ?", [1]]
+    assert out[3:5] == ["SELECT id FROM items WHERE id = ?", [1]]
+    assert out[5] == ("executor:query: transaction is not active (already committed or rolled "
+                      "back)")
+    assert out[6] == "executor:query: database app:db is released"
 
 
 def test_invalid_statements_are_invalid_errors(run, db):
