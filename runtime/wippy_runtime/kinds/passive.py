@@ -18,14 +18,14 @@ SPEC_KINDS = ("process.wasm", "process.lua", "process.host", "terminal.host")
 
 # Wippy kinds outside this project's scope (listed by Wippy's docs): accepted and listed as inert.
 OTHER_WIPPY_KINDS = (
-    "workflow.lua", "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
+    "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
     "workflow.lua.bc", "http.service", "http.router", "http.endpoint", "http.static",
     "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.sql",
     "store.kv.raft", "store.kv.crdt", "queue.driver.amqp",
     "queue.driver.sqs", "process.service", "pg.scope",
-    "temporal.client", "temporal.worker", "config.aws", "cloudstorage.s3", "fs.embed",
-    "template.jet", "template.set", "security.policy.expr",
-    "security.token_store", "contract.definition", "contract.binding", "exec.native",
+    "config.aws", "cloudstorage.s3", "fs.embed",
+    "security.policy.expr",
+    "security.token_store", "contract.definition", "contract.binding",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
     "registry.entry", "ns.definition", "ns.requirement",
 )
