@@ -235,8 +235,9 @@ class Runtime:
     # -- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
         """Retire everything and free the stores now (wasmtime panics if a Store with custom
-        stdio outlives the interpreter)."""
-        for built in self.registry.clear():
+        stdio outlives the interpreter). Newest first: an entry is built after what it
+        references, so a queue consumer stops before the function it calls retires."""
+        for built in reversed(self.registry.clear()):
             built.retire()
         self.wasm.groups.clear()
         gc.collect()

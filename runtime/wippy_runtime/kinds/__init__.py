@@ -14,6 +14,9 @@ from .lua_function import build_lua_function, build_lua_library
 from .ns_dependency import build_ns_dependency
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
+from .queue_consumer import build_queue_consumer
+from .queue_driver_memory import build_queue_driver_memory
+from .queue_queue import build_queue_queue
 from .security_policy import build_security_policy
 from .store_memory import build_store_memory
 from .template_set import build_template_jet, build_template_set
@@ -45,6 +48,9 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "exec.native": build_exec_native,
     "template.set": build_template_set,
     "template.jet": build_template_jet,
+    "queue.driver.memory": build_queue_driver_memory,
+    "queue.queue": build_queue_queue,
+    "queue.consumer": build_queue_consumer,
 }
 
 __all__ = ["HANDLERS"]

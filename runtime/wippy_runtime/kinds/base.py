@@ -130,3 +130,15 @@ class Resource:
 
     def retire(self) -> None:
         pass
+
+
+def resolve_field(ctx: BuildContext, entry: Entry, field_name: str,
+                  expected_kind: str | None = None) -> Any:
+    """`ctx.resolve` of the reference in `entry.data[field_name]`, its errors (not found,
+    wrong kind, cycle) naming that field and its line."""
+    try:
+        return ctx.resolve(entry, entry.data[field_name], expected_kind)
+    except LoadError as exc:
+        if exc.field is not None or exc.entry != entry.id:
+            raise
+        raise entry.error(type(exc), exc.message, field_name) from None

@@ -29,6 +29,7 @@ from . import (
     logger,
     metrics,
     process,
+    queue,
     registry,
     security,
     sql,
@@ -75,6 +76,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "html": html.install,
     "expr": expr.install,
     "templates": templates.install,
+    "queue": queue.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)

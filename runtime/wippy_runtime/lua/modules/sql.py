@@ -6,6 +6,11 @@ Wippy's shapes: `db:query` returns an array of rows keyed by column name, `db:ex
 DB, a finished transaction and a closed statement fail with INVALID. `sql.get` needs `db.get`
 on the database id (PERMISSION_DENIED otherwise). Parameters are an array bound to `?`
 placeholders; `sql.as.int/float/text/binary/null()` and `sql.NULL` force a bound type.
+`sql.builder` (sql_builder.py) writes statements whose executors run here, on a DB or a
+transaction, with the same shapes and errors.
+
+Queries run on the caller's thread, coroutines and spawned processes included: SQLite answers
+in microseconds, so parking the coroutine for a worker hop would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ...resources.sqlite import SqliteDb
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
 from ..objects import bad_argument, built, error_value, fail, lua_class, text_arg
+from .sql_builder import build_module
 
 if TYPE_CHECKING:
     from ..host import LuaHost
@@ -158,6 +164,10 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         bound = _params(function, params)
         if isinstance(bound, tuple):
             return bound
+        return run_bound(function, conn, lock, text, bound, query)
+
+    def run_bound(function: str, conn: sqlite3.Connection, lock: Any, text: str,
+                  bound: list[Any], query: bool) -> Any:
         try:
             with lock:
                 cur = conn.execute(text, bound)
@@ -354,6 +364,28 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         "query": stmt_query, "execute": stmt_execute, "close": stmt_close,
     }, lambda s: "sql.Statement{" + ("closed" if s is None or s.closed else s.sql) + "}")
 
+    # -- the builder's executors ---------------------------------------------------------
+    def target_of(obj: Any) -> DbHandle | TxHandle | None:
+        h = db_cls.unwrap(obj)
+        return h if h is not None else tx_cls.unwrap(obj)
+
+    def run_on(function: str, obj: Any, text: str, args: list[Any], query: bool) -> Any:
+        """A builder's statement on the DB or transaction it was given to `run_with`."""
+        try:
+            bound = [_param(function, i + 1, to_plain(v)) for i, v in enumerate(args)]
+        except (_BadParam, ConversionError) as exc:
+            return fail(f"{function}: {exc}", INVALID)
+        h = target_of(obj)
+        if isinstance(h, TxHandle):
+            if not h.active:
+                return fail(f"{function}: transaction is not active (already committed or "
+                            "rolled back)", INVALID)
+            return run_bound(function, h.conn, h.lock, text, bound, query)
+        assert isinstance(h, DbHandle)
+        if h.released or h.db.closed:
+            return fail(f"{function}: database {h.db.id} is released", INVALID)
+        return run_bound(function, h.db.conn, h.db.lock, text, bound, query)
+
     # -- module --------------------------------------------------------------------------
     def get(db_id: Any = None, *_: Any) -> Any:
         did = text_arg("sql.get", 1, "id", db_id)
@@ -391,4 +423,5 @@ def install(state: LuaState, runtime: LuaHost) -> None:
     module[b"isolation"] = to_lua(lua, ISOLATION)
     module[b"NULL"] = SqlValue("null", None)
     module[b"as"] = as_table
+    module[b"builder"] = build_module(state, run_on, lambda obj: target_of(obj) is not None)
     state.bind("sql", module)
