@@ -25,7 +25,7 @@ OTHER_WIPPY_KINDS = (
     "queue.driver.sqs", "queue.queue", "queue.consumer", "process.service", "pg.scope",
     "temporal.client", "temporal.worker", "config.aws", "cloudstorage.s3", "fs.embed",
     "template.jet", "template.set", "security.policy.expr",
-    "security.token_store", "contract.definition", "contract.binding", "exec.native",
+    "security.token_store", "exec.native",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
     "registry.entry", "ns.definition", "ns.requirement",
 )

@@ -12,6 +12,7 @@ from typing import Any
 from . import (
     base64,
     compress,
+    contract,
     crypto,
     ctx,
     env,
@@ -61,6 +62,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "compress": compress.install,
     "metrics": metrics.install,
     "system": system.install,
+    "contract": contract.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
