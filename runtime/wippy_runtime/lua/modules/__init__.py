@@ -20,6 +20,7 @@ from . import (
     fs,
     funcs,
     hash,
+    hub,
     http_client,
     io,
     json,
@@ -63,6 +64,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "metrics": metrics.install,
     "system": system.install,
     "contract": contract.install,
+    "hub": hub.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
