@@ -421,10 +421,11 @@ class ContractModule:
                 fut.complete(None, CallError(f"result has no plain form: {exc}",
                                              entry=fut.entry, kind=INTERNAL))
             return
-        exc = CallError(str(err), entry=fut.entry,
-                        kind=text(err.kind()) if isinstance(err, LuaErrorValue) else UNKNOWN)
-        exc.error_value = err if isinstance(err, LuaErrorValue) else None
-        fut.complete(None, exc)
+        message = text(err) if isinstance(err, bytes) else str(err)
+        failure = CallError(message, entry=fut.entry,
+                            kind=text(err.kind()) if isinstance(err, LuaErrorValue) else UNKNOWN)
+        failure.error_value = err if isinstance(err, LuaErrorValue) else None
+        fut.complete(None, failure)
 
     def p_describe(self, inst: Instance) -> bytes:
         return f"contract.Instance({inst.binding_id})".encode()

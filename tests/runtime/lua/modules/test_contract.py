@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wippy_runtime.errors import INVALID, NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE, CallError
-
 from lua_modules_helpers import ERR
+from wippy_runtime.errors import INVALID, NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE, CallError
 
 FIXTURE = Path(__file__).parents[3] / "fixtures" / "contract"
 
