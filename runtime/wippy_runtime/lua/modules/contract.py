@@ -39,12 +39,10 @@ from __future__ import annotations
 import re
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import parse_qsl
 
 from ...errors import INTERNAL, INVALID, NOT_FOUND, UNKNOWN, CallError
-from ...kinds.contract_binding import ContractBinding
-from ...kinds.contract_definition import ContractDefinition
 from ...retry import RetryOptionError, RetryPolicy
 from ...scheduler.dispatcher import PENDING
 from ...security import Actor, ExecutionContext, Scope, current
@@ -58,6 +56,11 @@ from .funcs import Future, error_value
 if TYPE_CHECKING:
     from ..host import LuaHost
     from ..state import LuaState
+
+#: the built `contract.binding` / `contract.definition` entries (kinds/contract_*.py), known
+#: here by their `kind` only: the kinds package imports lua, so lua does not import it back
+ContractBinding: TypeAlias = Any
+ContractDefinition: TypeAlias = Any
 
 _INT = re.compile(r"[+-]?\d+\Z")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)\Z",
@@ -136,7 +139,7 @@ def _query_value(raw: str) -> Any:
         return True
     if raw == "false":
         return False
-    if _INT.match(raw):
+    if _INT.match(raw) and abs(int(raw)) < 1 << 63:  # Go's Atoi: an int64, else a float
         return int(raw)
     if _FLOAT.match(raw):
         return float(raw)
@@ -172,16 +175,14 @@ def _string_keyed(value: Any, fn: str, n: int) -> dict[str, Any]:
 class Instance:
     """An opened binding: what its method calls run with."""
 
-    __slots__ = ("binding", "values", "actor", "scope", "policy", "options")
+    __slots__ = ("binding", "values", "actor", "scope", "policy")
 
     def __init__(self, binding: ContractBinding, values: dict[str, Any],
-                 actor: Actor | None, scope: Scope | None, options: dict[str, Any] | None,
-                 policy: RetryPolicy | None) -> None:
+                 actor: Actor | None, scope: Scope | None, policy: RetryPolicy | None) -> None:
         self.binding = binding
         self.values = values
         self.actor = actor
         self.scope = scope
-        self.options = options
         self.policy = policy
 
     @property
@@ -237,23 +238,24 @@ class ContractModule:
 
     def definition(self, contract_id: str) -> tuple[ContractDefinition | None, Any]:
         built = self.runtime.built.get(contract_id)
-        if isinstance(built, ContractDefinition):
+        if getattr(built, "kind", None) == "contract.definition":
             return built, None
         return None, self._missing(contract_id, "contract definition")
 
     def binding(self, binding_id: str) -> tuple[ContractBinding | None, Any]:
         built = self.runtime.built.get(binding_id)
-        if isinstance(built, ContractBinding):
+        if getattr(built, "kind", None) == "contract.binding":
             return built, None
         return None, self._missing(binding_id, "contract binding")
 
     def bindings_of(self, contract_id: str) -> list[ContractBinding]:
         return [b for b in list(self.runtime.built.values())
-                if isinstance(b, ContractBinding) and b.bound(contract_id) is not None]
+                if getattr(b, "kind", None) == "contract.binding"
+                and b.bound(contract_id) is not None]
 
     def default_binding(self, contract_id: str) -> ContractBinding | None:
         defaults = [b for b in self.bindings_of(contract_id)
-                    if b.bound(contract_id).default]  # type: ignore[union-attr]
+                    if b.bound(contract_id).default]
         return max(defaults, key=lambda b: b.order) if defaults else None
 
     # -- module functions -----------------------------------------------------------------
@@ -320,7 +322,7 @@ class ContractModule:
             policy = RetryPolicy.from_options(options)
         except RetryOptionError as exc:
             return None, _error(f"contract.open {base}: {exc}", INVALID, base)
-        inst = Instance(binding, merged, actor, scope, options, policy)
+        inst = Instance(binding, merged, actor, scope, policy)
         return self.glue[b"new"](inst), None
 
     def find_implementations(self, contract_id: Any = None, *_: Any) -> Any:
