@@ -20,6 +20,7 @@ from ...errors import INVALID, PERMISSION_DENIED, CallError
 from ...security import Actor, ExecutionContext, Scope, current
 from ..convert import ConversionError, LuaFace, to_plain
 from ..exposed import lua_methods
+from ._common import network_denied
 from .errors import LuaErrorValue
 
 
@@ -86,8 +87,12 @@ class Executor:
         merged.update(_table(values, "with_context"))
         return self._with(values=merged)
 
-    def with_options(self, options: Any = None, *_: Any) -> Executor:
-        return self._with(options=_table(options, "with_options"))
+    def with_options(self, options: Any = None, *_: Any) -> Any:
+        opts = _table(options, "with_options")
+        denied = network_denied(self._security, opts.get("network"))
+        if denied is not None:
+            return None, LuaErrorValue(denied, PERMISSION_DENIED, retryable=False)
+        return self._with(options=opts)
 
     def call(self, target: Any = None, *args: Any) -> Any:
         ctx, err = self._callee()
