@@ -17,8 +17,11 @@ from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
 from .store_memory import build_store_memory
+from .temporal_client import build_temporal_client
+from .temporal_worker import build_temporal_worker
 from .terminal_host import build_terminal_host
 from .wasm_function import build_wasm_function
+from .workflow_lua import build_workflow
 
 HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "function.wat": build_wasm_function,
@@ -38,6 +41,9 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "terminal.host": build_terminal_host,
     "contract.definition": build_contract_definition,
     "contract.binding": build_contract_binding,
+    "workflow.lua": build_workflow,
+    "temporal.client": build_temporal_client,
+    "temporal.worker": build_temporal_worker,
 }
 
 __all__ = ["HANDLERS"]

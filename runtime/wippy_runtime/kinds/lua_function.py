@@ -12,7 +12,7 @@ from typing import Any
 
 from lupa.lua54 import lua_type
 
-from ..errors import CallError, CompileError, ValidationError
+from ..errors import CallError, CompileError, LoadError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.globals import install_modules, new_state
 from ..lua.modules import GLOBAL_MODULES, MODULES
@@ -61,7 +61,7 @@ class LuaSource:
             raise entry.error(ValidationError, "imports must map an alias to a library.lua entry "
                               "(alias: ns:name) or a built-in module (alias: \":name\")",
                               "imports")
-        self.imports: dict[str, LuaLibrary] = {}
+        self.imports: dict[str, LuaLibrary | LuaFunctionTarget] = {}
         #: alias -> built-in module name (`imports: {x: ":registry"}`: an ID with an empty
         #: namespace is one of the runtime's modules, as Wippy's `modules:` are)
         self.module_imports: dict[str, str] = {}
@@ -75,7 +75,14 @@ class LuaSource:
                                       "imports")
                 self.module_imports[str(alias)] = name
                 continue
-            lib = ctx.resolve(entry, text, "library.lua")
+            try:
+                lib = ctx.resolve(entry, text, "library.lua")
+            except ValidationError as not_library:
+                # Wippy imports any Lua code node: a function.lua's chunk value too
+                try:
+                    lib = ctx.resolve(entry, text, "function.lua")
+                except LoadError:
+                    raise not_library from None
             self.imports[str(alias)] = lib
 
     def dependencies(self) -> set[str]:
@@ -174,8 +181,13 @@ class LuaFunctionTarget(Target):
         # lacks `method` is a load error naming the entry, not a surprise at the first call.
         self.pool.ensure_instance()
 
+    def prepare_state(self, state: LuaState) -> None:
+        """A step on each new instance's state before its modules are bound (a kind that
+        runs Lua under other rules, as workflow.lua, sets them here)."""
+
     def new_instance(self) -> LuaInstance:
         state = new_state(self.runtime, max_memory=self.runtime.security.lua_max_memory)
+        self.prepare_state(state)
         table = self.source.prepare(state, self.runtime, done={"process"})
         fn = None
         if lua_type(table) == "function":
@@ -206,7 +218,8 @@ def lua_limit_ms(entry: Entry) -> int:
     return limit_value(entry, read_limits(entry, entry.data), "max_execution_ms", 0)
 
 
-def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
+def build_lua_function(entry: Entry, ctx: BuildContext,
+                       cls: type[LuaFunctionTarget] | None = None) -> LuaFunctionTarget:
     lua_limit_ms(entry)
     method = entry.data.get("method")
     if not method or not isinstance(method, str):
@@ -216,8 +229,8 @@ def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
         pool_cfg = PoolConfig.from_data(entry.data.get("pool"))
     except PoolConfigError as exc:
         raise entry.error(ValidationError, str(exc), "pool") from None
-    return LuaFunctionTarget(entry, select_pool(pool_cfg), ctx.generation, source,
-                             ctx.runtime, method)
+    return (cls or LuaFunctionTarget)(entry, select_pool(pool_cfg), ctx.generation, source,
+                                      ctx.runtime, method)
 
 
 def build_lua_library(entry: Entry, ctx: BuildContext) -> LuaLibrary:

@@ -35,6 +35,7 @@ from . import (
     text,
     time,
     uuid,
+    workflow,
     yaml,
 )
 
@@ -65,6 +66,7 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "system": system.install,
     "contract": contract.install,
     "hub": hub.install,
+    "workflow": workflow.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
