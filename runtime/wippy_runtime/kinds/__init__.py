@@ -10,6 +10,7 @@ from .contract_definition import build_contract_definition
 from .db_sql_sqlite import build_sqlite
 from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
+from .exec_native import build_exec_native
 from .fs_directory import build_fs_directory
 from .lua_function import build_lua_function, build_lua_library
 from .ns_dependency import build_ns_dependency
@@ -17,6 +18,7 @@ from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
 from .store_memory import build_store_memory
+from .template_set import build_template_jet, build_template_set
 from .temporal_client import build_temporal_client
 from .temporal_worker import build_temporal_worker
 from .terminal_host import build_terminal_host
@@ -44,6 +46,9 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "workflow.lua": build_workflow,
     "temporal.client": build_temporal_client,
     "temporal.worker": build_temporal_worker,
+    "exec.native": build_exec_native,
+    "template.set": build_template_set,
+    "template.jet": build_template_jet,
 }
 
 __all__ = ["HANDLERS"]

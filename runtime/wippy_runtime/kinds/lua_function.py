@@ -16,6 +16,7 @@ from ..errors import CallError, CompileError, LoadError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.globals import install_modules, new_state
 from ..lua.modules import GLOBAL_MODULES, MODULES
+from ..lua.modules._optional import missing as missing_library
 from ..lua.modules.errors import LuaErrorValue
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
@@ -55,6 +56,10 @@ class LuaSource:
         if unknown_mods:
             raise entry.error(ValidationError, f"unknown module {unknown_mods[0]!r} "
                               f"(available: {', '.join(sorted(MODULES))})", "modules")
+        for m in modules:
+            why = missing_library(m)  # a library-backed module without its library
+            if why is not None:
+                raise entry.error(ValidationError, why, "modules")
         self.modules = [m for m in modules if m in MODULES]
         imports = d.get("imports") or {}
         if not isinstance(imports, dict):
@@ -73,6 +78,9 @@ class LuaSource:
                     raise entry.error(ValidationError, f"imports.{alias}: unknown module "
                                       f"{name!r} (available: {', '.join(sorted(MODULES))})",
                                       "imports")
+                why = missing_library(name)
+                if why is not None:
+                    raise entry.error(ValidationError, f"imports.{alias}: {why}", "imports")
                 self.module_imports[str(alias)] = name
                 continue
             try:

@@ -24,8 +24,8 @@ OTHER_WIPPY_KINDS = (
     "store.kv.raft", "store.kv.crdt", "queue.driver.memory", "queue.driver.amqp",
     "queue.driver.sqs", "queue.queue", "queue.consumer", "process.service", "pg.scope",
     "config.aws", "cloudstorage.s3", "fs.embed",
-    "template.jet", "template.set", "security.policy.expr",
-    "security.token_store", "exec.native",
+    "security.policy.expr",
+    "security.token_store",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
     "registry.entry", "ns.definition", "ns.requirement",
 )
