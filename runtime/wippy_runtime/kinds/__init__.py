@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .contract_binding import build_contract_binding
+from .contract_definition import build_contract_definition
 from .db_sql_sqlite import build_sqlite
 from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
@@ -42,6 +44,8 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "process.wasm": build_process,
     "process.lua": build_process,
     "terminal.host": build_terminal_host,
+    "contract.definition": build_contract_definition,
+    "contract.binding": build_contract_binding,
     "workflow.lua": build_workflow,
     "temporal.client": build_temporal_client,
     "temporal.worker": build_temporal_worker,

@@ -25,7 +25,7 @@ OTHER_WIPPY_KINDS = (
     "queue.driver.sqs", "process.service", "pg.scope",
     "config.aws", "cloudstorage.s3", "fs.embed",
     "security.policy.expr",
-    "security.token_store", "contract.definition", "contract.binding",
+    "security.token_store",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
     "registry.entry", "ns.definition", "ns.requirement",
 )
