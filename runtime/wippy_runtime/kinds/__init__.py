@@ -9,11 +9,16 @@ from .db_sql_sqlite import build_sqlite
 from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
 from .fs_directory import build_fs_directory
+from .http_endpoint import build_http_endpoint
+from .http_router import build_http_router
+from .http_service import build_http_service
+from .http_static import build_http_static
 from .lua_function import build_lua_function, build_lua_library
 from .ns_dependency import build_ns_dependency
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
 from .process_entries import build_process
 from .security_policy import build_security_policy
+from .security_token_store import build_security_token_store
 from .store_memory import build_store_memory
 from .terminal_host import build_terminal_host
 from .wasm_function import build_wasm_function
@@ -34,6 +39,11 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "process.wasm": build_process,
     "process.lua": build_process,
     "terminal.host": build_terminal_host,
+    "http.service": build_http_service,
+    "http.router": build_http_router,
+    "http.endpoint": build_http_endpoint,
+    "http.static": build_http_static,
+    "security.token_store": build_security_token_store,
 }
 
 __all__ = ["HANDLERS"]

@@ -3,7 +3,7 @@
 `process.wasm`/`process.lua` get processes with the scheduler; `process.host` and
 `terminal.host` get theirs with it too (`security.policy` and `env.variable` have their own
 modules).
-Other real Wippy kinds (HTTP, SQL, queues, ...) are listed with a note that wippy-kernel does not
+Other real Wippy kinds (SQL, queues, ...) are listed with a note that wippy-kernel does not
 run them, rather than being dropped or rejected, so real projects still load.
 """
 
@@ -19,13 +19,12 @@ SPEC_KINDS = ("process.wasm", "process.lua", "process.host", "terminal.host")
 # Wippy kinds outside this project's scope (wippy-facts §1.2): accepted and listed as inert.
 OTHER_WIPPY_KINDS = (
     "workflow.lua", "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
-    "workflow.lua.bc", "http.service", "http.router", "http.endpoint", "http.static",
-    "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.sql",
+    "workflow.lua.bc", "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.sql",
     "store.kv.raft", "store.kv.crdt", "queue.driver.memory", "queue.driver.amqp",
     "queue.driver.sqs", "queue.queue", "queue.consumer", "process.service", "pg.scope",
     "temporal.client", "temporal.worker", "config.aws", "cloudstorage.s3", "fs.embed",
     "template.jet", "template.set", "security.policy.expr",
-    "security.token_store", "contract.definition", "contract.binding", "exec.native",
+    "contract.definition", "contract.binding", "exec.native",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
     "registry.entry", "ns.definition", "ns.requirement",
 )

@@ -24,15 +24,19 @@ _CACHE_LIMIT = 1024
 
 
 class ExecutionContext:
-    """Who runs (actor), under which policies (scope), with which request values."""
+    """Who runs (actor), under which policies (scope), with which request values; and the
+    inbound request the execution serves, if any (an HTTP exchange `http.request()` reads).
+    `derive` does not pass the request on: as in Wippy, a child made with other options does
+    not answer its caller's request."""
 
-    __slots__ = ("actor", "scope", "values", "_decisions")
+    __slots__ = ("actor", "scope", "values", "request", "_decisions")
 
     def __init__(self, actor: Actor | None = None, scope: Scope | None = None,
-                 values: Mapping[str, Any] | None = None) -> None:
+                 values: Mapping[str, Any] | None = None, request: Any = None) -> None:
         self.actor = actor
         self.scope = scope
         self.values: Mapping[str, Any] = MappingProxyType(dict(values or {}))
+        self.request = request
         # (action, resource) -> allowed; valid forever because actor and scope never change.
         self._decisions: dict[tuple[str, str], bool] = {}
 

@@ -19,6 +19,7 @@ from . import (
     fs,
     funcs,
     hash,
+    http,
     http_client,
     io,
     json,
@@ -29,6 +30,7 @@ from . import (
     security,
     sql,
     store,
+    stream,
     system,
     text,
     time,
@@ -61,6 +63,8 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "compress": compress.install,
     "metrics": metrics.install,
     "system": system.install,
+    "http": http.install,
+    "stream": stream.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
