@@ -4,9 +4,10 @@
 response table (`status_code`, `body`, `body_size`, `headers`, `url`) or `nil, err`; an HTTP
 error status is a response, not an error. `request_batch({{method, url, options?}, ...})`
 sends them concurrently and returns `responses, nil`, or `responses, errors` (per index) when
-some failed. Options: `headers`, `body`, `query`, `form`,
+some failed. Options: `headers`, `body`, `query`, `form`, `files` (a multipart/form-data
+upload of `{name, filename, content, content_type?}` items, with `form`'s fields beside them),
 `cookies`, `auth = {user, pass}`, `timeout` (seconds, or a Go duration string). The other
-documented options (`stream`, `files`, `tls`, `unix_socket`, `overlay_network`,
+documented options (`stream`, `tls`, `unix_socket`, `overlay_network`,
 `max_response_body`) are refused with INVALID rather than silently ignored.
 
 Why this shape: the request blocks in `urllib.request` on a worker thread (the dispatcher's
@@ -30,6 +31,7 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import lupa.lua54 as lupa
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 
 #: seconds, when the options give no `timeout` (Wippy's default is not documented)
 DEFAULT_TIMEOUT = 30.0
-_SUPPORTED = {"headers", "body", "query", "form", "cookies", "auth", "timeout"}
+_SUPPORTED = {"headers", "body", "query", "form", "files", "cookies", "auth", "timeout"}
 _METHODS = ("get", "post", "put", "patch", "delete", "head")
 
 
@@ -119,6 +121,55 @@ def _private_host(host: str) -> str | None:
     return str(ip) if (ip.is_private or ip.is_loopback or ip.is_link_local) else None
 
 
+def _files(value: Any) -> list[dict[str, Any]]:
+    """The `files` option as checked items {name, filename, content (bytes), content_type}."""
+    try:
+        plain = to_plain(value)
+    except ConversionError as exc:
+        raise RequestError(f"files: {exc}", INVALID, False) from None
+    if isinstance(plain, dict) and not plain:
+        plain = []
+    if not isinstance(plain, list):
+        raise RequestError("files must be an array of {name=, filename=, content=}",
+                           INVALID, False)
+    items = []
+    for i, item in enumerate(plain, 1):
+        if not isinstance(item, dict):
+            raise RequestError(f"files[{i}] must be a table", INVALID, False)
+        for key in ("name", "filename"):
+            if not isinstance(item.get(key), str) or not item[key]:
+                raise RequestError(f"files[{i}].{key} is required", INVALID, False)
+        content = item.get("content")
+        if content is None:
+            raise RequestError(f"files[{i}].content is required", INVALID, False)
+        items.append({"name": item["name"], "filename": item["filename"],
+                      "content": content if isinstance(content, bytes)
+                      else _text(content, f"files[{i}].content").encode(),
+                      "content_type": str(item.get("content_type")
+                                          or "application/octet-stream")})
+    return items
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
+
+
+def _multipart(form: dict[str, str], files: list[dict[str, Any]]) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578) and its Content-Type."""
+    boundary = "wippy-" + uuid.uuid4().hex
+    out = bytearray()
+    for name, value in form.items():
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{_quote(name)}\""
+                "\r\n\r\n").encode() + value.encode() + b"\r\n"
+    for f in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; "
+                f"name=\"{_quote(f['name'])}\"; filename=\"{_quote(f['filename'])}\"\r\n"
+                f"Content-Type: {f['content_type']}\r\n\r\n").encode()
+        out += f["content"] + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
 def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any, float]:
     """Validate and build the request on the dispatcher thread (the security context is
     there); RequestError names what is wrong."""
@@ -156,7 +207,13 @@ def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any,
     if "body" in opts and opts["body"] is not None:
         raw = opts["body"]
         body = raw if isinstance(raw, bytes) else _text(raw, "body").encode()
-    if "form" in opts:
+    if "files" in opts and opts["files"] is not None:
+        if body is not None:
+            raise RequestError("body and files are exclusive", INVALID, False)
+        form = _string_map(opts["form"], "form") if "form" in opts else {}
+        body, content_type = _multipart(form, _files(opts["files"]))
+        headers["Content-Type"] = content_type
+    elif "form" in opts:
         if body is not None:
             raise RequestError("body and form are exclusive", INVALID, False)
         body = urllib.parse.urlencode(_string_map(opts["form"], "form")).encode()
