@@ -30,8 +30,9 @@ WASI_HTTP = "wasi-http"
 
 
 def transport_of(runtime: Any, func_id: str) -> str:
+    """The `transport` of a WASM function entry (`payload` for everything else)."""
     target = runtime.targets.get(func_id)
-    config = getattr(target, "config", None)
+    config = getattr(target, "cfg", None)
     return getattr(config, "transport", "") or "payload"
 
 

@@ -49,6 +49,8 @@ class Pattern:
         segs = self.segments
         for i, seg in enumerate(segs):
             if seg.kind == REST:
+                if i >= len(parts):
+                    return None  # `/a/{rest...}` needs the slash after /a
                 params[seg.text] = unquote("/".join(parts[i:]))
                 return params
             if seg.kind == END:
