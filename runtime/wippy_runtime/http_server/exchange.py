@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from http import HTTPStatus
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 #: Wippy's default `max_body` (bytes) for `request:body()`
@@ -66,7 +66,7 @@ class Headers:
 class Request:
     """The incoming request: line and headers parsed, body read from `rfile` on demand."""
 
-    def __init__(self, method: str, target: str, headers: Any, rfile: BinaryIO,
+    def __init__(self, method: str, target: str, headers: Any, rfile: Any,
                  remote: tuple[str, int], server_host: str) -> None:
         self.method = method
         parts = urlsplit(target)
@@ -164,7 +164,7 @@ class Response:
     """The response being built; thread-safe (middleware and the function may be on different
     threads, though never at once in practice)."""
 
-    def __init__(self, wfile: BinaryIO, send_head: Any, head_only: bool) -> None:
+    def __init__(self, wfile: Any, send_head: Any, head_only: bool) -> None:
         self._wfile = wfile
         self._send_head = send_head  # (status, headers list) -> None, writes the status line
         self.head_only = head_only

@@ -128,15 +128,16 @@ class HttpHub:
             table[spec.id] = spec
 
     def discard(self, table: dict[str, Any], spec: Any) -> None:
+        key = spec.id
         with self._lock:
-            if table.get(spec.id) is spec:
-                del table[spec.id]
+            if table.get(key) is spec:
+                del table[key]
 
     def _live(self, route: RouteSpec, server_id: str) -> bool:
         if route.router is None:
             return route.server_id == server_id
-        return (self.routers.get(route.router.id) is route.router
-                and route.router.server_id == server_id)
+        router = route.router
+        return self.routers.get(router.id) is router and router.server_id == server_id
 
     # -- dispatch ----------------------------------------------------------------------
     def dispatch(self, server_id: str, ex: Exchange) -> None:

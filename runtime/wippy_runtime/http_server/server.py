@@ -60,8 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         host, port = self.server.server_address[:2]
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
         request = Request(self.command, self.path, self.headers, self.rfile,
-                          self.client_address[:2], f"{host}:{port}")
+                          self.client_address[:2], f"{host_text}:{port}")
 
         def send_head(status: int, headers: list[tuple[str, str]]) -> None:
             self.send_response(status, reason(status))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from wippy_runtime import Runtime
+
 from tests.runtime.http_server.http_helpers import (
     endpoint,
     lua_handler,

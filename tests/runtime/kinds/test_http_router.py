@@ -7,6 +7,7 @@ import json
 
 import pytest
 from wippy_runtime import Runtime
+
 from tests.runtime.http_server.http_helpers import endpoint, lua_handler, request, serve
 
 ECHO = lua_handler("echo", "res:write('ok')")

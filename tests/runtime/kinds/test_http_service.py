@@ -8,6 +8,7 @@ import socket
 import pytest
 from wippy_runtime import Runtime
 from wippy_runtime.http_server.hub import start_services
+
 from tests.runtime.http_server.http_helpers import endpoint, load, lua_handler, request, serve
 
 HELLO = lua_handler("hello", "res:write('hi from ' .. req:path())") + \

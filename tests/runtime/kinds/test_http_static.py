@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from wippy_runtime import Runtime
+
 from tests.runtime.http_server.http_helpers import request, serve
 
 

@@ -101,7 +101,8 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict, dict]:
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        payload = part.get_payload(decode=True) or b""
+        raw = part.get_payload(decode=True)
+        payload = raw if isinstance(raw, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             headers = {k: str(v) for k, v in part.items()}

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...errors import INTERNAL, INVALID
+from ..convert import to_lua
 from ..objects import fail, lua_class
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def new_stream(state: LuaState, source: StreamSource) -> Any:
 
     def stat(s: StreamSource, *a: Any) -> Any:
         value, err = _stat(s, *a)
-        return (lua.table_from(value) if value is not None else None), err
+        return (to_lua(lua, value) if value is not None else None), err
 
     cls = lua_class(state, "stream.Stream", {
         "read": _read, "stat": stat, "close": _close, "write": _write, "seek": _seek,
