@@ -26,6 +26,7 @@ first, unlike Wippy's dialer check).
 from __future__ import annotations
 
 import base64
+import http.client
 import ipaddress
 import socket
 import urllib.error
@@ -226,13 +227,85 @@ def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any,
         token = base64.b64encode(f"{auth.get('user', '')}:{auth.get('pass', '')}".encode())
         headers["Authorization"] = "Basic " + token.decode()
     req = urllib.request.Request(url, data=body, headers=headers, method=method.upper())
+    ctx = current_context()
+    network = getattr(ctx, "network", None) if ctx is not None else None
+    if network:
+        # an inherited overlay (`with_options{network=}` up the chain) always applies: the
+        # caller chose it, so no per-request permission gate, and never a silent clearnet
+        req.wippy_proxy = _overlay(runtime, network)  # type: ignore[attr-defined]
     return req, _timeout(opts.get("timeout"))
+
+
+def _overlay(runtime: LuaHost, network: str) -> tuple[str, int]:
+    """The SOCKS5 proxy (host, port) of the overlay network entry `network`."""
+    built = runtime.built.get(network)
+    if built is None:
+        raise RequestError(f"overlay network {network} not found", INVALID, False)
+    entry = built.entry
+    if entry.kind != "network.socks5":
+        raise RequestError(f"overlay network {network} is a {entry.kind}; only "
+                           "network.socks5 is supported by this runtime", INVALID, False)
+    host, port = entry.data.get("host"), entry.data.get("port")
+    if not isinstance(host, str) or not host or isinstance(port, bool) \
+            or not isinstance(port, int):
+        raise RequestError(f"overlay network {network} needs host and port", INVALID, False)
+    return host, port
+
+
+def _socks5_connect(proxy: tuple[str, int], host: str, port: int, timeout: Any) -> socket.socket:
+    """A socket to host:port through a SOCKS5 proxy (RFC 1928, no authentication, the proxy
+    resolves the name)."""
+    sock = socket.create_connection(proxy, timeout)
+    try:
+        sock.sendall(b"\x05\x01\x00")
+        if sock.recv(2) != b"\x05\x00":
+            raise OSError(f"SOCKS5 proxy {proxy[0]}:{proxy[1]} refused the handshake")
+        name = host.encode("idna")
+        sock.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + port.to_bytes(2, "big"))
+        reply = sock.recv(4)
+        if len(reply) < 4 or reply[1] != 0:
+            code = reply[1] if len(reply) > 1 else -1
+            raise OSError(f"SOCKS5 proxy {proxy[0]}:{proxy[1]} could not connect to "
+                          f"{host}:{port} (reply {code})")
+        skip = {1: 4, 4: 16}.get(reply[3])
+        if skip is None:
+            skip = sock.recv(1)[0]
+        sock.recv(skip + 2)
+        return sock
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _socks_opener(proxy: tuple[str, int]) -> Any:
+    class Socks:
+        def connect(self: Any) -> None:
+            self.sock = _socks5_connect(proxy, self.host, self.port, self.timeout)
+
+    class SocksHTTP(Socks, http.client.HTTPConnection):
+        pass
+
+    class SocksHTTPS(http.client.HTTPSConnection):
+        def connect(self: Any) -> None:
+            raw = _socks5_connect(proxy, self.host, self.port, self.timeout)
+            self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+
+    class Handler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+        def http_open(self, req: Any) -> Any:
+            return self.do_open(SocksHTTP, req)
+
+        def https_open(self, req: Any) -> Any:
+            return self.do_open(SocksHTTPS, req)
+
+    return urllib.request.build_opener(_NoRedirectErrors, Handler)
 
 
 def perform(req: Any, timeout: float) -> dict[str, Any]:
     """The blocking part, on a worker thread: the response as plain data."""
+    proxy = getattr(req, "wippy_proxy", None)
+    opener = _OPENER if proxy is None else _socks_opener(proxy)
     try:
-        with _OPENER.open(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             data = resp.read() if req.get_method() != "HEAD" else b""
             headers: dict[str, str] = {}
             for name, value in resp.headers.items():

@@ -42,6 +42,13 @@ def _unwrap(value: Any, cls: type, fn: str, what: str) -> Any:
     return plain
 
 
+def _with_network(ctx: ExecutionContext, options: dict[str, Any] | None) -> ExecutionContext:
+    """`with_options{network = id}`: the process (and all it spawns and calls) connects
+    through that overlay network."""
+    network = (options or {}).get("network")
+    return ctx.derive(network=network) if isinstance(network, str) and network else ctx
+
+
 @lua_methods("with_context", "with_options", "with_actor", "with_scope", "with_name", "spawn",
              "spawn_monitored", "spawn_linked", "spawn_linked_monitored")
 class Spawner:
@@ -68,7 +75,7 @@ class Spawner:
         ctx = base.derive(values=_table(values, "with_context")) if values is not None \
             else base
         opts = _table(options, "with_options") if options is not None else None
-        return face(cls(spawn, security, face, ctx, opts))
+        return face(cls(spawn, security, face, _with_network(ctx, opts), opts))
 
     def _with(self, **changes: Any) -> Any:
         parts = {"ctx": self.ctx, "options": self.options, "name": self.name, **changes}
@@ -86,7 +93,8 @@ class Spawner:
         return self._with(ctx=self.ctx.derive(values=_table(values, "with_context")))
 
     def with_options(self, options: Any = None, *_: Any) -> Any:
-        return self._with(options={**self.options, **_table(options, "with_options")})
+        opts = _table(options, "with_options")
+        return self._with(options={**self.options, **opts}, ctx=_with_network(self.ctx, opts))
 
     def with_actor(self, actor: Any = None, *_: Any) -> Any:
         self._identity()
