@@ -48,6 +48,7 @@ end }
 
 
 CORE_CALL_FILE = str(ENGINE / "wasm" / "core_call.py")
+COMPONENT_CALL_FILE = str(ENGINE / "wit" / "component_call" / "__init__.py")
 
 
 def _called_from_lua(frame: Any) -> bool:
@@ -59,7 +60,7 @@ def _called_from_lua(frame: Any) -> bool:
 
 
 def _engine(filename: str) -> bool:
-    return filename.startswith(str(ENGINE)) or filename.startswith("<core call")
+    return filename.startswith((str(ENGINE), "<core call", "<component call"))
 
 
 class FileTrace:
@@ -93,6 +94,8 @@ class FileTrace:
     def _add(self, filename: str) -> None:
         if filename.startswith("<core call"):
             filename = CORE_CALL_FILE  # generated code counts as the module that generates it
+        elif filename.startswith("<component call"):
+            filename = COMPONENT_CALL_FILE
         with self.lock:
             self.files[filename] = self.files.get(filename, 0) + 1
 

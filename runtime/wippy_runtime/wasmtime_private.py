@@ -57,6 +57,9 @@ __all__ = [
     "component_val_new",
     "component_val_delete",
     "call_component_func",
+    "component_func_call",
+    "component_call_handles",
+    "raise_component_call_error",
     "resource_any_clone",
     "resource_any_consume",
     "take_resource",
@@ -184,17 +187,34 @@ component_val_delete = _ffi.wasmtime_component_val_delete
 _component_func_call = _ffi.wasmtime_component_func_call
 
 
+#: `wasmtime_component_func_call(func*, ctx*, params*, n, results*, n) -> error*` itself:
+#: generated component calls (wit/component_call.py) call it with the handles of
+#: `component_call_handles`, so no Python frame of this module is on their path.
+component_func_call = _component_func_call
+
+
+def component_call_handles(store: wasmtime.Store, func: Any) -> tuple[Any, Any]:
+    """(func*, context*) for `component_func_call`, read once per (store, export): the
+    context pointer lives as long as the store, the func struct as long as `func`."""
+    return ctypes.byref(func._func), store._context()
+
+
+def raise_component_call_error(err: Any) -> None:
+    """A failed `component_func_call`: raise the host function's own exception if one
+    caused the failure, else the `WasmtimeError`."""
+    error = wasmtime.WasmtimeError._from_ptr(err)
+    _component_pending()
+    raise error
+
+
 def call_component_func(store: Any, func: Any, params: Any, n: int, result: Any,
                         nresults: int) -> None:
-    """`wasmtime_component_func_call` on prepared C values; raises the host function's own
-    exception if one caused the failure, else the `WasmtimeError`. One Python call on the
-    hot path, as the private handles are read inside it."""
+    """`wasmtime_component_func_call` on prepared C values (reads the handles per call;
+    hot paths bind them once with `component_call_handles`)."""
     err = _component_func_call(ctypes.byref(func._func), store._context(), params, n, result,
                                nresults)
     if err:
-        error = wasmtime.WasmtimeError._from_ptr(err)
-        _component_pending()
-        raise error
+        raise_component_call_error(err)
 
 
 def resource_any_clone(resource: ResourceAny) -> Any:

@@ -4,8 +4,8 @@ values in, plain values out.
 The export's type is read once from the component (or taken from the entry's `wit`, which
 must match it and supplies type names for error messages); `wit.ComponentFunction` converts
 straight between plain values and wasmtime's C values. An instance's `fn` is that function
-bound to its store and export (a `functools.partial`: no Python frame of this module on the
-call path).
+bound to its store and export (`ComponentFunction.bind`: no Python frame of this module on
+the call path).
 
 Inline entries of one binary share one instance and one lock (wasm/instance_groups.py): a
 component's resources only mean something inside the instance that made them. A trap in one
@@ -165,7 +165,7 @@ class ComponentFunctionTarget(Target):
         else:
             store, instance = self._instantiate()
             func = self._find_func(store, instance)
-        fn = finisher(self.function.type, self.entry_id, partial(self.function, store, func))
+        fn = finisher(self.function.type, self.entry_id, self.function.bind(store, func))
         fn = self.hosts.limited(store, fn, self.cfg.max_execution_ms, self.entry_id)
         return ComponentInstance(store, instance, func, fn, shared)
 

@@ -9,8 +9,10 @@ Modules, in the order data flows through them:
 - `abi`: canonical ABI facts of a type (`layout`: size, alignment, flattening).
 - `plain`, `handles`: the plain value model's shared pieces and resource handles.
 - `convert`: plain (Lua-side) values checked against a type (`args_lowerer`, `lower_value`).
-- components: `component_types` (wasmtime's types -> ours), `component_write` /
-  `component_read` (checked values <-> C values), `component` (`ComponentFunction`).
+- components: `component_types` (wasmtime's types -> ours), `component_call` (one generated
+  function per export: plain values -> C values -> call -> plain values), `component_write`
+  (checked values -> C values, for arguments the generated code hands over),
+  `component` (`ComponentFunction`).
 - core modules: `canonical_memory` (linear memory), `canonical_lower` / `canonical_lift`
   (values <-> memory and flat core values), `canonical` (`CoreAbiFunction`).
 """
