@@ -6,8 +6,10 @@ error status is a response, not an error. `request_batch({{method, url, options?
 sends them concurrently and returns `responses, nil`, or `responses, errors` (per index) when
 some failed. Options: `headers`, `body`, `query`, `form`, `files` (a multipart/form-data
 upload of `{name, filename, content, content_type?}` items, with `form`'s fields beside them),
-`cookies`, `auth = {user, pass}`, `timeout` (seconds, or a Go duration string). The other
-documented options (`stream`, `tls`, `unix_socket`, `overlay_network`,
+`cookies`, `auth = {user, pass}`, `timeout` (seconds, or a Go duration string), `stream = true`
+(the response's `stream` is a Stream over the body instead of `body`; its reads block the
+calling Lua thread, where Wippy's yield). The other
+documented options (`tls`, `unix_socket`, `overlay_network`,
 `max_response_body`) are refused with INVALID rather than silently ignored.
 
 Why this shape: the request blocks in `urllib.request` on a worker thread (the dispatcher's
@@ -42,6 +44,7 @@ from ...scheduler.dispatcher import PENDING, current, executor
 from ...security import current as current_context
 from ..convert import ConversionError, to_lua, to_plain
 from .errors import LuaErrorValue
+from .stream import StreamSource, new_stream
 from .time import DurationError, parse_go_duration
 
 if TYPE_CHECKING:
@@ -50,7 +53,8 @@ if TYPE_CHECKING:
 
 #: seconds, when the options give no `timeout` (Wippy's default is not documented)
 DEFAULT_TIMEOUT = 30.0
-_SUPPORTED = {"headers", "body", "query", "form", "files", "cookies", "auth", "timeout"}
+_SUPPORTED = {"headers", "body", "query", "form", "files", "cookies", "auth", "timeout",
+              "stream"}
 _METHODS = ("get", "post", "put", "patch", "delete", "head")
 
 
@@ -227,6 +231,8 @@ def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any,
         token = base64.b64encode(f"{auth.get('user', '')}:{auth.get('pass', '')}".encode())
         headers["Authorization"] = "Basic " + token.decode()
     req = urllib.request.Request(url, data=body, headers=headers, method=method.upper())
+    if opts.get("stream"):
+        req.wippy_stream = True  # type: ignore[attr-defined]
     ctx = current_context()
     network = getattr(ctx, "network", None) if ctx is not None else None
     if network:
@@ -300,18 +306,26 @@ def _socks_opener(proxy: tuple[str, int]) -> Any:
     return urllib.request.build_opener(_NoRedirectErrors, Handler)
 
 
+def _headers(resp: Any) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in resp.headers.items():
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
 def perform(req: Any, timeout: float) -> dict[str, Any]:
     """The blocking part, on a worker thread: the response as plain data."""
     proxy = getattr(req, "wippy_proxy", None)
     opener = _OPENER if proxy is None else _socks_opener(proxy)
     try:
+        if getattr(req, "wippy_stream", False):
+            resp = opener.open(req, timeout=timeout)  # the Stream closes it
+            return {"status_code": resp.status, "headers": _headers(resp), "url": resp.geturl(),
+                    "stream": resp}
         with opener.open(req, timeout=timeout) as resp:
             data = resp.read() if req.get_method() != "HEAD" else b""
-            headers: dict[str, str] = {}
-            for name, value in resp.headers.items():
-                headers[name] = f"{headers[name]}, {value}" if name in headers else value
             return {"status_code": resp.status, "body": data, "body_size": len(data),
-                    "headers": headers, "url": resp.geturl()}
+                    "headers": _headers(resp), "url": resp.geturl()}
     except TimeoutError as exc:
         raise RequestError(f"request to {req.full_url} failed: timeout after {timeout:g}s "
                            f"({exc})", INTERNAL, True) from None
@@ -344,8 +358,14 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             disp.inflight -= 1
             if exc is not None:
                 disp.resume(task, fail(exc))
-            else:
-                disp.resume(task, (to_lua(lua, value), None))
+                return
+            body = value.pop("stream", None)
+            table = to_lua(lua, value)
+            if body is not None:
+                size = int(body.headers.get("Content-Length") or -1)
+                table[b"stream"] = new_stream(state, StreamSource(
+                    body.read, size, close=body.close, name=f"response {req.full_url}"))
+            disp.resume(task, (table, None))
 
         def job() -> None:
             try:

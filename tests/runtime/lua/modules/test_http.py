@@ -247,3 +247,25 @@ def test_a_function_called_by_the_handler_with_other_options_has_no_request(rt):
     return { main = function() local r = http.request() return r == nil end }
 """ + endpoint("outer.ep", "GET", "/o", "outer"))
     assert json.loads(request(port, "GET", "/o").body) == {"inner": True}
+
+
+def test_http_client_streams_a_chunked_response_with_stream_true(rt):
+    port = one(rt, "GET", """
+        res:set_transfer(http.TRANSFER.CHUNKED)
+        for i = 1, 50 do res:write(string.rep(tostring(i % 10), 100)) end
+    """)
+    rt.define({"id": "t:client", "kind": "function.lua", "method": "main",
+               "modules": ["http_client"], "source": f"""return {{ main = function()
+        local resp, err = http_client.get("http://127.0.0.1:{port}/t", {{stream = true}})
+        if err then error(err) end
+        local parts, reads = {{}}, 0
+        while true do
+          local chunk = resp.stream:read(512)
+          if chunk == nil then break end
+          reads = reads + 1
+          parts[#parts + 1] = chunk
+        end
+        local ok = resp.stream:close()
+        return {{resp.status_code, resp.body == nil, #table.concat(parts), reads > 1, ok}}
+    end }}"""})
+    assert rt.call("t:client") == [200, True, 5000, True, True]
