@@ -126,9 +126,7 @@ def _load(app: str, err: Console, *, strict: bool = False, terminal: Any = None,
 def _start_services(runtime: Runtime, err: Console, *, quiet: bool = False) -> list[str]:
     """Start the app's services (HTTP listeners) before anything runs; a service that cannot
     start (its port is taken) is reported naming its entry, and the rest of the app runs."""
-    from .http_server.hub import start_services
-
-    problems = start_services(runtime)
+    problems = runtime.start_services()
     if not quiet:
         for problem in problems:
             err.print(f"[red]service error:[/] {escape(problem)}", highlight=False,

@@ -19,7 +19,22 @@ from typing import Any
 from .exchange import Exchange
 from .middleware import Middleware, chain
 from .routes import Pattern
-from .server import Listener, ListenError
+
+
+def parse_addr(addr: str) -> tuple[str, int]:
+    """`:8085`, `127.0.0.1:0`, `[::1]:80`, `localhost:9000` -> (host, port); ValueError."""
+    if not isinstance(addr, str) or ":" not in addr:
+        raise ValueError(f"addr {addr!r} must be host:port (e.g. \":8080\")")
+    host, _, port_text = addr.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ValueError(f"addr {addr!r}: port {port_text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise ValueError(f"addr {addr!r}: port {port} is out of range")
+    return host, port
 
 
 @dataclass(eq=False)
@@ -51,7 +66,7 @@ class ServiceSpec:
         self.id = entry_id
         self.host = host
         self.port = port
-        self.listener: Listener | None = None
+        self.listener: Any = None  # a server.Listener while listening
         self.error: str | None = None
 
     @property
@@ -85,6 +100,8 @@ class HttpHub:
     def _listen(self, spec: ServiceSpec) -> str | None:
         if spec.listener is not None:
             return None
+        from .server import Listener, ListenError  # the stdlib server costs ~20 ms to import
+
         try:
             spec.listener = Listener(spec.host, spec.port, lambda ex: self.dispatch(spec.id, ex),
                                      spec.id)

@@ -25,22 +25,6 @@ class ListenError(Exception):
     """The service could not listen (address in use, bad host); the message says why."""
 
 
-def parse_addr(addr: str) -> tuple[str, int]:
-    """`:8085`, `127.0.0.1:0`, `[::1]:80`, `localhost:9000` -> (host, port); ValueError."""
-    if not isinstance(addr, str) or ":" not in addr:
-        raise ValueError(f"addr {addr!r} must be host:port (e.g. \":8080\")")
-    host, _, port_text = addr.rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"addr {addr!r}: port {port_text!r} is not a number") from None
-    if not 0 <= port <= 65535:
-        raise ValueError(f"addr {addr!r}: port {port} is out of range")
-    return host, port
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     dispatch: Dispatch

@@ -24,8 +24,7 @@ What is implemented of Wippy's HTTP server side, and what is not:
 from __future__ import annotations
 
 from ..errors import ValidationError
-from ..http_server.hub import ServiceSpec, hub_of
-from ..http_server.server import parse_addr
+from ..http_server.hub import ServiceSpec, hub_of, parse_addr
 from ..registry import Entry
 from .base import BuildContext, EntryInfo, Resource, warn_unknown_fields
 

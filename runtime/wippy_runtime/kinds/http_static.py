@@ -10,7 +10,6 @@ router.
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,8 @@ def _inside(root: Path, rel: str) -> Path | None:
 
 
 def _serve_file(ex: Exchange, target: Path, cache: str) -> None:
+    import mimetypes  # reads the system's type tables: only when a file is served
+
     res = ex.response
     ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):

@@ -11,8 +11,6 @@ once, by `body()`, `body_json()`, `stream()` or `parse_multipart()`.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +88,11 @@ def _json_bytes(value: Any) -> bytes:
 
 
 def _parse_multipart(content_type: str, body: bytes) -> tuple[dict, dict]:
-    """(files, values) of a multipart/form-data body, parsed by the stdlib email parser."""
+    """(files, values) of a multipart/form-data body, parsed by the stdlib email parser
+    (imported here: only uploads need it)."""
+    import email.parser
+    import email.policy
+
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
     if not message.is_multipart():
