@@ -2,7 +2,7 @@
 
 Routers attach to it by `meta.server` (or `server:`), endpoints to the routers, static mounts
 to the server. It listens once the runtime's services start (`wippy run`, `wippy test`, or
-`http_server.hub.start_services(runtime)`), stops on `Runtime.close()` and when the entry is
+`Runtime.start_services()`), stops on `Runtime.close()` and when the entry is
 removed; a new generation takes the port over from the one it replaces. A port already in use
 is reported naming this entry, and the rest of the app keeps working.
 
