@@ -174,6 +174,13 @@ class HttpHub:
                 return
         res = ex.response
         if not matched:
+            slashed = req.raw_path + "/"
+            if any(r.pattern.subtree and r.pattern.match(slashed) is not None for r in routes):
+                # Go's ServeMux: `/static` redirects to the subtree `/static/`
+                target = slashed + (f"?{req.raw_query}" if req.raw_query else "")
+                res.error(301, f"Moved Permanently: {target}")
+                res.headers.set("Location", target)
+                return
             res.error(404, "404 page not found")
             return
         if req.method == "OPTIONS":

@@ -48,6 +48,8 @@ def test_files_are_served_with_their_types_and_a_directory_gives_its_index(rt, s
     assert css.headers["Content-Type"].startswith("text/css")
     assert css.headers["Cache-Control"] == "max-age=60"
     assert request(port, "GET", "/static/").text == "<html>home</html>"
+    moved = request(port, "GET", "/static?v=1")
+    assert (moved.status, moved.headers["Location"]) == (301, "/static/?v=1")
     assert request(port, "GET", "/static/missing.js").status == 404
     assert request(port, "POST", "/static/css/a.css").status == 405
 
