@@ -31,6 +31,7 @@ import base64
 import http.client
 import ipaddress
 import socket
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -294,7 +295,7 @@ def _socks_opener(proxy: tuple[str, int]) -> Any:
     class SocksHTTPS(http.client.HTTPSConnection):
         def connect(self: Any) -> None:
             raw = _socks5_connect(proxy, self.host, self.port, self.timeout)
-            self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+            self.sock = ssl.create_default_context().wrap_socket(raw, server_hostname=self.host)
 
     class Handler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
         def http_open(self, req: Any) -> Any:
