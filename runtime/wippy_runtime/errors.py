@@ -128,7 +128,7 @@ class LoadError(WippyError):
 
 
 class ValidationError(LoadError):
-    """An entry's fields break Wippy's validation rules (wippy-facts §2.2)."""
+    """An entry's fields break Wippy's validation rules."""
 
 
 class CompileError(LoadError):
@@ -181,7 +181,7 @@ class TrapError(CallError):
 class GuestError(CallError):
     """The guest returned the `err` side of a top-level WIT `result<T, E>`.
 
-    Lua sees `nil, payload` (the E value itself, SPEC §4); Python sees this exception with
+    Lua sees `nil, payload` (the E value itself); Python sees this exception with
     the payload in `.payload`.
     """
 

@@ -245,7 +245,7 @@ class Runtime:
     # -- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
         """Retire everything and free the stores now (wasmtime panics if a Store with custom
-        stdio outlives the interpreter, stack-notes §3)."""
+        stdio outlives the interpreter)."""
         for built in self.registry.clear():
             built.retire()
         self.wasm.groups.clear()

@@ -1,5 +1,5 @@
 """The widgets rendered by a real JupyterLab in a real browser (Debian's chromium, driven by
-playwright; recipe: shared/docs/browser-testing.md).
+playwright).
 
 Protocol tests prove what the kernel sends; only a browser proves that the front end's widget
 manager accepts it and draws it: the pool rows and their progress bars, the live update of a

@@ -343,7 +343,7 @@ CASES: list[tuple[str, Callable[[Env], str], str]] = [
      "load: bytecode is not allowed"),
     ("lua-binary-mode", lambda e: e.lua("return load('return 1', 'x', 'b')"),
      "load: only text chunks are allowed"),
-    ("lua-python-attribute", lambda e: e.lua("return funcs.new().__class__"),
+    ("lua-python-attribute", lambda e: e.lua("return errors.new('x').__class__"),
      "access denied: __class__"),
     ("lua-gc-finalizer", lambda e: e.lua("return setmetatable({}, {__gc = print})"),
      "setmetatable: __gc metamethods are not supported"),

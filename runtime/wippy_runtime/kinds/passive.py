@@ -16,7 +16,7 @@ from .wasm_config import parse_wasm_config
 
 SPEC_KINDS = ("process.wasm", "process.lua", "process.host", "terminal.host")
 
-# Wippy kinds outside this project's scope (wippy-facts §1.2): accepted and listed as inert.
+# Wippy kinds outside this project's scope (listed by Wippy's docs): accepted and listed as inert.
 OTHER_WIPPY_KINDS = (
     "workflow.lua", "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
     "workflow.lua.bc", "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.sql",

@@ -3,7 +3,7 @@
 A process definition builds the same machinery as its function counterpart (compiled module
 or Lua source, validated at load), but is a Resource, not a Target: `funcs.call` cannot reach
 it; `process.spawn*` (scheduler/processes.py) and `wippy run` start it. Each spawn runs on a
-fresh instance (one instance per PID, wippy-facts §4.4), so the pool block is ignored.
+fresh instance (one instance per PID, as in Wippy), so the pool block is ignored.
 """
 
 from __future__ import annotations

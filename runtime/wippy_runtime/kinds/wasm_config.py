@@ -1,4 +1,4 @@
-"""The fields of `function.wat`, `function.wasm` and `process.wasm` (wippy-facts §2.2).
+"""The fields of `function.wat`, `function.wasm` and `process.wasm`.
 
 Validation follows Wippy's `Validate()` rules and wording so that a definition Wippy rejects is
 rejected here with the same message, plus the entry, file and line.

@@ -1,7 +1,7 @@
 """A sandboxed Lua 5.4 state with Wippy's globals.
 
 `lupa.lua54` is imported explicitly: lupa's default runtime is Lua 5.5, and wrappers from one
-lupa module do not work with another (stack-notes §5). The state runs with `encoding=None`
+lupa module do not work with another (a lupa limitation). The state runs with `encoding=None`
 (strings are bytes on the Python side, see convert.py) and an attribute filter that denies
 Lua any access to Python objects beyond their registered Wippy methods.
 

@@ -1,4 +1,4 @@
-"""Entry IDs: `namespace:name` with exactly one colon (wippy-facts §1.1)."""
+"""Entry IDs: `namespace:name` with exactly one colon."""
 
 from __future__ import annotations
 

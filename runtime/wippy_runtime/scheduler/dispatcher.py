@@ -3,7 +3,7 @@
 
 Why this shape:
 
-* A Python callback cannot yield the Lua coroutine that called it (stack-notes §5). So every
+* A Python callback cannot yield the Lua coroutine that called it (a lupa limitation). So every
   operation that may block is a Python primitive that either completes at once (returns its
   results: no yield, no extra cost) or registers a wait for the *current task* and returns the
   `PENDING` sentinel; a Lua-side wrapper (`await`, bound with the state's other globals by lua/globals.py) then yields, and the dispatcher
@@ -16,7 +16,7 @@ Why this shape:
   and `funcs.async` run on worker threads (one OS thread per in-flight call; wasmtime releases
   the GIL while running, so threads give real parallelism) and post their completion back with
   `post()`. We chose threads over wasmtime's async C API (fibers polled through raw ctypes,
-  stack-notes §4a) because the thread path reuses the fast synchronous call code unchanged, is
+  measured) because the thread path reuses the fast synchronous call code unchanged, is
   interruptible through the same epoch mechanism, and its cost (a thread per in-flight call)
   is bounded by the pool sizes; greenlets inside wasm abort the process and are never used.
 """

@@ -1,4 +1,4 @@
-"""The `pool:` block of an entry: validation and Wippy's auto-selection (wippy-facts §2.2, §2.5).
+"""The `pool:` block of an entry: validation and Wippy's auto-selection.
 
 Kept apart from the pool implementation so the loader can validate a definition without
 building anything.
@@ -11,7 +11,7 @@ from typing import Any
 
 INLINE, LAZY, STATIC, ADAPTIVE = "inline", "lazy", "static", "adaptive"
 POOL_TYPES = (STATIC, LAZY, INLINE, ADAPTIVE)
-IMPLICIT_LAZY_MAX = 100      # the implicitly selected pool (wippy-facts §2.5)
+IMPLICIT_LAZY_MAX = 100      # the implicitly selected pool
 EXPLICIT_ELASTIC_MAX = 16    # `type: lazy|adaptive` without max_size
 STATIC_DEFAULT_WORKERS = 8
 LAZY_IDLE_TIMEOUT_S = 30.0

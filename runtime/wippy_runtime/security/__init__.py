@@ -1,7 +1,7 @@
 """Security: who is calling (actor), what they may do (scope of policies), and the request
 context that travels with a call.
 
-Wippy's model (wippy-facts §6): every execution carries an actor (id + meta) and a scope (a set
+Wippy's model: every execution carries an actor (id + meta) and a scope (a set
 of `security.policy` entries); a check asks the scope about (actor, action, resource, meta).
 Any deny wins, an allow needs a match, no match denies; without an actor or scope the answer is
 `not strict_mode`. The current `ExecutionContext` is a context variable, so it flows from a

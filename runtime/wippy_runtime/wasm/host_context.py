@@ -5,7 +5,7 @@
     get:        func(key: string) -> option<string>
 
 (WIT with comments: `wit/context.wit` next to this file.) Wippy says WASM executions inherit
-the caller's actor, scope and request context (wippy-facts §6) but gives a guest no way to
+the caller's actor, scope and request context but gives a guest no way to
 look at them; this opt-in profile does, so a notebook can show inheritance happening.
 
 Why these choices:

@@ -1,4 +1,4 @@
-"""The `funcs` host (`wippy:runtime/funcs@0.1.0`, wippy-facts §3.4): WASM calls the registry.
+"""The `funcs` host (`wippy:runtime/funcs@0.1.0`): WASM calls the registry.
 
     call-string: func(target: string, input: string) -> result<string, string>
     call-bytes:  func(target: string, input: list<u8>) -> result<list<u8>, string>

@@ -1,6 +1,6 @@
 """Per-entry linking of host imports: declared profiles get real hosts, everything else a stub.
 
-Wippy registers hosts on a runtime shared by all entries (wippy-facts §3.3), so one entry's
+Wippy registers hosts on a runtime shared by all entries, so one entry's
 `wasi:cli` is visible to the next. Here every function target has its own linker, and only
 the interfaces of the profiles *this* entry declares reach real host functions. Every other
 import of the module — an undeclared WASI interface, an interface no host provides — is linked

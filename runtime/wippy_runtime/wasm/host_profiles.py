@@ -1,4 +1,4 @@
-"""Wippy's host profiles: what an entry may list under `imports:` (wippy-facts §3.2–3.3).
+"""Wippy's host profiles: what an entry may list under `imports:`.
 
 A profile is a named group of host interfaces. An entry opts into profiles; this module only
 answers *which* profiles a list of tokens selects and which profile an imported interface
@@ -24,7 +24,7 @@ NEEDS_COMPONENT = "wasm host import requires component module: {id}"
 
 @dataclass(frozen=True)
 class Profile:
-    """One row of wippy-facts §3.2.
+    """One row of the host-profile table.
 
     `interfaces` are the namespaces Wippy registers (unversioned; Wippy's versions are kept in
     `versions` for documentation — wasmtime links any semver-compatible 0.2.x import).

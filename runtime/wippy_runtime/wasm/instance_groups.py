@@ -54,7 +54,7 @@ class InstanceGroups:
 
     def clear(self) -> None:
         """Drop every shared instance (runtime shutdown: stores with custom stdio must be
-        freed before the interpreter exits, stack-notes §3)."""
+        freed before the interpreter exits)."""
         with self._mutex:
             shared, self._current = list(self._current.values()), {}
         for s in shared:

@@ -1,4 +1,4 @@
-"""An entry's `wasi:` block turned into what a Store needs (wippy-facts §2.8).
+"""An entry's `wasi:` block turned into what a Store needs.
 
 Resolved once at load (references, mounts, the `required` check, so a broken definition fails
 where it is written) and again for every new instance (env values are read then, so an OS
@@ -58,7 +58,7 @@ class MissingEnvError(CallError):
 
 class WasiExit(CallError):
     """The guest called `wasi:cli/exit`: the call ends with this error instead of the host
-    exiting (wippy-facts §2.8); `status` is what `wippy run` exits with."""
+    exiting; `status` is what `wippy run` exits with."""
 
     def __init__(self, status: int, *, entry: str | None = None) -> None:
         super().__init__(f"wasi exit requested: status {status}", entry=entry)

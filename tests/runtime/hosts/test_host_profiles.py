@@ -1,4 +1,4 @@
-"""Profile resolution exactly as wippy-facts §3.2–3.3, and the load errors it produces."""
+"""Profile resolution exactly as Wippy documents it, and the load errors it produces."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from wippy_runtime.wasm.host_profiles import (
     resolve_token,
 )
 
-#: profile -> the interface namespaces Wippy registers for it (wippy-facts §3.2)
+#: profile -> the interface namespaces Wippy registers for it
 TABLE = {
     "wasi:io": ["wasi:io/error", "wasi:io/streams"],
     "wasi:poll": ["wasi:io/poll"],

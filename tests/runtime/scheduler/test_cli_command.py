@@ -1,4 +1,4 @@
-"""WASI command components under `wippy run` (wippy-facts §2.8, §4.2): arguments through
+"""WASI command components under `wippy run` : arguments through
 `get-arguments` (CLI arguments when `wasi.args` is empty), the real stdin, stdout to the
 terminal, `wasi:cli/exit` status as the exit code, `run` returning err as exit code 1.
 

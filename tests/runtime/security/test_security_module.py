@@ -1,4 +1,4 @@
-"""The Lua `security` and `ctx` modules, method by method (wippy-lua-modules §6, §9)."""
+"""The Lua `security` and `ctx` modules, method by method."""
 
 from __future__ import annotations
 

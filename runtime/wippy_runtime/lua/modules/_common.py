@@ -29,6 +29,16 @@ def fail(message: str, kind: str) -> tuple[None, LuaErrorValue]:
     return None, error(message, kind)
 
 
+def network_denied(security: Any, network: Any) -> str | None:
+    """Why the caller may not select the overlay `network` (an option of an HTTP request, an
+    executor or a spawner), or None. Selecting a network is its own permission
+    (`network.select` on the network's id), judged before anything uses the option."""
+    if not isinstance(network, str) or not network or \
+            security.allowed("network.select", network):
+        return None
+    return f"not allowed: network {network}"
+
+
 def lua_type(value: Any) -> str:
     """The Lua type name of a value as lupa hands it over (for messages and checks)."""
     if value is None:

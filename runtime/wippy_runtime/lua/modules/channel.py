@@ -1,4 +1,4 @@
-"""`channel.new/send/receive/close/select` (Wippy globals, wippy-lua-modules §5).
+"""`channel.new/send/receive/close/select` (Wippy globals).
 
 A channel is a Python `Channel` (buffer, waiting senders/receivers) behind a Lua table with a
 metatable (`_GLUE` in scheduler/dispatcher.py), so methods can yield through the await wrapper

@@ -1,4 +1,4 @@
-"""The `ctx` module: read-only request context values (wippy-lua-modules §9).
+"""The `ctx` module: read-only request context values.
 
 Values are set by a caller with `funcs.new():with_context{...}` (or `Runtime.call(...,
 context=)`) and inherited by every nested call. A call with no context set sees an empty one,

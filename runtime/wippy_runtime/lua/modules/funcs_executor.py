@@ -7,8 +7,9 @@ permission `funcs.security` on `security` and adding context values needs `funcs
 it calls in turn). A denial comes back as `nil, err` PERMISSION_DENIED from `:call` / `:async`
 (a safe form of the real runtime's `nil, err` from `with_*`, which would make a chained call
 fail with "attempt to index a nil value"). `with_options` is kept and forwarded as opaque task
-options, except `network`, the overlay network the callee (and all it calls) connects through. Lua sees the Executor through a table of Lua-function methods (lua_object.py), so
-`:call` and `:async` may yield while the callee runs on a worker.
+options, except `network`, the overlay network the callee (and all it calls) connects through.
+Lua sees the Executor through a table of Lua-function methods (lua_object.py), so `:call` and
+`:async` may yield while the callee runs on a worker.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ...errors import INVALID, PERMISSION_DENIED, CallError
 from ...security import Actor, ExecutionContext, Scope, current
 from ..convert import ConversionError, LuaFace, to_plain
 from ..exposed import lua_methods
+from ._common import network_denied
 from .errors import LuaErrorValue
 
 
@@ -86,8 +88,12 @@ class Executor:
         merged.update(_table(values, "with_context"))
         return self._with(values=merged)
 
-    def with_options(self, options: Any = None, *_: Any) -> Executor:
-        return self._with(options=_table(options, "with_options"))
+    def with_options(self, options: Any = None, *_: Any) -> Any:
+        opts = _table(options, "with_options")
+        denied = network_denied(self._security, opts.get("network"))
+        if denied is not None:
+            return None, LuaErrorValue(denied, PERMISSION_DENIED, retryable=False)
+        return self._with(options=opts)
 
     def call(self, target: Any = None, *args: Any) -> Any:
         ctx, err = self._callee()

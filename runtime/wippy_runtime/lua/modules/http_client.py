@@ -44,6 +44,7 @@ from ...errors import INTERNAL, INVALID, PERMISSION_DENIED, CallError
 from ...scheduler.dispatcher import PENDING, current, executor
 from ...security import current as current_context
 from ..convert import ConversionError, to_lua, to_plain
+from ._common import network_denied
 from .errors import LuaErrorValue
 from .stream import StreamSource, new_stream
 from .time import DurationError, parse_go_duration
@@ -187,6 +188,10 @@ def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any,
             raise RequestError("options must be a table", INVALID, False) from None
         for key in keys:
             name = _text(key, "option name")
+            if name == "overlay_network":  # judged first, as Wippy does, then unsupported
+                denied = network_denied(runtime.security, to_plain(options[key]))
+                if denied is not None:
+                    raise RequestError(denied, PERMISSION_DENIED, False)
             if name not in _SUPPORTED:
                 raise RequestError(f"option {name!r} is not supported by this runtime",
                                    INVALID, False)

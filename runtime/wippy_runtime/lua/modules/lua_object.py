@@ -26,7 +26,8 @@ local setmetatable, tostring, error, rawget = setmetatable, tostring, error, raw
 local M = {}
 function M.fn(f) return function(...) return f(...) end end
 -- The Python object behind a face lives in a weak side table, never in the face itself,
--- and the metatable is locked: Lua code reaches exactly the listed methods.
+-- and the metatable is locked: Lua code reaches exactly the listed methods (any other
+-- field reads as nil; writing one is an error).
 local hidden = setmetatable({}, { __mode = "k" })
 function M.class(name, names, awaited)
   local methods = {}
@@ -38,12 +39,9 @@ function M.class(name, names, awaited)
       methods[m] = function(self, ...) return hidden[self][m](...) end
     end
   end
+  -- an unknown field reads as nil, as on Wippy's userdata (`obj.message or tostring(obj)`)
   local mt = {
-    __index = function(_, k)
-      local f = methods[k]
-      if f == nil then error("access denied: " .. tostring(k), 2) end
-      return f
-    end,
+    __index = methods,
     __newindex = function(_, k) error("access denied: " .. tostring(k), 2) end,
     __name = name,
     __tostring = function(self) return tostring(hidden[self]) end,

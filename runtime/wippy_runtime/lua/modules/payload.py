@@ -1,4 +1,4 @@
-"""Payloads (wippy-lua-modules §3): the value a future's channel delivers, and the `payload`
+"""Payloads: the value a future's channel delivers, and the `payload`
 global (`payload.new(v)`, `p:data()`, `p:unmarshal()`, `p:get_format()`, `p:transcode(fmt)`).
 
 A Payload holds a *plain* Python value (what crosses threads and Lua states) and converts it

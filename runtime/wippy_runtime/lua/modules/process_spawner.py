@@ -18,6 +18,7 @@ from ...errors import INVALID, PERMISSION_DENIED, CallError
 from ...security import Actor, ExecutionContext, Scope, current
 from ..convert import ConversionError, LuaFace, to_plain
 from ..exposed import lua_methods
+from ._common import network_denied
 
 
 def _table(value: Any, fn: str) -> dict[str, Any]:
@@ -40,6 +41,13 @@ def _unwrap(value: Any, cls: type, fn: str, what: str) -> Any:
     if not isinstance(plain, cls):
         raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
     return plain
+
+
+def _check_network(security: Any, options: dict[str, Any]) -> None:
+    """A spawner's `network` option needs `network.select` (a denial raises, as Wippy's)."""
+    denied = network_denied(security, options.get("network"))
+    if denied is not None:
+        raise CallError(denied, kind=PERMISSION_DENIED)
 
 
 def _with_network(ctx: ExecutionContext, options: dict[str, Any] | None) -> ExecutionContext:
@@ -75,6 +83,8 @@ class Spawner:
         ctx = base.derive(values=_table(values, "with_context")) if values is not None \
             else base
         opts = _table(options, "with_options") if options is not None else None
+        if opts is not None:
+            _check_network(security, opts)
         return face(cls(spawn, security, face, _with_network(ctx, opts), opts))
 
     def _with(self, **changes: Any) -> Any:
@@ -94,6 +104,7 @@ class Spawner:
 
     def with_options(self, options: Any = None, *_: Any) -> Any:
         opts = _table(options, "with_options")
+        _check_network(self._security, opts)
         return self._with(options={**self.options, **opts}, ctx=_with_network(self.ctx, opts))
 
     def with_actor(self, actor: Any = None, *_: Any) -> Any:

@@ -1,5 +1,5 @@
 """The `security` module: `security.actor()`, `security.can(action, resource)`, policies,
-scopes (wippy-lua-modules §6), with Wippy's permission checks on creating actors and scopes.
+scopes, with Wippy's permission checks on creating actors and scopes.
 
 Actors, scopes and policies are the immutable Python objects of `wippy_runtime.security`; Lua
 sees them through per-state faces (`LuaActor`, ...) whose methods are the only thing exposed.
