@@ -8,6 +8,7 @@ from typing import Any
 from .db_sql_sqlite import build_sqlite
 from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
+from .exec_native import build_exec_native
 from .fs_directory import build_fs_directory
 from .http_endpoint import build_http_endpoint
 from .http_router import build_http_router
@@ -20,8 +21,12 @@ from .process_entries import build_process
 from .security_policy import build_security_policy
 from .security_token_store import build_security_token_store
 from .store_memory import build_store_memory
+from .template_set import build_template_jet, build_template_set
+from .temporal_client import build_temporal_client
+from .temporal_worker import build_temporal_worker
 from .terminal_host import build_terminal_host
 from .wasm_function import build_wasm_function
+from .workflow_lua import build_workflow
 
 HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "function.wat": build_wasm_function,
@@ -39,6 +44,12 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "process.wasm": build_process,
     "process.lua": build_process,
     "terminal.host": build_terminal_host,
+    "workflow.lua": build_workflow,
+    "temporal.client": build_temporal_client,
+    "temporal.worker": build_temporal_worker,
+    "exec.native": build_exec_native,
+    "template.set": build_template_set,
+    "template.jet": build_template_jet,
     "http.service": build_http_service,
     "http.router": build_http_router,
     "http.endpoint": build_http_endpoint,

@@ -12,10 +12,11 @@ from typing import Any
 
 from lupa.lua54 import lua_type
 
-from ..errors import CallError, CompileError, ValidationError
+from ..errors import CallError, CompileError, LoadError, ValidationError
 from ..lua.convert import ConversionError, to_lua, to_plain
 from ..lua.globals import install_modules, new_state
 from ..lua.modules import GLOBAL_MODULES, MODULES
+from ..lua.modules._optional import missing as missing_library
 from ..lua.modules.errors import LuaErrorValue
 from ..lua.state import LuaMemoryError, LuaState
 from ..registry import Entry
@@ -55,13 +56,17 @@ class LuaSource:
         if unknown_mods:
             raise entry.error(ValidationError, f"unknown module {unknown_mods[0]!r} "
                               f"(available: {', '.join(sorted(MODULES))})", "modules")
+        for m in modules:
+            why = missing_library(m)  # a library-backed module without its library
+            if why is not None:
+                raise entry.error(ValidationError, why, "modules")
         self.modules = [m for m in modules if m in MODULES]
         imports = d.get("imports") or {}
         if not isinstance(imports, dict):
             raise entry.error(ValidationError, "imports must map an alias to a library.lua entry "
                               "(alias: ns:name) or a built-in module (alias: \":name\")",
                               "imports")
-        self.imports: dict[str, LuaLibrary] = {}
+        self.imports: dict[str, LuaLibrary | LuaFunctionTarget] = {}
         #: alias -> built-in module name (`imports: {x: ":registry"}`: an ID with an empty
         #: namespace is one of the runtime's modules, as Wippy's `modules:` are)
         self.module_imports: dict[str, str] = {}
@@ -73,9 +78,19 @@ class LuaSource:
                     raise entry.error(ValidationError, f"imports.{alias}: unknown module "
                                       f"{name!r} (available: {', '.join(sorted(MODULES))})",
                                       "imports")
+                why = missing_library(name)
+                if why is not None:
+                    raise entry.error(ValidationError, f"imports.{alias}: {why}", "imports")
                 self.module_imports[str(alias)] = name
                 continue
-            lib = ctx.resolve(entry, text, "library.lua")
+            try:
+                lib = ctx.resolve(entry, text, "library.lua")
+            except ValidationError as not_library:
+                # Wippy imports any Lua code node: a function.lua's chunk value too
+                try:
+                    lib = ctx.resolve(entry, text, "function.lua")
+                except LoadError:
+                    raise not_library from None
             self.imports[str(alias)] = lib
 
     def dependencies(self) -> set[str]:
@@ -174,8 +189,13 @@ class LuaFunctionTarget(Target):
         # lacks `method` is a load error naming the entry, not a surprise at the first call.
         self.pool.ensure_instance()
 
+    def prepare_state(self, state: LuaState) -> None:
+        """A step on each new instance's state before its modules are bound (a kind that
+        runs Lua under other rules, as workflow.lua, sets them here)."""
+
     def new_instance(self) -> LuaInstance:
         state = new_state(self.runtime, max_memory=self.runtime.security.lua_max_memory)
+        self.prepare_state(state)
         table = self.source.prepare(state, self.runtime, done={"process"})
         fn = None
         if lua_type(table) == "function":
@@ -206,7 +226,8 @@ def lua_limit_ms(entry: Entry) -> int:
     return limit_value(entry, read_limits(entry, entry.data), "max_execution_ms", 0)
 
 
-def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
+def build_lua_function(entry: Entry, ctx: BuildContext,
+                       cls: type[LuaFunctionTarget] | None = None) -> LuaFunctionTarget:
     lua_limit_ms(entry)
     method = entry.data.get("method")
     if not method or not isinstance(method, str):
@@ -216,8 +237,8 @@ def build_lua_function(entry: Entry, ctx: BuildContext) -> LuaFunctionTarget:
         pool_cfg = PoolConfig.from_data(entry.data.get("pool"))
     except PoolConfigError as exc:
         raise entry.error(ValidationError, str(exc), "pool") from None
-    return LuaFunctionTarget(entry, select_pool(pool_cfg), ctx.generation, source,
-                             ctx.runtime, method)
+    return (cls or LuaFunctionTarget)(entry, select_pool(pool_cfg), ctx.generation, source,
+                                      ctx.runtime, method)
 
 
 def build_lua_library(entry: Entry, ctx: BuildContext) -> LuaLibrary:

@@ -18,13 +18,13 @@ SPEC_KINDS = ("process.wasm", "process.lua", "process.host", "terminal.host")
 
 # Wippy kinds outside this project's scope (listed by Wippy's docs): accepted and listed as inert.
 OTHER_WIPPY_KINDS = (
-    "workflow.lua", "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
+    "module.lua", "function.lua.bc", "library.lua.bc", "process.lua.bc",
     "workflow.lua.bc", "db.sql.postgres", "db.sql.mysql", "db.cdc.postgres", "store.sql",
     "store.kv.raft", "store.kv.crdt", "queue.driver.memory", "queue.driver.amqp",
     "queue.driver.sqs", "queue.queue", "queue.consumer", "process.service", "pg.scope",
-    "temporal.client", "temporal.worker", "config.aws", "cloudstorage.s3", "fs.embed",
-    "template.jet", "template.set", "security.policy.expr",
-    "contract.definition", "contract.binding", "exec.native",
+    "config.aws", "cloudstorage.s3", "fs.embed",
+    "security.policy.expr",
+    "contract.definition", "contract.binding",
     "exec.docker", "network", "network.socks5", "network.i2p", "network.tailscale",
     "registry.entry", "ns.definition", "ns.requirement",
 )

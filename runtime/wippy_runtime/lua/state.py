@@ -271,6 +271,9 @@ class LuaState:
 
     #: bytes this state may allocate (None: unlimited)
     max_memory: int | None = None
+    #: rules `funcs` applies to every call from this state (a workflow's activity rules,
+    #: lua/modules/workflow.py); None: calls go straight to the pipeline
+    call_rules: Any = None
 
     def __init__(self, *, max_memory: int | None = None,
                  print_fn: Callable[[str], None] | None = None,

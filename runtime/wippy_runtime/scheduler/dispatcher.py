@@ -88,6 +88,8 @@ class Dispatcher:
         self.timers: list[list[Any]] = []  # [deadline_ns, seq, fn]: fn is None once cancelled
         self._seq = itertools.count()
         self._external: deque[Callable[[], None]] = deque()
+        #: deliveries that wait until no coroutine is ready (`post_idle`)
+        self._idle: deque[Callable[[], None]] = deque()
         self._wake = threading.Event()
         self.current: Task | None = None
         #: tasks started and not finished (the running one included)
@@ -110,7 +112,7 @@ class Dispatcher:
     def busy(self) -> bool:
         """Is there other work a call on this thread would hold up? (calls.Calls.hops)"""
         return bool(self.ready or self.timers or self.inflight or self._external
-                    or self.parked())
+                    or self._idle or self.parked())
 
     def parked(self) -> bool:
         """Are coroutines other than the running one waiting (on channels, futures...)?"""
@@ -149,6 +151,14 @@ class Dispatcher:
         self._external.append(fn)
         self._wake.set()
 
+    def post_idle(self, fn: Callable[[], None]) -> None:
+        """From any thread: run `fn` on the dispatcher thread once no coroutine is ready,
+        one such delivery per quiet point. A workflow takes its signals this way: each one
+        lands after the previous one has been handled as far as it goes (Temporal's
+        workflow tasks), so what a signal starts never races the next signal."""
+        self._idle.append(fn)
+        self._wake.set()
+
     # -- the loop ------------------------------------------------------------------------
     def run(self, fn: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """Run `fn(*args)` as the root coroutine; return its pcall-style results
@@ -184,6 +194,9 @@ class Dispatcher:
                     continue
                 if root.done:
                     break
+                if self._idle:
+                    self._idle.popleft()()
+                    continue
                 timeout = 0.05
                 if ex is not None and ex.deadline:
                     timeout = min(timeout, (ex.remaining_s() or 0.0) + 0.001)

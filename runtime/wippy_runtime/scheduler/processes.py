@@ -102,6 +102,12 @@ class Process:
         self.stop_reason: CallError | None = None
         #: a spawned process (its own thread), not the PID of a function execution
         self.spawned = False
+        #: a workflow's run (scheduler/workflows.py); None for every other process
+        self.workflow: Any = None
+
+    def _post(self, disp: Dispatcher, fn: Callable[[], None]) -> None:
+        """How a delivery reaches this process's dispatcher (a workflow overrides it)."""
+        disp.post(fn)
 
     def attach(self, disp: Dispatcher) -> None:
         with self.lock:
@@ -111,7 +117,7 @@ class Process:
         if reason is not None:  # stopped before it started running
             disp.post(lambda: disp.stop(reason))
         for fn in pending:
-            disp.post(fn)
+            self._post(disp, fn)
 
     def stop(self, reason: CallError) -> None:
         """End this process at its dispatcher's next scheduling point (any thread)."""
@@ -132,7 +138,7 @@ class Process:
             if disp is None:
                 self.pending.append(fn)
                 return True
-        disp.post(fn)
+        self._post(disp, fn)
         return True
 
 
@@ -154,10 +160,13 @@ class ProcessHost:
         self.per_host: dict[str, int] = {}
         self.per_caller: dict[str, int] = {}
 
-    def new_pid(self, host: str, entry: str | None) -> Process:
+    def new_pid(self, host: str, entry: str | None, *, pid: str | None = None,
+                cls: type[Process] = Process) -> Process:
+        """A new live PID (`pid`: a given one, as a workflow's `{client@worker|id}`)."""
         with self._lock:
-            pid = f"{{{NODE}@{host}|{next(self._ids)}}}"
-            proc = self.procs[pid] = Process(self, pid, entry)
+            if pid is None:
+                pid = f"{{{NODE}@{host}|{next(self._ids)}}}"
+            proc = self.procs[pid] = cls(self, pid, entry)
         return proc
 
     def for_dispatcher(self, disp: Dispatcher) -> Process:
@@ -190,7 +199,8 @@ class ProcessHost:
         with proc.lock:
             proc.alive = False
         with self._lock:
-            self.procs.pop(proc.pid, None)
+            if self.procs.get(proc.pid) is proc:  # a given PID may be live again already
+                del self.procs[proc.pid]
             for name in proc.names:
                 if self.names.get(name) == proc.pid:
                     del self.names[name]
@@ -253,10 +263,13 @@ class ProcessHost:
               on_done: Callable[[dict[str, Any]], None] | None = None,
               caller: str | None = None,
               limits: tuple[int, int] = (DEFAULT_MAX_PROCESSES, DEFAULT_MAX_PER_CALLER),
-              ) -> Process:
+              pid: str | None = None, cls: type[Process] = Process,
+              setup: Callable[[Process], None] | None = None) -> Process:
         """Start `definition` as a new process on its own thread, in security context `ctx`
         (None: none). `on_done(result)` runs on that thread when it has ended. UNAVAILABLE
-        past the host's limits (`caller`: the spawning entry)."""
+        past the host's limits (`caller`: the spawning entry). `pid`/`cls`/`setup`: a given
+        PID, Process class and a step run on the new Process before its thread starts (the
+        workflow engine's)."""
         max_host, max_caller = limits
         caller_key = caller or "-"
         with self._lock:
@@ -270,8 +283,10 @@ class ProcessHost:
                                 kind=UNAVAILABLE)
             self.per_host[host_id] = self.per_host.get(host_id, 0) + 1
             self.per_caller[caller_key] = self.per_caller.get(caller_key, 0) + 1
-        proc = self.new_pid(host_id, definition.entry.id)
+        proc = self.new_pid(host_id, definition.entry.id, pid=pid, cls=cls)
         proc.spawned = True
+        if setup is not None:
+            setup(proc)
         if on_done is not None:
             proc.on_done.append(on_done)
         if parent is not None and monitored:

@@ -159,6 +159,11 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         future.entry = target.entry_id
         return future_face(future), None
 
+    rules = getattr(state, "call_rules", None)
+    if rules is not None:  # a workflow's state: every call is an activity (workflow.py)
+        call, call_here, call_as, async_as = rules.wrap(state, call, call_here, call_as,
+                                                        async_as)
+
     def async_(target_id: Any, *args: Any) -> Any:
         return async_as(None, target_id, *args)
 

@@ -14,6 +14,9 @@ Errors are `nil, err` with Wippy's kinds; `with_context` / `with_options` raise 
 Wippy's Spawner does. `process.upgrade(id?, ...)` restarts the process with new (or the same)
 code as the same PID.
 Every function is a Lua function (`type(process.pid) == "function"`); `exec` yields.
+A `workflow.lua` entry is started by the workflow engine (scheduler/workflows.py) on a
+`temporal.worker` instead of a process.host; inside a workflow, spawns start child workflows
+and link / monitor are rejected, as in Wippy (lua/modules/workflow.py).
 """
 
 from __future__ import annotations
@@ -42,10 +45,11 @@ from ...scheduler.processes import (
     ProcessHost,
     Upgrade,
 )
+from ...scheduler.workflows import engine_of
 from ...security import current as current_context
 from ..convert import ConversionError, to_lua, to_plain
 from ..exposed import lua_methods
-from . import lua_object, process_exec
+from . import lua_object, process_exec, workflow
 from .channel import Channel, lua_channel
 from .errors import LuaErrorValue
 from .payload import Payload
@@ -223,6 +227,7 @@ SCOPES = {"LOCAL": 0, "CONSISTENT": 1, "EVENTUAL": 2, "STRONG": 3}
 def install(state: LuaState, runtime: LuaHost) -> None:
     lua = state.lua
     host = host_of(runtime)
+    workflows = engine_of(host)
     security = runtime.security
 
     def me() -> Process:
@@ -261,8 +266,12 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         definition = runtime.built.get(eid)
         if definition is None or not hasattr(definition, "run"):
             return None, LuaErrorValue(f"{eid}: no such process entry", NOT_FOUND, entry=eid)
+        rejected = workflow.spawn_rule(state, definition, f"process.{fn}")
+        if rejected is not None:
+            return rejected
+        is_workflow = getattr(definition, "workflow", False)
         phost = runtime.built.get(hid)
-        if phost is None or phost.entry.kind != "process.host":
+        if not is_workflow and (phost is None or phost.entry.kind != "process.host"):
             return None, LuaErrorValue(f"{hid}: no such process.host", NOT_FOUND, entry=hid)
         try:
             plain = [to_plain(a) for a in args]
@@ -270,6 +279,10 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             return _err(f"{fn}: bad argument: {exc}", INVALID)
         parent = me()
         ctx = spawner.ctx if spawner is not None else current_context()
+        if is_workflow:  # the workflow engine: a worker host, workflow ids and rules
+            return workflow.start_from_lua(state, runtime, definition, hid, plain, parent,
+                                           monitored, linked, ctx, spawner)
+        assert phost is not None
         disp = state.dispatcher
         try:
             proc = host.spawn(definition, hid, plain, parent, monitored, linked, ctx=ctx,
@@ -279,6 +292,8 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             return None, LuaErrorValue.from_exception(exc)
         if spawner is not None and spawner.name and not host.register(spawner.name, proc):
             return _err(f"name already registered: {spawner.name}", ALREADY_EXISTS)
+        for topic, payload in spawner.messages if spawner is not None else ():
+            host.send(parent.pid, proc.pid, topic, [payload])
         return proc.pid.encode(), None
 
     def spawner_fn(monitored: bool, linked: bool, fn: str) -> Any:
@@ -304,8 +319,11 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         if not d:
             return None, _err(f"{fn} requires a destination argument (a PID or a registered "
                               "name)", INVALID)
-        proc = host.resolve(d)
+        proc = host.resolve(d) or workflows.resolve(d)
         if proc is None:
+            if workflows.is_workflow_pid(d):
+                return None, _err(f"could not resolve: workflow {d} not found (not running)",
+                                  NOT_FOUND)
             return None, _err(f"could not resolve: {d} (process not found)", NOT_FOUND)
         if not allowed(permission, proc.pid):
             return None, _err(f"not allowed to {permission.split('.', 1)[1]}: {d}",
@@ -356,6 +374,10 @@ def install(state: LuaState, runtime: LuaHost) -> None:
 
     def relation(fn: str, permission: str, act: Any) -> Any:
         def op(dest: Any = None, *_: Any) -> Any:
+            if me().workflow is not None:  # Temporal has no links or monitors of workflows
+                return _err(f"process.{fn} not supported in workflow context (a workflow "
+                            "gets its child workflows' EXIT without monitoring them)",
+                            INVALID)
             proc, err = target(fn, dest, permission)
             if proc is None:
                 return err
@@ -400,8 +422,12 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         definition = runtime.built.get(eid)
         if definition is None or not hasattr(definition, "run"):
             return None, LuaErrorValue(f"{eid}: no such process entry", NOT_FOUND, entry=eid)
+        rejected = workflow.spawn_rule(state, definition, "process.exec")
+        if rejected is not None:
+            return rejected
         phost = runtime.built.get(hid)
-        if phost is None or phost.entry.kind != "process.host":
+        if not getattr(definition, "workflow", False) and (
+                phost is None or phost.entry.kind != "process.host"):
             return None, LuaErrorValue(f"{hid}: no such process.host", NOT_FOUND, entry=hid)
         return process_exec.run_and_wait(state, runtime, definition, hid, args)
 
@@ -531,7 +557,7 @@ def install(state: LuaState, runtime: LuaHost) -> None:
     module[b"monitor"] = relation("monitor", "process.monitor", host.monitor)
     module[b"unmonitor"] = relation("unmonitor", "process.unmonitor",
                                     lambda a, b: host.monitor(a, b, on=False))
-    module[b"link"] = relation("link", "process.link", host.link)
+    module[b"link"] = relation("link", "process.link", workflows.link)
     module[b"unlink"] = relation("unlink", "process.unlink",
                                  lambda a, b: host.link(a, b, on=False))
     module[b"get_options"] = get_options

@@ -1,6 +1,7 @@
 """Running a process to its end for a caller that waits: `process.exec(id, host, ...)` and a
 process entry called as a function (`funcs.call` / `funcs.async` on a `process.lua` entry,
-which runs on the entry's `meta.default_host`).
+which runs on the entry's `meta.default_host`). A workflow entry is started by the workflow
+engine (scheduler/workflows.py) on the temporal.worker `host` names.
 
 The process runs on its own thread as any spawned one; the waiting coroutine is parked
 (PENDING) and resumed from the process's completion callback through the dispatcher's `post`,
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import INVALID, NOT_FOUND, CallError
 from ...scheduler.dispatcher import PENDING
+from ...scheduler.workflows import engine_of
 from ...security import current
 from ..convert import ConversionError, to_lua, to_plain
 from .errors import LuaErrorValue
@@ -46,8 +48,23 @@ def run_and_wait(state: LuaState, runtime: LuaHost, definition: Any, host_id: st
     ctx = current() if ctx is None else ctx
     disp = state.dispatcher
     task = disp.current if disp is not None else None
+
+    def spawn(on_done: Any = None) -> Any:
+        if getattr(definition, "workflow", False):  # the workflow engine's rules
+            parent = disp.process if disp is not None else None
+            proc = engine_of(host).start(definition, host_id, plain, ctx=ctx, on_done=on_done,
+                                         caller=disp.entry if disp is not None else None)
+            if parent is not None and parent.workflow is not None:
+                parent.workflow.record({"child": definition.entry.id, "args": plain})
+            return proc
+        return host.spawn(definition, host_id, plain, None, False, False, ctx=ctx,
+                          on_done=on_done)
+
     if task is None:
-        proc = host.spawn(definition, host_id, plain, None, False, False, ctx=ctx)
+        try:
+            proc = spawn()
+        except CallError as exc:
+            return None, _error_value(exc)
         proc.finished.wait()
         return _results(state, proc.result or {})
 
@@ -59,7 +76,11 @@ def run_and_wait(state: LuaState, runtime: LuaHost, definition: Any, host_id: st
         disp.post(lambda: resume(result))
 
     disp.inflight += 1  # the dispatcher waits for this process like for a worker call
-    host.spawn(definition, host_id, plain, None, False, False, ctx=ctx, on_done=done)
+    try:
+        spawn(done)
+    except CallError as exc:
+        disp.inflight -= 1
+        return None, _error_value(exc)
     return PENDING
 
 

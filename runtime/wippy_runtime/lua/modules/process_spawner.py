@@ -1,7 +1,8 @@
 """`process.with_context(values)` / `process.with_options(opts)`: the Spawner.
 
 An immutable spawn configuration (every `with_*` returns a new one): context values, actor,
-scope, a name to register the child under, and opaque options. It starts from the caller's own
+scope, a name to register the child under, startup messages (`with_message`: delivered from
+the spawner before anything sent later; a workflow's signal-with-start), and opaque options. It starts from the caller's own
 context (its actor, scope and values) and the child runs in the result. As in Wippy, custom
 context values need `process.context` on `context` and a changed actor or scope needs
 `process.security` on `security`, judged in the caller's context; a denial raises (Wippy's
@@ -57,20 +58,24 @@ def _with_network(ctx: ExecutionContext, options: dict[str, Any] | None) -> Exec
     return ctx.derive(network=network) if isinstance(network, str) and network else ctx
 
 
-@lua_methods("with_context", "with_options", "with_actor", "with_scope", "with_name", "spawn",
-             "spawn_monitored", "spawn_linked", "spawn_linked_monitored")
+@lua_methods("with_context", "with_options", "with_actor", "with_scope", "with_name",
+             "with_message", "spawn", "spawn_monitored", "spawn_linked",
+             "spawn_linked_monitored")
 class Spawner:
-    __slots__ = ("_spawn", "_security", "_face", "ctx", "options", "name")
+    __slots__ = ("_spawn", "_security", "_face", "ctx", "options", "name", "messages")
 
     def __init__(self, spawn: Callable[..., Any], security: Any, face: Callable[[Any], Any],
                  ctx: ExecutionContext, options: dict[str, Any] | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None,
+                 messages: tuple[tuple[str, Any], ...] = ()) -> None:
         self._spawn = spawn
         self._security = security
         self._face = face
         self.ctx = ctx
         self.options = options or {}
         self.name = name
+        #: startup messages (topic, plain payload), delivered before anything sent later
+        self.messages = messages
 
     @classmethod
     def start(cls, spawn: Callable[..., Any], security: Any, face: Callable[[Any], Any],
@@ -88,7 +93,8 @@ class Spawner:
         return face(cls(spawn, security, face, _with_network(ctx, opts), opts))
 
     def _with(self, **changes: Any) -> Any:
-        parts = {"ctx": self.ctx, "options": self.options, "name": self.name, **changes}
+        parts = {"ctx": self.ctx, "options": self.options, "name": self.name,
+                 "messages": self.messages, **changes}
         return self._face(Spawner(self._spawn, self._security, self._face, **parts))
 
     def _identity(self) -> None:
@@ -122,6 +128,23 @@ class Spawner:
             raise CallError("bad argument #1 to 'with_name' (name cannot be empty)",
                             kind=INVALID)
         return self._with(name=name.decode("utf-8", "replace"))
+
+    def with_message(self, topic: Any = None, payload: Any = None, *_: Any) -> Any:
+        """A message the new process gets first, from the spawner (a workflow's
+        signal-with-start); a reused workflow gets it too."""
+        if not isinstance(topic, bytes) or not topic:
+            raise CallError("bad argument #1 to 'with_message' (topic cannot be empty)",
+                            kind=INVALID)
+        if topic.startswith(b"@"):
+            raise CallError("bad argument #1 to 'with_message' (cannot send to @ topics)",
+                            kind=INVALID)
+        try:
+            plain = to_plain(payload)
+        except ConversionError as exc:
+            raise CallError(f"bad argument #2 to 'with_message' ({exc})",
+                            kind=INVALID) from None
+        return self._with(messages=(*self.messages,
+                                    (topic.decode("utf-8", "replace"), plain)))
 
     def spawn(self, entry_id: Any = None, host_id: Any = None, *args: Any) -> Any:
         return self._spawn(self, False, False, entry_id, host_id, args)
