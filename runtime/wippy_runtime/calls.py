@@ -186,6 +186,16 @@ class Calls:
             raise denied
         return call_in(ctx, target.pool.invoke, args)
 
+    def dispatch(self, entry_id: str, args: tuple, ctx: ExecutionContext) -> Any:
+        """A call the host itself makes to the entry configured to answer an inbound event
+        (an HTTP endpoint's `func`): nobody's `funcs.call` permission is judged, since no
+        caller chose the entry (as in Wippy, where the router is the authority), but `ctx`
+        (the request's actor and scope) is what everything it calls is checked against."""
+        target = self._targets.get(entry_id)
+        if target is None:
+            raise self.missing(entry_id)
+        return call_in(ctx, target.pool.invoke, args)
+
     # -- the Lua boundary -----------------------------------------------------------------
     def lua_entry_points(self, state: Any, *, args_to_plain: Callable[[tuple], tuple],
                          to_lua: Callable[[Any], Any],

@@ -123,6 +123,17 @@ def _load(app: str, err: Console, *, strict: bool = False, terminal: Any = None,
     return runtime, problems
 
 
+def _start_services(runtime: Runtime, err: Console, *, quiet: bool = False) -> list[str]:
+    """Start the app's services (HTTP listeners) before anything runs; a service that cannot
+    start (its port is taken) is reported naming its entry, and the rest of the app runs."""
+    problems = runtime.start_services()
+    if not quiet:
+        for problem in problems:
+            err.print(f"[red]service error:[/] {escape(problem)}", highlight=False,
+                      soft_wrap=True)
+    return problems
+
+
 #: below this width, each entry's signature goes on a second line under its id
 WIDE = 100
 
@@ -256,6 +267,7 @@ def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .app_tests import LOAD_ERROR, iter_failures, run_tests, summarize
 
     runtime, problems = _load(args.app, err, quiet=args.json)
+    service_errors = _start_services(runtime, err, quiet=args.json)
     app_dir = str(Path(args.app).resolve())
     t0 = time.perf_counter()
 
@@ -284,7 +296,8 @@ def cmd_test(args: argparse.Namespace, out: Console, err: Console) -> int:
                           "tests": [r.to_dict() for r in results],
                           "suites": {s.name: {"passed": s.passed, "failed": s.failed}
                                      for s in suites},
-                          "load_errors": problems, "seconds": round(seconds, 3)}))
+                          "load_errors": problems, "service_errors": service_errors,
+                          "seconds": round(seconds, 3)}))
     else:
         if results:
             table = Table(title=f"tests in {args.app}", title_justify="left")
@@ -351,6 +364,7 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     runtime, problems = _load(args.app, err, terminal=Terminal(tuple(command_args)),
                               quiet=args.silent)
     try:
+        _start_services(runtime, err, quiet=args.silent)
         commands = _commands(runtime)
         if not args.exec and args.name == "list":
             return _list_commands(args, commands, out)

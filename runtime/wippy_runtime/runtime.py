@@ -183,6 +183,16 @@ class Runtime:
             raise KeyError(entry_id)
         built.retire()
 
+    # -- services -------------------------------------------------------------------------
+    def start_services(self) -> list[str]:
+        """Start the app's services (each `http.service` listens; one defined later starts
+        at once); return a message naming each service that could not start (its port is
+        taken), while the others and the rest of the runtime keep working. Loading alone
+        starts nothing, so listing or checking an app opens no port; `close()` stops them."""
+        from .http_server.hub import start_services
+
+        return start_services(self)
+
     # -- calls ----------------------------------------------------------------------------
     def call(self, entry_id: str, *args: Any, actor: Actor | str | None = None,
              scope: Scope | Iterable[Policy | str] | None = None,

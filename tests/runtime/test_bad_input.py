@@ -288,10 +288,18 @@ def test_other_spec_kinds_are_accepted_and_listed(runtime, write_app):
     policy: {actions: "*", resources: "*", effect: allow}
   - name: key
     kind: env.variable
+  - name: gateway
+    kind: http.service
+    addr: 127.0.0.1:0
+  - name: router
+    kind: http.router
+    meta: {server: gateway}
   - name: endpoint
     kind: http.endpoint
+    meta: {router: router}
     method: GET
     path: /x
+    func: policy
 """})
     report = runtime.load(app)
     assert report.errors == []

@@ -12,6 +12,10 @@ from .env_storage import BUILDERS as ENV_STORAGE_BUILDERS
 from .env_variable import build_env_variable
 from .exec_native import build_exec_native
 from .fs_directory import build_fs_directory
+from .http_endpoint import build_http_endpoint
+from .http_router import build_http_router
+from .http_service import build_http_service
+from .http_static import build_http_static
 from .lua_function import build_lua_function, build_lua_library
 from .ns_dependency import build_ns_dependency
 from .passive import OTHER_WIPPY_KINDS, SPEC_KINDS, build_passive
@@ -20,6 +24,7 @@ from .queue_consumer import build_queue_consumer
 from .queue_driver_memory import build_queue_driver_memory
 from .queue_queue import build_queue_queue
 from .security_policy import build_security_policy
+from .security_token_store import build_security_token_store
 from .store_memory import build_store_memory
 from .template_set import build_template_jet, build_template_set
 from .temporal_client import build_temporal_client
@@ -55,6 +60,11 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "queue.driver.memory": build_queue_driver_memory,
     "queue.queue": build_queue_queue,
     "queue.consumer": build_queue_consumer,
+    "http.service": build_http_service,
+    "http.router": build_http_router,
+    "http.endpoint": build_http_endpoint,
+    "http.static": build_http_static,
+    "security.token_store": build_security_token_store,
 }
 
 __all__ = ["HANDLERS"]

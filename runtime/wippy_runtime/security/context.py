@@ -24,26 +24,36 @@ _CACHE_LIMIT = 1024
 
 
 class ExecutionContext:
-    """Who runs (actor), under which policies (scope), with which request values."""
+    """Who runs (actor), under which policies (scope), with which request values; the overlay
+    network its outgoing connections use (a `network.*` entry id, set by `with_options{network
+    =}` and inherited by every nested call and spawned process); and the inbound request the
+    execution serves, if any (an HTTP exchange `http.request()` reads). `derive` does not pass
+    the request on: as in Wippy, a child made with other options does not answer its caller's
+    request."""
 
-    __slots__ = ("actor", "scope", "values", "_decisions")
+    __slots__ = ("actor", "scope", "values", "network", "request", "_decisions")
 
     def __init__(self, actor: Actor | None = None, scope: Scope | None = None,
-                 values: Mapping[str, Any] | None = None) -> None:
+                 values: Mapping[str, Any] | None = None, request: Any = None,
+                 network: str | None = None) -> None:
         self.actor = actor
         self.scope = scope
         self.values: Mapping[str, Any] = MappingProxyType(dict(values or {}))
+        self.network = network
+        self.request = request
         # (action, resource) -> allowed; valid forever because actor and scope never change.
         self._decisions: dict[tuple[str, str], bool] = {}
 
     def derive(self, *, actor: Actor | None = None, scope: Scope | None = None,
-               values: Mapping[str, Any] | None = None) -> ExecutionContext:
+               values: Mapping[str, Any] | None = None,
+               network: str | None = None) -> ExecutionContext:
         """A child context: given parts replace, values merge over the inherited ones."""
         merged = dict(self.values)
         if values:
             merged.update(values)
         return ExecutionContext(actor if actor is not None else self.actor,
-                                scope if scope is not None else self.scope, merged)
+                                scope if scope is not None else self.scope, merged,
+                                network=network if network is not None else self.network)
 
     def evaluate(self, action: str, resource: str,
                  meta: Mapping[str, Any] | None = None) -> bool:

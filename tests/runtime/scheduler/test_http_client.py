@@ -144,11 +144,11 @@ def test_errors_are_returned_with_wippy_kinds(rt, server):
     assert slow["kind"] == INTERNAL and slow["retryable"] is True
     assert "timeout" in slow["message"]
     for url, opts in (("ftp://example.com/", None), ("not a url", None),
-                      (server, {"timeout": "soon"}), (server, {"stream": True})):
+                      (server, {"timeout": "soon"}), (server, {"unix_socket": "/x"})):
         bad = rt.call("t:e", url, opts)
         assert bad["kind"] == INVALID and bad["is_invalid"] is True, (url, opts, bad)
         assert bad["retryable"] is False
-    assert "stream" in rt.call("t:e", server, {"stream": True})["message"]
+    assert "unix_socket" in rt.call("t:e", server, {"unix_socket": "/x"})["message"]
 
 
 def _policy(rt, name, effect, actions, resources="*"):

@@ -24,6 +24,7 @@ from . import (
     funcs,
     hash,
     html,
+    http,
     http_client,
     hub,
     io,
@@ -36,6 +37,7 @@ from . import (
     security,
     sql,
     store,
+    stream,
     system,
     templates,
     text,
@@ -81,6 +83,8 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "expr": expr.install,
     "templates": templates.install,
     "queue": queue.install,
+    "http": http.install,
+    "stream": stream.install,
 }
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)

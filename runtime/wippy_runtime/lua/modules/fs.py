@@ -27,6 +27,7 @@ from ...errors import (
 )
 from ..convert import to_lua
 from ..objects import bad_argument, built, fail, lua_class, text_arg
+from .stream import unwrap_stream
 
 if TYPE_CHECKING:
     from ..host import LuaHost
@@ -131,16 +132,21 @@ def install(state: LuaState, runtime: LuaHost) -> None:
                     *_: Any) -> Any:
         if data is None:
             return fail("fs:writefile: data is required", INVALID, False)
-        if not isinstance(data, (bytes, int, float)) or isinstance(data, bool):
-            raise bad_argument("fs:writefile", 2, "data", "string", data)
+        source = unwrap_stream(state, data)  # a Stream (an upload, a request body) is a Reader
+        if source is None and (not isinstance(data, (bytes, int, float))
+                               or isinstance(data, bool)):
+            raise bad_argument("fs:writefile", 2, "data", "string or Reader", data)
         m = "w" if mode is None else text_arg("fs:writefile", 3, "mode", mode)
         if m not in WRITE_MODES:
             return fail(f"fs:writefile: invalid mode {m!r} (use \"w\", \"wx\" or \"a\")",
                         INVALID, False)
-        payload = data if isinstance(data, bytes) else str(data).encode()
         try:
             with open(host, WRITE_MODES[m]) as f:
-                f.write(payload)
+                if source is not None:
+                    while chunk := source.read(1 << 16):
+                        f.write(chunk)
+                else:
+                    f.write(data if isinstance(data, bytes) else str(data).encode())
         except OSError as exc:
             return False, _os_error("fs:writefile", p, exc)[1]
         return True, None
@@ -221,6 +227,8 @@ def install(state: LuaState, runtime: LuaHost) -> None:
     volume_cls = lua_class(state, "fs.FS", {
         "readfile": with_path("fs:readfile", v_readfile),
         "writefile": with_path("fs:writefile", v_writefile),
+        "read_file": with_path("fs:readfile", v_readfile),  # Wippy's aliases
+        "write_file": with_path("fs:writefile", v_writefile),
         "exists": with_path("fs:exists", v_exists),
         "isdir": with_path("fs:isdir", v_isdir),
         "stat": with_path("fs:stat", v_stat),

@@ -7,8 +7,9 @@ permission `funcs.security` on `security` and adding context values needs `funcs
 it calls in turn). A denial comes back as `nil, err` PERMISSION_DENIED from `:call` / `:async`
 (a safe form of the real runtime's `nil, err` from `with_*`, which would make a chained call
 fail with "attempt to index a nil value"). `with_options` is kept and forwarded as opaque task
-options. Lua sees the Executor through a table of Lua-function methods (lua_object.py), so
-`:call` and `:async` may yield while the callee runs on a worker.
+options, except `network`, the overlay network the callee (and all it calls) connects through.
+Lua sees the Executor through a table of Lua-function methods (lua_object.py), so `:call` and
+`:async` may yield while the callee runs on a worker.
 """
 
 from __future__ import annotations
@@ -117,8 +118,10 @@ class Executor:
         if self.values and not sec.allowed("funcs.context", "context", None, caller):
             return None, LuaErrorValue("not allowed to call functions with custom context "
                                        "values", PERMISSION_DENIED, retryable=False)
-        ctx = (caller or ExecutionContext()).derive(actor=self.actor, scope=self.scope,
-                                                    values=self.values)
+        network = (self.options or {}).get("network")
+        ctx = (caller or ExecutionContext()).derive(
+            actor=self.actor, scope=self.scope, values=self.values,
+            network=network if isinstance(network, str) and network else None)
         return ctx, None
 
     def __str__(self) -> str:

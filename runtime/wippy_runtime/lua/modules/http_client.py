@@ -4,9 +4,12 @@
 response table (`status_code`, `body`, `body_size`, `headers`, `url`) or `nil, err`; an HTTP
 error status is a response, not an error. `request_batch({{method, url, options?}, ...})`
 sends them concurrently and returns `responses, nil`, or `responses, errors` (per index) when
-some failed. Options: `headers`, `body`, `query`, `form`,
-`cookies`, `auth = {user, pass}`, `timeout` (seconds, or a Go duration string). The other
-documented options (`stream`, `files`, `tls`, `unix_socket`, `overlay_network`,
+some failed. Options: `headers`, `body`, `query`, `form`, `files` (a multipart/form-data
+upload of `{name, filename, content, content_type?}` items, with `form`'s fields beside them),
+`cookies`, `auth = {user, pass}`, `timeout` (seconds, or a Go duration string), `stream = true`
+(the response's `stream` is a Stream over the body instead of `body`; its reads block the
+calling Lua thread, where Wippy's yield). The other
+documented options (`tls`, `unix_socket`, `overlay_network`,
 `max_response_body`) are refused with INVALID rather than silently ignored.
 
 Why this shape: the request blocks in `urllib.request` on a worker thread (the dispatcher's
@@ -25,11 +28,14 @@ first, unlike Wippy's dialer check).
 from __future__ import annotations
 
 import base64
+import http.client
 import ipaddress
 import socket
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import lupa.lua54 as lupa
@@ -40,6 +46,7 @@ from ...security import current as current_context
 from ..convert import ConversionError, to_lua, to_plain
 from ._common import network_denied
 from .errors import LuaErrorValue
+from .stream import StreamSource, new_stream
 from .time import DurationError, parse_go_duration
 
 if TYPE_CHECKING:
@@ -48,7 +55,8 @@ if TYPE_CHECKING:
 
 #: seconds, when the options give no `timeout` (Wippy's default is not documented)
 DEFAULT_TIMEOUT = 30.0
-_SUPPORTED = {"headers", "body", "query", "form", "cookies", "auth", "timeout"}
+_SUPPORTED = {"headers", "body", "query", "form", "files", "cookies", "auth", "timeout",
+              "stream"}
 _METHODS = ("get", "post", "put", "patch", "delete", "head")
 
 
@@ -120,6 +128,55 @@ def _private_host(host: str) -> str | None:
     return str(ip) if (ip.is_private or ip.is_loopback or ip.is_link_local) else None
 
 
+def _files(value: Any) -> list[dict[str, Any]]:
+    """The `files` option as checked items {name, filename, content (bytes), content_type}."""
+    try:
+        plain = to_plain(value)
+    except ConversionError as exc:
+        raise RequestError(f"files: {exc}", INVALID, False) from None
+    if isinstance(plain, dict) and not plain:
+        plain = []
+    if not isinstance(plain, list):
+        raise RequestError("files must be an array of {name=, filename=, content=}",
+                           INVALID, False)
+    items = []
+    for i, item in enumerate(plain, 1):
+        if not isinstance(item, dict):
+            raise RequestError(f"files[{i}] must be a table", INVALID, False)
+        for key in ("name", "filename"):
+            if not isinstance(item.get(key), str) or not item[key]:
+                raise RequestError(f"files[{i}].{key} is required", INVALID, False)
+        content = item.get("content")
+        if content is None:
+            raise RequestError(f"files[{i}].content is required", INVALID, False)
+        items.append({"name": item["name"], "filename": item["filename"],
+                      "content": content if isinstance(content, bytes)
+                      else _text(content, f"files[{i}].content").encode(),
+                      "content_type": str(item.get("content_type")
+                                          or "application/octet-stream")})
+    return items
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
+
+
+def _multipart(form: dict[str, str], files: list[dict[str, Any]]) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578) and its Content-Type."""
+    boundary = "wippy-" + uuid.uuid4().hex
+    out = bytearray()
+    for name, value in form.items():
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{_quote(name)}\""
+                "\r\n\r\n").encode() + value.encode() + b"\r\n"
+    for f in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; "
+                f"name=\"{_quote(f['name'])}\"; filename=\"{_quote(f['filename'])}\"\r\n"
+                f"Content-Type: {f['content_type']}\r\n\r\n").encode()
+        out += f["content"] + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
 def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any, float]:
     """Validate and build the request on the dispatcher thread (the security context is
     there); RequestError names what is wrong."""
@@ -161,7 +218,13 @@ def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any,
     if "body" in opts and opts["body"] is not None:
         raw = opts["body"]
         body = raw if isinstance(raw, bytes) else _text(raw, "body").encode()
-    if "form" in opts:
+    if "files" in opts and opts["files"] is not None:
+        if body is not None:
+            raise RequestError("body and files are exclusive", INVALID, False)
+        form = _string_map(opts["form"], "form") if "form" in opts else {}
+        body, content_type = _multipart(form, _files(opts["files"]))
+        headers["Content-Type"] = content_type
+    elif "form" in opts:
         if body is not None:
             raise RequestError("body and form are exclusive", INVALID, False)
         body = urllib.parse.urlencode(_string_map(opts["form"], "form")).encode()
@@ -174,19 +237,101 @@ def prepare(runtime: LuaHost, method: str, url: str, options: Any) -> tuple[Any,
         token = base64.b64encode(f"{auth.get('user', '')}:{auth.get('pass', '')}".encode())
         headers["Authorization"] = "Basic " + token.decode()
     req = urllib.request.Request(url, data=body, headers=headers, method=method.upper())
+    if opts.get("stream"):
+        req.wippy_stream = True  # type: ignore[attr-defined]
+    ctx = current_context()
+    network = getattr(ctx, "network", None) if ctx is not None else None
+    if network:
+        # an inherited overlay (`with_options{network=}` up the chain) always applies: the
+        # caller chose it, so no per-request permission gate, and never a silent clearnet
+        req.wippy_proxy = _overlay(runtime, network)  # type: ignore[attr-defined]
     return req, _timeout(opts.get("timeout"))
+
+
+def _overlay(runtime: LuaHost, network: str) -> tuple[str, int]:
+    """The SOCKS5 proxy (host, port) of the overlay network entry `network`."""
+    built = runtime.built.get(network)
+    if built is None:
+        raise RequestError(f"overlay network {network} not found", INVALID, False)
+    entry = built.entry
+    if entry.kind != "network.socks5":
+        raise RequestError(f"overlay network {network} is a {entry.kind}; only "
+                           "network.socks5 is supported by this runtime", INVALID, False)
+    host, port = entry.data.get("host"), entry.data.get("port")
+    if not isinstance(host, str) or not host or isinstance(port, bool) \
+            or not isinstance(port, int):
+        raise RequestError(f"overlay network {network} needs host and port", INVALID, False)
+    return host, port
+
+
+def _socks5_connect(proxy: tuple[str, int], host: str, port: int, timeout: Any) -> socket.socket:
+    """A socket to host:port through a SOCKS5 proxy (RFC 1928, no authentication, the proxy
+    resolves the name)."""
+    sock = socket.create_connection(proxy, timeout)
+    try:
+        sock.sendall(b"\x05\x01\x00")
+        if sock.recv(2) != b"\x05\x00":
+            raise OSError(f"SOCKS5 proxy {proxy[0]}:{proxy[1]} refused the handshake")
+        name = host.encode("idna")
+        sock.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + port.to_bytes(2, "big"))
+        reply = sock.recv(4)
+        if len(reply) < 4 or reply[1] != 0:
+            code = reply[1] if len(reply) > 1 else -1
+            raise OSError(f"SOCKS5 proxy {proxy[0]}:{proxy[1]} could not connect to "
+                          f"{host}:{port} (reply {code})")
+        skip = {1: 4, 4: 16}.get(reply[3])
+        if skip is None:
+            skip = sock.recv(1)[0]
+        sock.recv(skip + 2)
+        return sock
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _socks_opener(proxy: tuple[str, int]) -> Any:
+    class Socks:
+        def connect(self: Any) -> None:
+            self.sock = _socks5_connect(proxy, self.host, self.port, self.timeout)
+
+    class SocksHTTP(Socks, http.client.HTTPConnection):
+        pass
+
+    class SocksHTTPS(http.client.HTTPSConnection):
+        def connect(self: Any) -> None:
+            raw = _socks5_connect(proxy, self.host, self.port, self.timeout)
+            self.sock = ssl.create_default_context().wrap_socket(raw, server_hostname=self.host)
+
+    class Handler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+        def http_open(self, req: Any) -> Any:
+            return self.do_open(SocksHTTP, req)
+
+        def https_open(self, req: Any) -> Any:
+            return self.do_open(SocksHTTPS, req)
+
+    return urllib.request.build_opener(_NoRedirectErrors, Handler)
+
+
+def _headers(resp: Any) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in resp.headers.items():
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
 
 
 def perform(req: Any, timeout: float) -> dict[str, Any]:
     """The blocking part, on a worker thread: the response as plain data."""
+    proxy = getattr(req, "wippy_proxy", None)
+    opener = _OPENER if proxy is None else _socks_opener(proxy)
     try:
-        with _OPENER.open(req, timeout=timeout) as resp:
+        if getattr(req, "wippy_stream", False):
+            resp = opener.open(req, timeout=timeout)  # the Stream closes it
+            return {"status_code": resp.status, "headers": _headers(resp), "url": resp.geturl(),
+                    "stream": resp}
+        with opener.open(req, timeout=timeout) as resp:
             data = resp.read() if req.get_method() != "HEAD" else b""
-            headers: dict[str, str] = {}
-            for name, value in resp.headers.items():
-                headers[name] = f"{headers[name]}, {value}" if name in headers else value
             return {"status_code": resp.status, "body": data, "body_size": len(data),
-                    "headers": headers, "url": resp.geturl()}
+                    "headers": _headers(resp), "url": resp.geturl()}
     except TimeoutError as exc:
         raise RequestError(f"request to {req.full_url} failed: timeout after {timeout:g}s "
                            f"({exc})", INTERNAL, True) from None
@@ -219,8 +364,14 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             disp.inflight -= 1
             if exc is not None:
                 disp.resume(task, fail(exc))
-            else:
-                disp.resume(task, (to_lua(lua, value), None))
+                return
+            body = value.pop("stream", None)
+            table = to_lua(lua, value)
+            if body is not None:
+                size = int(body.headers.get("Content-Length") or -1)
+                table[b"stream"] = new_stream(state, StreamSource(
+                    body.read, size, close=body.close, name=f"response {req.full_url}"))
+            disp.resume(task, (table, None))
 
         def job() -> None:
             try:

@@ -51,6 +51,13 @@ def _check_network(security: Any, options: dict[str, Any]) -> None:
         raise CallError(denied, kind=PERMISSION_DENIED)
 
 
+def _with_network(ctx: ExecutionContext, options: dict[str, Any] | None) -> ExecutionContext:
+    """`with_options{network = id}`: the process (and all it spawns and calls) connects
+    through that overlay network."""
+    network = (options or {}).get("network")
+    return ctx.derive(network=network) if isinstance(network, str) and network else ctx
+
+
 @lua_methods("with_context", "with_options", "with_actor", "with_scope", "with_name",
              "with_message", "spawn", "spawn_monitored", "spawn_linked",
              "spawn_linked_monitored")
@@ -83,7 +90,7 @@ class Spawner:
         opts = _table(options, "with_options") if options is not None else None
         if opts is not None:
             _check_network(security, opts)
-        return face(cls(spawn, security, face, ctx, opts))
+        return face(cls(spawn, security, face, _with_network(ctx, opts), opts))
 
     def _with(self, **changes: Any) -> Any:
         parts = {"ctx": self.ctx, "options": self.options, "name": self.name,
@@ -104,7 +111,7 @@ class Spawner:
     def with_options(self, options: Any = None, *_: Any) -> Any:
         opts = _table(options, "with_options")
         _check_network(self._security, opts)
-        return self._with(options={**self.options, **opts})
+        return self._with(options={**self.options, **opts}, ctx=_with_network(self.ctx, opts))
 
     def with_actor(self, actor: Any = None, *_: Any) -> Any:
         self._identity()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import INTERNAL, INVALID, NOT_FOUND, PERMISSION_DENIED, CallError
+from ...resources.memory_store import parse_duration
 from ...security import Actor, Policy, Scope, current
 from ..convert import LUA_FACES, ConversionError, LuaFace, to_lua, to_plain
 from ..exposed import lua_methods
@@ -130,6 +131,73 @@ class LuaScope(LuaFace):
         return f"Scope({', '.join(p.id for p in self.plain.policies)})"
 
 
+@lua_methods("create", "validate", "revoke", "close")
+class LuaTokenStore(LuaFace):
+    """`store:create(actor, scope [, {expiration=, meta=}])`, `:validate(token)`,
+    `:revoke(token)`, `:close()` over a `security.token_store` entry."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self, plain: Any, lua: Any) -> None:
+        super().__init__(plain, lua)
+        self.closed = False
+
+    def _closed(self, fn: str) -> LuaErrorValue | None:
+        if self.closed:
+            return LuaErrorValue(f"{fn}: token store is closed", INTERNAL, retryable=False)
+        return None
+
+    def create(self, actor: Any = None, scope: Any = None, options: Any = None,
+               *_: Any) -> Any:
+        fn = "token_store:create"
+        err = self._closed(fn)
+        if err is not None:
+            return None, err
+        who = actor_arg(actor, fn, 1)
+        plain_scope = scope.plain if isinstance(scope, LuaFace) else scope
+        if who is None or not isinstance(plain_scope, Scope):
+            raise CallError(f"bad argument to '{fn}' (Actor and Scope expected)", kind=INVALID)
+        opts = to_plain(options) if options is not None else {}
+        opts = opts if isinstance(opts, dict) else {}
+        expiration: float | None = None
+        raw = opts.get("expiration")
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            expiration = raw / 1000.0
+        elif isinstance(raw, str):
+            expiration = parse_duration(raw)
+            if expiration is None:
+                return None, LuaErrorValue(f"{fn}: invalid expiration {raw!r}", INVALID,
+                                           retryable=False)
+        meta = opts.get("meta") if isinstance(opts.get("meta"), dict) else None
+        token = self.plain.tokens.create(who, plain_scope, expiration, meta)
+        return token.encode(), None
+
+    def validate(self, token: Any = None, *_: Any) -> Any:
+        fn = "token_store:validate"
+        err = self._closed(fn)
+        if err is not None:
+            return None, None, err
+        found = self.plain.tokens.validate(text_arg(token, fn, 1))
+        if found is None:
+            return None, None, LuaErrorValue(f"{fn}: invalid or expired token", INTERNAL,
+                                             retryable=False)
+        return LuaActor(found[0], self.lua), LuaScope(found[1], self.lua), None
+
+    def revoke(self, token: Any = None, *_: Any) -> Any:
+        fn = "token_store:revoke"
+        err = self._closed(fn)
+        if err is not None:
+            return None, err
+        return self.plain.tokens.revoke(text_arg(token, fn, 1)), None
+
+    def close(self, *_: Any) -> bool:
+        self.closed = True
+        return True
+
+    def __str__(self) -> str:
+        return f"TokenStore({self.plain.entry.id})"
+
+
 def _scope_with(self: LuaScope, policy: Any = None, *_: Any) -> LuaScope:
     return LuaScope(self.plain.with_policy(policy_arg(policy, "scope:with", 1)), self.lua)
 
@@ -202,14 +270,18 @@ def install(state: LuaState, runtime: LuaHost) -> None:
             return None, LuaErrorValue(exc.message, NOT_FOUND, entry=gid)
 
     def token_store(store_id: Any = None, *_: Any) -> Any:
-        # no entry kind here builds a token store, so a permitted lookup finds none
         sid = text_arg(store_id, "security.token_store", 1)
         if not sid:
             return None, LuaErrorValue("token store id is required", INVALID)
         if not sec.allowed("security.token_store.get", sid):
             raise CallError(f"not allowed to access token store: {sid}",
                             kind=PERMISSION_DENIED)
-        return None, LuaErrorValue(f"token store not found: {sid}", NOT_FOUND, entry=sid)
+        found = runtime.built.get(sid)
+        if found is None or getattr(found, "kind", None) != "security.token_store":
+            what = f"{sid} is a {found.entry.kind}" if found is not None else \
+                f"token store not found: {sid}"
+            return None, LuaErrorValue(what, NOT_FOUND, entry=sid)
+        return LuaTokenStore(found, lua), None
 
     state.bind("security", build(state, {
         "actor": actor, "scope": scope, "can": can, "new_actor": new_actor,
