@@ -48,6 +48,9 @@ class Session:
         self._out: Callable[[str, str], None] = lambda name, text: None
         self.runtime = Runtime(cache_dir=cache_dir, output=self._runtime_print,
                                error_output=self._runtime_eprint)
+        # A notebook is a running app: an `http.service` defined in a cell listens at once
+        # (a taken port is reported in that cell's output), so the cells after it can call it.
+        self.runtime.start_services()
         # The session's own state gets a cap too, larger than an entry's: a runaway cell must
         # fail with "memory limit exceeded", not take the kernel's memory with it.
         self.state = new_state(self.runtime, max_memory=SESSION_LUA_MAX_MEMORY,
