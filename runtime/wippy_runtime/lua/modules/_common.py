@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 import lupa.lua54 as lupa
 
 from ...errors import INVALID, CallError
+from ..convert import LuaFace
 from .errors import LuaErrorValue
 
 _lua_type = lupa.lua_type
@@ -27,6 +28,17 @@ def error(message: str, kind: str) -> LuaErrorValue:
 def fail(message: str, kind: str) -> tuple[None, LuaErrorValue]:
     """The `nil, err` pair a module returns for a bad value or a failed operation."""
     return None, error(message, kind)
+
+
+def unwrap_identity(value: Any, cls: type, fn: str, what: str) -> Any:
+    """The Actor or Scope behind a `with_actor` / `with_scope` argument (its Lua face or the
+    plain object); a nil or foreign value raises Lua's bad-argument error for `fn`."""
+    if value is None:
+        raise CallError(f"bad argument #1 to '{fn}' ({what} cannot be nil)", kind=INVALID)
+    plain = value.plain if isinstance(value, LuaFace) else value
+    if not isinstance(plain, cls):
+        raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
+    return plain
 
 
 def network_denied(security: Any, network: Any) -> str | None:

@@ -46,10 +46,10 @@ from ...errors import INTERNAL, INVALID, NOT_FOUND, UNKNOWN, CallError
 from ...retry import RetryOptionError, RetryPolicy
 from ...scheduler.dispatcher import PENDING
 from ...security import Actor, ExecutionContext, Scope, current
-from ..convert import ConversionError, LuaFace, plain_args, to_lua, to_plain
+from ..convert import ConversionError, plain_args, to_lua, to_plain
 from ..exposed import lua_methods
 from . import lua_object
-from ._common import bad_argument, lua_type, text
+from ._common import bad_argument, lua_type, text, unwrap_identity
 from .errors import LuaErrorValue
 from .funcs import Future, error_value
 
@@ -508,22 +508,13 @@ class ContractWrapper:
         return self._with(options=opts)
 
     def with_actor(self, actor: Any = None, *_: Any) -> Any:
-        return self._with(actor=_identity(actor, Actor, "with_actor", "actor"))
+        return self._with(actor=unwrap_identity(actor, Actor, "with_actor", "actor"))
 
     def with_scope(self, scope: Any = None, *_: Any) -> Any:
-        return self._with(scope=_identity(scope, Scope, "with_scope", "scope"))
+        return self._with(scope=unwrap_identity(scope, Scope, "with_scope", "scope"))
 
     def __str__(self) -> str:
         return f"contract.Contract({self.definition.entry.id})"
-
-
-def _identity(value: Any, cls: type, fn: str, what: str) -> Any:
-    if value is None:
-        raise CallError(f"bad argument #1 to '{fn}' ({what} cannot be nil)", kind=INVALID)
-    plain = value.plain if isinstance(value, LuaFace) else value
-    if not isinstance(plain, cls):
-        raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
-    return plain
 
 
 def install(state: LuaState, runtime: LuaHost) -> None:

@@ -19,19 +19,10 @@ from typing import Any
 
 from ...errors import INVALID, PERMISSION_DENIED, CallError
 from ...security import Actor, ExecutionContext, Scope, current
-from ..convert import ConversionError, LuaFace, to_plain
+from ..convert import ConversionError, to_plain
 from ..exposed import lua_methods
-from ._common import network_denied
+from ._common import network_denied, unwrap_identity
 from .errors import LuaErrorValue
-
-
-def _unwrap(value: Any, cls: type, fn: str, what: str) -> Any:
-    if value is None:
-        raise CallError(f"bad argument #1 to '{fn}' ({what} cannot be nil)", kind=INVALID)
-    plain = value.plain if isinstance(value, LuaFace) else value
-    if not isinstance(plain, cls):
-        raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
-    return plain
 
 
 def _table(value: Any, fn: str) -> dict[str, Any]:
@@ -78,10 +69,10 @@ class Executor:
                                    **parts))
 
     def with_actor(self, actor: Any = None, *_: Any) -> Executor:
-        return self._with(actor=_unwrap(actor, Actor, "with_actor", "actor"))
+        return self._with(actor=unwrap_identity(actor, Actor, "with_actor", "actor"))
 
     def with_scope(self, scope: Any = None, *_: Any) -> Executor:
-        return self._with(scope=_unwrap(scope, Scope, "with_scope", "scope"))
+        return self._with(scope=unwrap_identity(scope, Scope, "with_scope", "scope"))
 
     def with_context(self, values: Any = None, *_: Any) -> Executor:
         merged = dict(self.values or {})

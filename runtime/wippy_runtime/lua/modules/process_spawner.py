@@ -17,9 +17,9 @@ from typing import Any
 
 from ...errors import INVALID, PERMISSION_DENIED, CallError
 from ...security import Actor, ExecutionContext, Scope, current
-from ..convert import ConversionError, LuaFace, to_plain
+from ..convert import ConversionError, to_plain
 from ..exposed import lua_methods
-from ._common import network_denied
+from ._common import network_denied, unwrap_identity
 
 
 def _table(value: Any, fn: str) -> dict[str, Any]:
@@ -32,15 +32,6 @@ def _table(value: Any, fn: str) -> dict[str, Any]:
     if not isinstance(plain, dict) or not all(isinstance(k, str) for k in plain):
         raise CallError(f"bad argument #1 to '{fn}' (table with string keys expected)",
                         kind=INVALID)
-    return plain
-
-
-def _unwrap(value: Any, cls: type, fn: str, what: str) -> Any:
-    if value is None:
-        raise CallError(f"bad argument #1 to '{fn}' ({what} cannot be nil)", kind=INVALID)
-    plain = value.plain if isinstance(value, LuaFace) else value
-    if not isinstance(plain, cls):
-        raise CallError(f"bad argument #1 to '{fn}' ({cls.__name__} expected)", kind=INVALID)
     return plain
 
 
@@ -115,12 +106,12 @@ class Spawner:
 
     def with_actor(self, actor: Any = None, *_: Any) -> Any:
         self._identity()
-        return self._with(ctx=self.ctx.derive(actor=_unwrap(actor, Actor, "with_actor",
+        return self._with(ctx=self.ctx.derive(actor=unwrap_identity(actor, Actor, "with_actor",
                                                             "actor")))
 
     def with_scope(self, scope: Any = None, *_: Any) -> Any:
         self._identity()
-        return self._with(ctx=self.ctx.derive(scope=_unwrap(scope, Scope, "with_scope",
+        return self._with(ctx=self.ctx.derive(scope=unwrap_identity(scope, Scope, "with_scope",
                                                             "scope")))
 
     def with_name(self, name: Any = None, *_: Any) -> Any:
