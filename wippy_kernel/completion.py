@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wippy_runtime.lua.modules import IMPORTED_ON_USE
+
 from .luainfo import KEYWORDS
 from .magics import registry
 from .session import Session
@@ -89,8 +91,16 @@ def _helpers(session: Session) -> Any:
     return helpers
 
 
+def _bind_on_use(session: Session, path: list[str]) -> None:
+    """A module the session binds on first use is bound before its fields are listed (the
+    lookups below read raw, so they would not bind it)."""
+    if path and path[0] in IMPORTED_ON_USE:
+        session.state.lua.globals()[path[0].encode()]
+
+
 def lua_lookup(session: Session, path: list[str]) -> tuple[bool, Any]:
     """(found, value) of `a.b.c` read raw from the session (no metamethod runs)."""
+    _bind_on_use(session, path)
     lua = session.state.lua
     t = lua.table_from([p.encode() for p in path])
     value = budgeted(session, _helpers(session)[b"resolve"], t)
@@ -105,10 +115,14 @@ _MAGIC_NAME = re.compile(r"^(%{1,2})(\w*)$")
 
 def lua_keys(session: Session, path: list[str]) -> list[str]:
     """Names in `_G` (path=[]) or in the table at `a.b.c` (strings use the string library)."""
+    _bind_on_use(session, path)
     lua = session.state.lua
     t = lua.table_from([p.encode() for p in path])
     out = budgeted(session, _helpers(session)[b"keys"], t)
-    return [k.decode("utf-8", "replace") for k in out.values()]
+    keys = [k.decode("utf-8", "replace") for k in out.values()]
+    if not path:  # modules not bound yet are globals all the same
+        keys += sorted(IMPORTED_ON_USE - set(keys))
+    return keys
 
 
 def entry_ids(session: Session) -> list[str]:

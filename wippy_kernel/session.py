@@ -24,7 +24,7 @@ from typing import Any
 from wippy_runtime import Runtime
 from wippy_runtime.errors import CallError, CompileError, LoadError, WippyError
 from wippy_runtime.lua.globals import new_state
-from wippy_runtime.lua.modules import MODULES
+from wippy_runtime.lua.modules import IMPORTED_ON_USE, MODULES
 from wippy_runtime.lua.state import CHUNK_LINE
 from wippy_runtime.lua.typed import TypeErrorMessage
 from wippy_runtime.watch import ProjectWatcher
@@ -53,8 +53,11 @@ class Session:
         self.runtime.start_services()
         # The session's own state gets a cap too, larger than an entry's: a runaway cell must
         # fail with "memory limit exceeded", not take the kernel's memory with it.
+        # every module is there, the heavier ones bound when a cell first uses them
         self.state = new_state(self.runtime, max_memory=SESSION_LUA_MAX_MEMORY,
-                               print_fn=self._runtime_print, modules=MODULES)
+                               print_fn=self._runtime_print,
+                               modules=[m for m in MODULES if m not in IMPORTED_ON_USE],
+                               on_first_use=IMPORTED_ON_USE)
         self._finish_spawned = install_wait(self.state)
         self._install_io()
         #: set by `interrupt()` during a cell, cleared by `arm()`

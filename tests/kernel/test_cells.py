@@ -64,6 +64,16 @@ def test_globals_persist_and_table_fields_complete(kc):
     html = ok(kc, "cfg").of("execute_result")[0]["data"]["text/html"]
     assert "<table" in html and "alpha" in html
 
+def test_modules_bound_on_first_use_complete_and_run(kc):
+    # the heavier modules (expr, treesitter, ...) are bound when a cell first uses them
+    kc.complete("treesit", 7)
+    assert kc.get_shell_msg(timeout=10)["content"]["matches"] == ["treesitter"]
+    kc.complete("expr.ev", 7)
+    assert kc.get_shell_msg(timeout=10)["content"]["matches"] == ["eval"]
+    assert ok(kc, "(expr.eval('2 * 21'))").result == "42"
+    assert ok(kc, 'require("html") == html').result == "true"
+
+
 def test_cell_runs_on_the_dispatcher_sleep_channels_spawn(kc):
     res = ok(kc, 'time.sleep("20ms") print("slept")\nlocal ch = channel.new(1)\n'
                  'coroutine.spawn(function() time.sleep("5ms") ch:send(41) end)\n'

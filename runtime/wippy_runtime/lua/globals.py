@@ -139,16 +139,45 @@ def install_scheduling(state: LuaState) -> None:
     payload_module.install_global(state)
 
 
+_ON_FIRST_USE = r"""
+local lazy, install = ...
+local rawget, raw_require = rawget, require
+setmetatable(_G, { __index = function(g, name)
+  if lazy[name] then
+    lazy[name] = nil
+    install(name)
+    return rawget(g, name)
+  end
+end })
+require = function(name)
+  if lazy[name] then local _ = _G[name] end
+  return raw_require(name)
+end
+"""
+
+
 def new_state(runtime: LuaHost, *, max_memory: int | None,
               print_fn: Callable[[str], None] | None = None,
-              modules: Iterable[str] = ()) -> LuaState:
-    """A Lua state with Wippy's globals and the named modules bound (see the docstring)."""
+              modules: Iterable[str] = (), on_first_use: Iterable[str] = ()) -> LuaState:
+    """A Lua state with Wippy's globals and the named modules bound (see the docstring).
+
+    `on_first_use`: modules bound only when Lua code first reads their global (or requires
+    them), for a state that offers every module (a notebook session) without paying for the
+    ones a session never touches."""
     state = LuaState(print_fn=print_fn if print_fn is not None else runtime.write_output,
                      guard=runtime.guard, max_memory=max_memory)
     install_scheduling(state)
     install_process(state, runtime)  # a Wippy global, like channel
     install_pubsub(state, runtime)  # the subscribe/unsubscribe globals
-    install_modules(state, runtime, modules, done={"process"})
+    done = {"process"}
+    install_modules(state, runtime, modules, done=done)
+    lazy = [name for name in on_first_use if name not in done]
+    if lazy:
+        def install(name: bytes) -> None:
+            install_modules(state, runtime, [name.decode()], done=done)
+
+        state.lua.execute(_ON_FIRST_USE, state.lua.table_from({n.encode(): True for n in lazy}),
+                          install)
     return state
 
 

@@ -6,47 +6,49 @@ module as a global of that name (Wippy's `require` reads `_G`).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from . import (
     base64,
     compress,
-    contract,
     crypto,
     ctx,
     env,
     events,
-    excel,
-    exec,
-    expr,
     fs,
     funcs,
     hash,
-    html,
-    http,
     http_client,
-    hub,
     io,
     json,
     logger,
     metrics,
     process,
-    queue,
     registry,
     security,
     sql,
     store,
-    stream,
     system,
-    templates,
     text,
     time,
-    treesitter,
     uuid,
-    workflow,
     yaml,
 )
+
+
+def _lazy(name: str) -> Callable[[Any, Any], None]:
+    """The installer of module `name`, imported when an entry first lists it: these modules
+    (and the parsers and servers they build) cost start-up time every runtime and kernel would
+    otherwise pay, used or not."""
+
+    def install(state: Any, runtime: Any) -> None:
+        importlib.import_module(f"{__name__}.{name}").install(state, runtime)
+
+    install.__qualname__ = f"install_{name}"
+    return install
+
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
     "funcs": funcs.install,
@@ -73,19 +75,24 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "compress": compress.install,
     "metrics": metrics.install,
     "system": system.install,
-    "contract": contract.install,
-    "hub": hub.install,
-    "workflow": workflow.install,
-    "treesitter": treesitter.install,
-    "excel": excel.install,
-    "exec": exec.install,
-    "html": html.install,
-    "expr": expr.install,
-    "templates": templates.install,
-    "queue": queue.install,
-    "http": http.install,
-    "stream": stream.install,
+    "contract": _lazy("contract"),
+    "hub": _lazy("hub"),
+    "workflow": _lazy("workflow"),
+    "treesitter": _lazy("treesitter"),
+    "excel": _lazy("excel"),
+    "exec": _lazy("exec"),
+    "html": _lazy("html"),
+    "expr": _lazy("expr"),
+    "templates": _lazy("templates"),
+    "queue": _lazy("queue"),
+    "http": _lazy("http"),
+    "stream": _lazy("stream"),
 }
+
+#: the modules whose Python code is imported when an entry first lists them (`_lazy`); a state
+#: offering every module (a notebook session) binds these on first use too
+IMPORTED_ON_USE = frozenset(name for name, install in MODULES.items()
+                            if install.__qualname__.startswith("install_"))
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
 GLOBAL_MODULES = frozenset({"channel", "os", "payload", "process", "errors"})

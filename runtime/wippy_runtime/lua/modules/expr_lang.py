@@ -126,7 +126,11 @@ class ExprError(Exception):
     """A compile or run-time failure, with expr-lang's wording where it has one."""
 
 
-_parser = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=True)
+@functools.cache
+def _parser() -> Lark:
+    """The grammar's parser, built on first use (building it costs ~90 ms, which every
+    runtime would otherwise pay at import, expressions or not)."""
+    return Lark(_GRAMMAR, parser="lalr", maybe_placeholders=True)
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "a": "\a",
             "b": "\b", "f": "\f", "v": "\v", "0": "\0", "`": "`"}
@@ -803,7 +807,7 @@ class Program:
 def compile_expr(source: str) -> Program:
     """Parse and compile `source` (cached: the same text compiles once)."""
     try:
-        tree = _parser.parse(source)
+        tree = _parser().parse(source)
     except UnexpectedInput as exc:
         where = f" (line {exc.line}, column {exc.column})" if exc.line > 0 else ""
         token = getattr(exc, "token", None)
