@@ -46,8 +46,13 @@ def _lazy(name: str) -> Callable[[Any, Any], None]:
     def install(state: Any, runtime: Any) -> None:
         importlib.import_module(f"{__name__}.{name}").install(state, runtime)
 
-    install.__qualname__ = f"install_{name}"
     return install
+
+
+#: the modules whose Python code is imported when an entry first lists them (`_lazy`); a state
+#: offering every module (a notebook session) binds these on first use too
+IMPORTED_ON_USE = frozenset({"contract", "hub", "workflow", "treesitter", "excel", "exec",
+                             "html", "expr", "templates", "queue", "http", "stream"})
 
 
 MODULES: dict[str, Callable[[Any, Any], None]] = {
@@ -75,24 +80,8 @@ MODULES: dict[str, Callable[[Any, Any], None]] = {
     "compress": compress.install,
     "metrics": metrics.install,
     "system": system.install,
-    "contract": _lazy("contract"),
-    "hub": _lazy("hub"),
-    "workflow": _lazy("workflow"),
-    "treesitter": _lazy("treesitter"),
-    "excel": _lazy("excel"),
-    "exec": _lazy("exec"),
-    "html": _lazy("html"),
-    "expr": _lazy("expr"),
-    "templates": _lazy("templates"),
-    "queue": _lazy("queue"),
-    "http": _lazy("http"),
-    "stream": _lazy("stream"),
+    **{name: _lazy(name) for name in sorted(IMPORTED_ON_USE)},
 }
-
-#: the modules whose Python code is imported when an entry first lists them (`_lazy`); a state
-#: offering every module (a notebook session) binds these on first use too
-IMPORTED_ON_USE = frozenset(name for name, install in MODULES.items()
-                            if install.__qualname__.startswith("install_"))
 
 #: modules every Lua entry has as globals already (Wippy lets `modules:` list them too)
 GLOBAL_MODULES = frozenset({"channel", "os", "payload", "process", "errors"})

@@ -56,6 +56,26 @@ def _box(src: Source, ind: int, emit: WriteEmit, x: str, slot: str) -> None:
     emit(src, ind, x, c)
 
 
+def _container(src: Source, ind: int, v: str, kind_name: str, field: str, new: str,
+               count: str) -> str:
+    """`v` becomes a container of `count` members (list, record, tuple, flags): its kind set
+    and its member array allocated by `new`; returns the local naming the container."""
+    c = src.var(field[:3])
+    src.line(ind, f"{v}.kind = {_K[kind_name]}")
+    src.line(ind, f"{c} = {v}.of.{field}")
+    src.line(ind, f"{new}(byref({c}), {count})")
+    return c
+
+
+def _zeroed(src: Source, ind: int, container: str, size: str) -> str:
+    """The container's member array, zeroed (valid empty values if a member write gives up
+    half-way); returns the local naming it."""
+    data = src.var("data")
+    src.line(ind, f"{data} = {container}.data")
+    src.line(ind, f"memset({data}, 0, {size})")
+    return data
+
+
 class _Writers(CachingVisitor[WriteEmit]):
     __slots__ = ()
 
@@ -98,20 +118,17 @@ class _Writers(CachingVisitor[WriteEmit]):
         return emit
 
     def visit_list(self, t: ListType) -> WriteEmit:
-        kind = _K["list"]
         if t.element == U8:
             u8_kind = bytes((_K["u8"],))
 
             def emit_bytes(src: Source, ind: int, x: str, v: str) -> None:
-                b, lst, n, buf = src.var("b"), src.var("lst"), src.var("n"), src.var("buf")
+                b, n, buf = src.var("b"), src.var("n"), src.var("buf")
                 src.line(ind, f"if type({x}) is bytes: {b} = {x}")
                 src.line(ind, f"elif type({x}) is str: {b} = {x}.encode()")
                 src.line(ind, f"elif type({x}) is dict and not {x}: {b} = b''")
                 src.line(ind, f"else: {REJECT}")
-                src.line(ind, f"{v}.kind = {kind}")
-                src.line(ind, f"{lst} = {v}.of.list")
                 src.line(ind, f"{n} = len({b})")
-                src.line(ind, f"_LIST_NEW(byref({lst}), {n})")
+                lst = _container(src, ind, v, "list", "list", "_LIST_NEW", n)
                 src.line(ind, f"if {n}:")
                 # one memmove from a strided template: every element is a u8 value
                 src.line(ind + 1, f"{buf} = bytearray({n} * {COMPONENT_VAL_SIZE})")
@@ -124,18 +141,14 @@ class _Writers(CachingVisitor[WriteEmit]):
         elem = self.visit(t.element)
 
         def emit(src: Source, ind: int, x: str, v: str) -> None:
-            lst, n, data, i = src.var("lst"), src.var("n"), src.var("data"), src.var("i")
-            y, e = src.var("x"), src.var("v")
+            n, i, y, e = src.var("n"), src.var("i"), src.var("x"), src.var("v")
             src.line(ind, f"if type({x}) is not list:")
             src.line(ind + 1, f"if type({x}) is not dict or {x}: {REJECT}")
             src.line(ind + 1, f"{x} = ()")  # an empty Lua table
-            src.line(ind, f"{v}.kind = {kind}")
-            src.line(ind, f"{lst} = {v}.of.list")
             src.line(ind, f"{n} = len({x})")
-            src.line(ind, f"_LIST_NEW(byref({lst}), {n})")
+            lst = _container(src, ind, v, "list", "list", "_LIST_NEW", n)
             src.line(ind, f"if {n}:")
-            src.line(ind + 1, f"{data} = {lst}.data")
-            src.line(ind + 1, f"memset({data}, 0, {n} * {COMPONENT_VAL_SIZE})")
+            data = _zeroed(src, ind + 1, lst, f"{n} * {COMPONENT_VAL_SIZE}")
             src.line(ind + 1, f"for {i}, {y} in enumerate({x}):")
             src.line(ind + 2, f"{e} = {data}[{i}]")
             elem(src, ind + 2, y, e)
@@ -146,10 +159,8 @@ class _Writers(CachingVisitor[WriteEmit]):
         fields = [(f.name, self.visit(f.type), isinstance(f.type, OptionType))
                   for f in t.fields]
         n = len(fields)
-        kind = _K["record"]
 
         def emit(src: Source, ind: int, x: str, v: str) -> None:
-            rec, data = src.var("rec"), src.var("data")
             src.line(ind, f"if type({x}) is not dict: {REJECT}")
             if any(optional for _, _, optional in fields):
                 # option fields may be missing (nil); every key must still be a field
@@ -157,11 +168,8 @@ class _Writers(CachingVisitor[WriteEmit]):
                 src.line(ind, f"if not {names}.issuperset({x}): {REJECT}")
             else:  # every field present and no other key
                 src.line(ind, f"if len({x}) != {n}: {REJECT}")
-            src.line(ind, f"{v}.kind = {kind}")
-            src.line(ind, f"{rec} = {v}.of.record")
-            src.line(ind, f"_RECORD_NEW(byref({rec}), {n})")
-            src.line(ind, f"{data} = {rec}.data")
-            src.line(ind, f"memset({data}, 0, {n * COMPONENT_RECORD_ENTRY_SIZE})")
+            rec = _container(src, ind, v, "record", "record", "_RECORD_NEW", str(n))
+            data = _zeroed(src, ind, rec, str(n * COMPONENT_RECORD_ENTRY_SIZE))
             for index, (name, write, optional) in enumerate(fields):
                 e, y = src.var("e"), src.var("x")
                 label = src.const(name.encode(), "name")
@@ -179,18 +187,13 @@ class _Writers(CachingVisitor[WriteEmit]):
     def visit_tuple(self, t: TupleType) -> WriteEmit:
         elems = [self.visit(e) for e in t.elements]
         n = len(elems)
-        kind = _K["tuple"]
 
         def emit(src: Source, ind: int, x: str, v: str) -> None:
-            tup, data = src.var("tup"), src.var("data")
             src.line(ind, f"if type({x}) is not list or len({x}) != {n}: {REJECT}")
-            src.line(ind, f"{v}.kind = {kind}")
-            src.line(ind, f"{tup} = {v}.of.tuple")
-            src.line(ind, f"_TUPLE_NEW(byref({tup}), {n})")
+            tup = _container(src, ind, v, "tuple", "tuple", "_TUPLE_NEW", str(n))
             if not n:
                 return
-            src.line(ind, f"{data} = {tup}.data")
-            src.line(ind, f"memset({data}, 0, {n * COMPONENT_VAL_SIZE})")
+            data = _zeroed(src, ind, tup, str(n * COMPONENT_VAL_SIZE))
             for index, write in enumerate(elems):
                 e, y = src.var("v"), src.var("x")
                 src.line(ind, f"{e} = {data}[{index}]")
@@ -220,11 +223,7 @@ class _Writers(CachingVisitor[WriteEmit]):
             src.line(ind, f"if type({x}) is not dict or len({x}) != 1: {REJECT}")
             src.line(ind, f"(({tag}, {p}),) = {x}.items()")
             src.line(ind, f"{v}.kind = {kind}")
-            payload = "val"
-            if kind_name == "result":
-                src.line(ind, f"{slot} = {v}.of.result")
-            else:
-                src.line(ind, f"{slot} = {v}.of.variant")
+            src.line(ind, f"{slot} = {v}.of.{kind_name}")
             for index, (name, write) in enumerate(prepared):
                 src.line(ind, f"{'if' if index == 0 else 'elif'} {tag} == {name!r}:")
                 if kind_name == "result":
@@ -236,7 +235,7 @@ class _Writers(CachingVisitor[WriteEmit]):
                 if write is None:
                     _no_payload(src, ind + 1, p)
                 else:
-                    _box(src, ind + 1, write, p, f"{slot}.{payload}")
+                    _box(src, ind + 1, write, p, f"{slot}.val")  # both keep it in `val`
             src.line(ind, f"else: {REJECT}")
 
         return emit
@@ -261,24 +260,18 @@ class _Writers(CachingVisitor[WriteEmit]):
         return emit
 
     def visit_flags(self, t: FlagsType) -> WriteEmit:
-        kind = _K["flags"]
-
         def emit(src: Source, ind: int, x: str, v: str) -> None:
             known = src.const(frozenset(t.names), "flags")
             order = src.const(tuple((name, name.encode()) for name in t.names), "flag")
-            k, b, on, fl, data, i, nm = (src.var(s) for s in ("k", "b", "on", "fl", "data",
-                                                               "i", "nm"))
+            k, b, on, i, nm = (src.var(s) for s in ("k", "b", "on", "i", "nm"))
             src.line(ind, f"if type({x}) is not dict: {REJECT}")
             src.line(ind, f"for {k}, {b} in {x}.items():")
             src.line(ind + 1, f"if ({b} is not True and {b} is not False) or "
                               f"{k} not in {known}: {REJECT}")
             src.line(ind, f"{on} = [{nm} for {k}, {nm} in {order} if {x}.get({k}) is True]")
-            src.line(ind, f"{v}.kind = {kind}")
-            src.line(ind, f"{fl} = {v}.of.flags")
-            src.line(ind, f"_FLAGS_NEW(byref({fl}), len({on}))")
+            fl = _container(src, ind, v, "flags", "flags", "_FLAGS_NEW", f"len({on})")
             src.line(ind, f"if {on}:")
-            src.line(ind + 1, f"{data} = {fl}.data")
-            src.line(ind + 1, f"memset({data}, 0, len({on}) * {WASM_NAME_SIZE})")
+            data = _zeroed(src, ind + 1, fl, f"len({on}) * {WASM_NAME_SIZE}")
             src.line(ind + 1, f"for {i}, {nm} in enumerate({on}):")
             src.line(ind + 2, f"_BYTE_VEC_NEW(byref({data}[{i}]), len({nm}), {nm})")
 
