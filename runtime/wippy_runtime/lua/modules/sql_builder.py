@@ -234,10 +234,9 @@ class Select(Statement):
             s, a = join.sql()
             text += " " + s
             args.extend(a)
-        for keyword, parts in (("WHERE", self.wheres),):
-            s, a = _clauses(keyword, parts)
-            text += s
-            args.extend(a)
+        s, a = _clauses("WHERE", self.wheres)
+        text += s
+        args.extend(a)
         if self.group_by:
             text += " GROUP BY " + ", ".join(self.group_by)
         s, a = _clauses("HAVING", self.havings)
