@@ -159,7 +159,7 @@ def install(state: LuaState, runtime: LuaHost) -> None:
         future.entry = target.entry_id
         return future_face(future), None
 
-    rules = getattr(state, "call_rules", None)
+    rules = state.call_rules
     if rules is not None:  # a workflow's state: every call is an activity (workflow.py)
         call, call_here, call_as, async_as = rules.wrap(state, call, call_here, call_as,
                                                         async_as)
